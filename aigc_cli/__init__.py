@@ -1,0 +1,3 @@
+"""aigc: a personal AI assistant for the terminal."""
+
+__version__ = "0.1.0"

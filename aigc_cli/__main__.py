@@ -1,0 +1,3 @@
+from aigc_cli.cli.main import main
+
+main()

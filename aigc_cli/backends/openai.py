@@ -1,0 +1,215 @@
+"""The OpenAI backend: the official SDK, for OpenAI and any compatible server.
+
+Retries (408/409/429/5xx and connection errors, honouring Retry-After) are the
+SDK's own; we size its timeouts for a CLI and map every SDK error to one of
+aigc's errors, each with its exit code and a line saying what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import openai
+
+from aigc_cli.backends.base import ModelInfo
+from aigc_cli.errors import (
+    AigcError,
+    AuthError,
+    BackendError,
+    BackendUnreachable,
+    ConfigError,
+    InputTooLarge,
+    RateLimited,
+)
+from aigc_cli.messages import Chunk, GenOptions, Message, Usage
+
+if TYPE_CHECKING:
+    from aigc_cli.config import Settings
+
+DEFAULT_WINDOW = 128_000
+
+
+class OpenAIBackend:
+    """Chat completions over HTTP with the ``openai`` SDK."""
+
+    name = "openai"
+
+    def __init__(self, settings: "Settings") -> None:
+        self.settings = settings
+        self.cfg = settings.openai
+        self._client: openai.OpenAI | None = None
+
+    @property
+    def default_model(self) -> str:
+        return self.cfg.model
+
+    @property
+    def client(self) -> openai.OpenAI:
+        if self._client is None:
+            key = self.settings.openai_key()
+            if not key:
+                raise ConfigError(
+                    "no OpenAI API key",
+                    hint="export OPENAI_API_KEY=... or `aigc config set openai.api_key KEY`",
+                )
+            import httpx2
+
+            self._client = openai.OpenAI(
+                api_key=key,
+                base_url=self.cfg.base_url or None,
+                timeout=httpx2.Timeout(self.cfg.timeout, connect=self.cfg.connect_timeout),
+                max_retries=self.cfg.max_retries,
+            )
+        return self._client
+
+    # ------------------------------------------------------------ generation
+
+    def _request(self, messages: Sequence[Message], options: GenOptions) -> dict[str, Any]:
+        req: dict[str, Any] = {
+            "model": options.model or self.default_model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+        if options.temperature is not None:
+            req["temperature"] = options.temperature
+        if options.max_tokens is not None:
+            req["max_tokens"] = options.max_tokens
+        if options.stop:
+            req["stop"] = options.stop
+        if options.seed is not None:
+            req["seed"] = options.seed
+        if options.json_schema is not None:
+            req["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "output", "schema": options.json_schema, "strict": True},
+            }
+        return req
+
+    def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
+        req = self._request(messages, options)
+        try:
+            stream = self.client.chat.completions.create(
+                **req, stream=True, stream_options={"include_usage": True}
+            )
+            with stream:
+                for event in stream:
+                    yield from _chunks(event)
+        except AigcError:
+            raise
+        except Exception as exc:  # the SDK and its HTTP client raise many kinds
+            raise map_error(exc, self.cfg.base_url) from exc
+
+    def complete(self, messages: Sequence[Message], options: GenOptions) -> Chunk:
+        """One non-streamed request (``--no-stream``)."""
+        req = self._request(messages, options)
+        try:
+            resp = self.client.chat.completions.create(**req)
+        except AigcError:
+            raise
+        except Exception as exc:
+            raise map_error(exc, self.cfg.base_url) from exc
+        choice = resp.choices[0] if resp.choices else None
+        usage = None
+        if resp.usage is not None:
+            usage = Usage(
+                prompt_tokens=resp.usage.prompt_tokens or 0,
+                completion_tokens=resp.usage.completion_tokens or 0,
+            )
+        return Chunk(
+            text=(choice.message.content or "") if choice else "",
+            finish_reason=choice.finish_reason if choice else None,
+            usage=usage,
+            model=resp.model,
+        )
+
+    # ------------------------------------------------------------- metadata
+
+    def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
+        from aigc_cli import tokens
+
+        return tokens.count_messages(messages, model or self.default_model)
+
+    def context_window(self, model: str | None = None) -> int:
+        spec = self.settings.models.get(model or self.default_model)
+        return spec.context_window if spec else DEFAULT_WINDOW
+
+    def list_models(self) -> list[ModelInfo]:
+        try:
+            page = self.client.models.list()
+            names = sorted(m.id for m in page)
+        except AigcError:
+            raise
+        except Exception as exc:
+            raise map_error(exc, self.cfg.base_url) from exc
+        return [ModelInfo(name=n, backend=self.name) for n in names]
+
+
+def _chunks(event: Any) -> Iterator[Chunk]:
+    usage = None
+    if getattr(event, "usage", None) is not None:
+        usage = Usage(
+            prompt_tokens=event.usage.prompt_tokens or 0,
+            completion_tokens=event.usage.completion_tokens or 0,
+        )
+    if not event.choices:
+        if usage is not None:
+            yield Chunk(usage=usage, model=event.model)
+        return
+    choice = event.choices[0]
+    text = choice.delta.content if choice.delta else None
+    if text or choice.finish_reason or usage:
+        yield Chunk(text=text or "", finish_reason=choice.finish_reason, usage=usage)
+
+
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        msg = body.get("message") or (body.get("error") or {}).get("message")
+        if msg:
+            return str(msg)
+    return str(getattr(exc, "message", "") or exc)
+
+
+def map_error(exc: BaseException, base_url: str | None) -> AigcError:
+    """Turn an SDK/HTTP exception into an aigc error with its exit code."""
+    where = base_url or "api.openai.com"
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return AuthError(
+            f"the server at {where} refused the API key ({exc.status_code})",
+            hint="check OPENAI_API_KEY or `aigc config set openai.api_key KEY`",
+        )
+    if isinstance(exc, openai.RateLimitError):
+        text = _server_message(exc)
+        quota = "quota" in text.lower()
+        return RateLimited(
+            f"{'out of quota' if quota else 'rate limited'} at {where}: {text}",
+            hint="wait a moment and try again" if not quota else "check your plan and billing",
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendUnreachable(
+            f"timed out waiting for {where}", hint="check the server, or raise openai.timeout"
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return BackendUnreachable(
+            f"cannot reach {where}", hint="check OPENAI_BASE_URL and that the server is running"
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return ConfigError(f"{where}: {_server_message(exc)}", hint="check the model name (`aigc models list`)")
+    if isinstance(exc, openai.BadRequestError):
+        text = _server_message(exc)
+        if "context" in text.lower() and ("length" in text.lower() or "window" in text.lower()):
+            return InputTooLarge(f"{where}: {text}")
+        return BackendError(f"{where} rejected the request: {text}")
+    if isinstance(exc, openai.APIStatusError):
+        return BackendError(f"{where} answered {exc.status_code}: {_server_message(exc)}")
+    if _is_transport_error(exc):
+        return BackendUnreachable(f"connection to {where} lost: {type(exc).__name__}")
+    return BackendError(f"{where}: {type(exc).__name__}: {exc}")
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, httpx2.HTTPError | openai.APIError)

@@ -1,0 +1,66 @@
+"""`aigc config show/path/get/set`: settings, with secrets never printed in full."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")
+
+
+@config_app.command("path", help="Print where the config file lives.")
+def path_cmd() -> None:
+    from aigc_cli import paths
+
+    print(paths.config_file())
+
+
+@config_app.command("show", help="Show the effective settings and where each came from.")
+def show_cmd(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
+    from aigc_cli import config
+    from aigc_cli.cli.common import print_json
+
+    settings = config.load_settings()
+    data = config.display_dict(settings)
+    if as_json:
+        print_json(data)
+        return
+    import tomli_w
+
+    print(tomli_w.dumps(_drop_none(data)), end="")
+    if settings.sources:
+        print("\n# where values came from:")
+        for key, source in sorted(settings.sources.items()):
+            print(f"#   {key}: {source}")
+
+
+def _drop_none(data: dict) -> dict:
+    return {k: _drop_none(v) if isinstance(v, dict) else v for k, v in data.items() if v is not None}
+
+
+@config_app.command("get", help="Print one setting, e.g. `aigc config get openai.model`.")
+def get_cmd(key: str) -> None:
+    from aigc_cli import config
+    from aigc_cli.errors import UsageError
+
+    data = config.display_dict(config.load_settings())
+    node: object = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise UsageError(f"unknown setting {key!r}", hint="see `aigc config show`")
+        node = node[part]
+    print("" if node is None else node)
+
+
+@config_app.command("set", help="Change one setting, e.g. `aigc config set backend local`.")
+def set_cmd(key: str, value: str) -> None:
+    from aigc_cli import config
+
+    path = config.set_value(key, value)
+    shown = config.mask(value) if key in config.SECRET_KEYS else value
+    print(f"{key} = {shown}  ({path})")

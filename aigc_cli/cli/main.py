@@ -1,0 +1,88 @@
+"""Entry point: builds the Typer app and turns errors into exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from aigc_cli import __version__
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"aigc {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="aigc",
+        help="A personal AI assistant for the terminal: ask, write, summarize, plan and chat.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", "-V", callback=_version, is_eager=True, help="Show the version."
+        ),
+    ) -> None:
+        """A personal AI assistant for the terminal."""
+
+    from aigc_cli.cli import ask, config_cmd
+
+    ask.register(app)
+    config_cmd.register(app)
+    return app
+
+
+def _fail(message: str, hint: str | None, code: int) -> None:
+    print(f"aigc: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main() -> None:
+    """Run the CLI: one line on stderr and a documented exit code for every failure."""
+    from typer._click import exceptions as click_exc
+
+    from aigc_cli.errors import EXIT_INTERRUPTED, AigcError
+
+    debug = os.environ.get("AIGC_DEBUG") == "1"
+    try:
+        # typer returns the exit code (130 for Ctrl-C) instead of raising Exit
+        code = build_app()(standalone_mode=False)
+        if isinstance(code, int) and code:
+            if code == EXIT_INTERRUPTED:
+                print("\naigc: interrupted", file=sys.stderr)
+            sys.exit(code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click_exc.UsageError as exc:
+        exc.show()
+        sys.exit(2)
+    except click_exc.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        print("\naigc: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except AigcError as exc:
+        if debug:
+            raise
+        _fail(exc.message, exc.hint, exc.exit_code)
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not our failure, and no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - last line of defence
+        if debug:
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc}", "rerun with AIGC_DEBUG=1 for details", 1)

@@ -1,0 +1,27 @@
+"""Options shared by the task commands, declared once (DESIGN.md's list)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+Model = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")]
+BackendName = Annotated[
+    Optional[str], typer.Option("--backend", "-b", help="Backend: openai, local, or a plugin's.")
+]
+System = Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")]
+Temperature = Annotated[
+    Optional[float], typer.Option("--temperature", "-t", min=0.0, max=2.0, help="Sampling temperature.")
+]
+MaxTokens = Annotated[
+    Optional[int], typer.Option("--max-tokens", min=1, help="Longest answer, in tokens.")
+]
+NoStream = Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer.")]
+Json = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object: answer, backend, model, usage.")
+]
+ModelPath = Annotated[
+    Optional[str],
+    typer.Option("--model-path", help="A GGUF file for the local backend (implies -b local)."),
+]

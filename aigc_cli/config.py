@@ -1,0 +1,232 @@
+"""Settings: config.toml + secrets.toml + environment, validated by pydantic.
+
+Precedence, lowest to highest: built-in defaults, ``config.toml``,
+``secrets.toml`` (mode 0600, API keys only), environment variables, and the
+command-line flags (applied by the CLI). ``Settings.sources`` records which
+layer set each key so ``config show`` and ``doctor`` can say why a value won.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from aigc_cli import paths
+from aigc_cli.errors import ConfigError
+
+SECRET_KEYS = {"openai.api_key"}
+
+# environment variable -> dotted settings key
+ENV_KEYS = {
+    "OPENAI_API_KEY": "openai.api_key",
+    "OPENAI_BASE_URL": "openai.base_url",
+    "AIGC_BACKEND": "backend",
+    "AIGC_MODEL": "model",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class OpenAISettings(_Section):
+    """The OpenAI (or any OpenAI-compatible) backend."""
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    connect_timeout: float = Field(default=5.0, gt=0)
+    timeout: float = Field(default=120.0, gt=0, description="read timeout, seconds")
+    max_retries: int = Field(default=3, ge=0)
+
+
+class LocalSettings(_Section):
+    """The in-process llama.cpp backend."""
+
+    model_path: str | None = None
+    model: str = "gemma-3-270m"
+    n_ctx: int = Field(default=8192, ge=256)
+    n_threads: int | None = Field(default=None, ge=1)
+
+
+class ContextSettings(_Section):
+    """How a conversation is fitted into the model's window."""
+
+    strategy: Literal["drop", "summarize"] = "drop"
+    reserve_output: int = Field(default=1024, ge=16)
+
+
+class ModelSpec(_Section):
+    """A model's window and prices (USD per million tokens), user-overridable."""
+
+    context_window: int = Field(ge=256)
+    max_output: int | None = Field(default=None, ge=1)
+    input_price: float = Field(default=0.0, ge=0)
+    output_price: float = Field(default=0.0, ge=0)
+
+
+class Settings(_Section):
+    """Everything aigc can be configured with."""
+
+    backend: str | None = None
+    model: str | None = None
+    log: bool = True
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    local: LocalSettings = Field(default_factory=LocalSettings)
+    context: ContextSettings = Field(default_factory=ContextSettings)
+    models: dict[str, ModelSpec] = Field(default_factory=dict)
+
+    sources: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    def openai_key(self) -> str | None:
+        key = self.openai.api_key
+        return key.get_secret_value() if key else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix or delete the file") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and not (prefix == "" and key == "models"):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _merge(base: dict[str, Any], layer: dict[str, Any], source: str, sources: dict[str, str]) -> None:
+    for dotted, value in _flatten(layer).items():
+        _set_dotted(base, dotted, value)
+        sources[dotted] = source
+
+
+def load_settings() -> Settings:
+    """Read every layer and validate; a broken file is a ConfigError (exit 3)."""
+    data: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    cfg = paths.config_file()
+    _merge(data, _read_toml(cfg), f"config file {cfg}", sources)
+    sec = paths.secrets_file()
+    _merge(data, _read_toml(sec), f"secrets file {sec}", sources)
+    for var, dotted in ENV_KEYS.items():
+        value = os.environ.get(var)
+        if value:
+            _set_dotted(data, dotted, value)
+            sources[dotted] = f"environment {var}"
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(
+            f"bad setting {where}: {err['msg']} (in {cfg})",
+            hint="see `aigc config show`",
+        ) from None
+    settings.sources = sources
+    return settings
+
+
+# ----------------------------------------------------------------- writing
+
+
+def known_key(dotted: str) -> bool:
+    """True for keys `config set` accepts (models.NAME.FIELD included)."""
+    parts = dotted.split(".")
+    if parts[0] == "models":
+        return len(parts) == 3 and parts[2] in ModelSpec.model_fields
+    model: type[BaseModel] = Settings
+    for i, part in enumerate(parts):
+        field = model.model_fields.get(part)
+        if field is None or part == "sources":
+            return False
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+            if i == len(parts) - 1:
+                return False
+        elif i != len(parts) - 1:
+            return False
+    return True
+
+
+def parse_value(raw: str) -> Any:
+    """Interpret a command-line value as TOML would (numbers, booleans), else text."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def set_value(dotted: str, raw: str) -> Path:
+    """Write one key to config.toml (or secrets.toml for secrets); return the file."""
+    if not known_key(dotted):
+        from aigc_cli.errors import UsageError
+
+        raise UsageError(f"unknown setting {dotted!r}", hint="see `aigc config show` for the keys")
+    secret = dotted in SECRET_KEYS
+    path = paths.secrets_file() if secret else paths.config_file()
+    data = _read_toml(path)
+    _set_dotted(data, dotted, raw if secret else parse_value(raw))
+    merged = _read_toml(paths.config_file()) if secret else dict(data)
+    if not secret:
+        try:
+            Settings.model_validate(merged)
+        except ValidationError as exc:
+            from aigc_cli.errors import UsageError
+
+            raise UsageError(f"bad value for {dotted}: {exc.errors()[0]['msg']}") from None
+    write_toml(path, data, private=secret)
+    return path
+
+
+def write_toml(path: Path, data: dict[str, Any], private: bool = False) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(data, fh)
+    if private:
+        os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def mask(secret: str) -> str:
+    """Show enough of a key to recognise it, never enough to use it."""
+    if len(secret) <= 8:
+        return "****"
+    return f"{secret[:3]}…{secret[-4:]}"
+
+
+def display_dict(settings: Settings) -> dict[str, Any]:
+    """Settings as plain data for `config show`, with secrets masked."""
+    data = settings.model_dump(mode="json", exclude={"sources"})
+    key = settings.openai_key()
+    data["openai"]["api_key"] = mask(key) if key else None
+    return data

@@ -1,0 +1,71 @@
+"""The error hierarchy.
+
+Every error a user can cause or meet carries the exit code documented in
+DESIGN.md, so the CLI maps errors to exit codes in exactly one place and the
+core never calls ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+
+class AigcError(Exception):
+    """Base class: a message meant for the user, plus the exit code to use."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(AigcError):
+    """The command line or its input cannot be acted on (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(AigcError):
+    """Settings, keys, recipes or model files are missing or broken (exit 3)."""
+
+    exit_code = 3
+
+
+class AuthError(ConfigError):
+    """The backend refused our credentials (exit 3)."""
+
+
+class BackendUnreachable(AigcError):
+    """The backend could not be reached or timed out (exit 4)."""
+
+    exit_code = 4
+
+
+class RateLimited(AigcError):
+    """The backend says: too many requests, or no quota left (exit 5)."""
+
+    exit_code = 5
+
+
+class InputTooLarge(AigcError):
+    """The input does not fit the model's context window (exit 6)."""
+
+    exit_code = 6
+
+
+class BackendError(AigcError):
+    """Any other failure reported by the backend (exit 1)."""
+
+    exit_code = 1
+
+
+class StoreError(AigcError):
+    """The conversation store cannot be opened or is damaged (exit 1)."""
+
+    exit_code = 1
+
+
+EXIT_INTERRUPTED = 130

@@ -1,0 +1,102 @@
+"""Data that crosses the boundary between the CLI, the session and backends.
+
+Messages and options are pydantic models because they are validated, stored
+and sent over the wire. ``Chunk`` is a plain slotted dataclass: one is made
+per streamed token, and on that hot path pydantic validation would cost more
+than the rest of the client together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+Role = Literal["system", "user", "assistant"]
+
+
+class Message(BaseModel):
+    """One chat message, in the shape every backend understands."""
+
+    role: Role
+    content: str
+
+
+class GenOptions(BaseModel):
+    """How to generate: the model and sampling settings for one request.
+
+    ``None`` means "the backend's default", so a backend can tell an explicit
+    setting from an absent one.
+    """
+
+    model: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    stop: list[str] | None = None
+    json_schema: dict[str, Any] | None = None
+    seed: int | None = None
+
+
+class Usage(BaseModel):
+    """Token usage of one request, as reported by the backend or counted."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A piece of a streamed answer: text, and at the end usage/finish reason."""
+
+    text: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    model: str | None = None
+
+
+class Answer(BaseModel):
+    """A whole answer, assembled from its chunks.
+
+    Text arrives in many small pieces; they are kept in a list and joined on
+    demand (``text``) so that a long answer costs linear time, not quadratic.
+    """
+
+    backend: str
+    model: str
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    interrupted: bool = False
+    _parts: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    def add(self, chunk: Chunk) -> None:
+        """Fold one streamed chunk into the answer."""
+        if chunk.text:
+            self._parts.append(chunk.text)
+        if chunk.finish_reason:
+            self.finish_reason = chunk.finish_reason
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        if chunk.model:
+            self.model = chunk.model
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` shape: answer, backend, model, usage, finish reason."""
+        return {
+            "answer": self.text,
+            "backend": self.backend,
+            "model": self.model,
+            "usage": self.usage.model_dump() if self.usage else None,
+            "finish_reason": self.finish_reason,
+            "interrupted": self.interrupted,
+        }

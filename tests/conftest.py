@@ -1,0 +1,90 @@
+"""Shared fixtures: an isolated AIGC_HOME per test, the loopback OpenAI
+server, and a runner for the installed `aigc` command as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.openai_server import API_KEY, FakeOpenAI
+
+AIGC = shutil.which("aigc") or str(Path(sys.executable).with_name("aigc"))
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(fake_server: FakeOpenAI) -> FakeOpenAI:
+    """The loopback server, emptied of earlier tests' script and requests."""
+    fake_server.reset()
+    return fake_server
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "aigc-home"
+    h.mkdir()
+    return h
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """A clean environment: no real keys, no colour surprises, its own home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AIGC_"))}
+    env.pop("NO_COLOR", None)
+    env["AIGC_HOME"] = str(home)
+    env["COLUMNS"] = "100"
+    return env
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Aigc:
+    """Runs the installed `aigc` as a subprocess with its own AIGC_HOME."""
+
+    home: Path
+    env: dict[str, str]
+
+    def __call__(self, *args: str, input: str | bytes | None = None, timeout: float = 60, **env: str) -> Result:
+        full_env = {**self.env, **env}
+        data = input.encode() if isinstance(input, str) else input
+        proc = subprocess.run(
+            [AIGC, *args],
+            input=data if data is not None else b"",
+            capture_output=True,
+            env=full_env,
+            timeout=timeout,
+        )
+        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def aigc(home: Path) -> Aigc:
+    """`aigc` with no backend configured (a fresh install)."""
+    return Aigc(home, base_env(home))
+
+
+@pytest.fixture
+def aigc_api(home: Path, fake: FakeOpenAI) -> Aigc:
+    """`aigc` pointed at the loopback OpenAI server through the environment."""
+    env = base_env(home)
+    env["OPENAI_API_KEY"] = API_KEY
+    env["OPENAI_BASE_URL"] = fake.url
+    return Aigc(home, env)
