@@ -61,9 +61,13 @@ class ContextSettings(_Section):
 
 
 class ModelSpec(_Section):
-    """A model's window and prices (USD per million tokens), user-overridable."""
+    """A model's window and prices (USD per million tokens), user-overridable.
 
-    context_window: int = Field(ge=256)
+    Only the fields given override the built-in table (aigc_cli/modeltable.py),
+    so `models.gpt-4o.input_price = 2.0` alone changes just that price.
+    """
+
+    context_window: int | None = Field(default=None, ge=256)
     max_output: int | None = Field(default=None, ge=1)
     input_price: float = Field(default=0.0, ge=0)
     output_price: float = Field(default=0.0, ge=0)

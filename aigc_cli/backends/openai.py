@@ -130,8 +130,11 @@ class OpenAIBackend:
         return tokens.count_messages(messages, model or self.default_model)
 
     def context_window(self, model: str | None = None) -> int:
-        spec = self.settings.models.get(model or self.default_model)
-        return spec.context_window if spec else DEFAULT_WINDOW
+        from aigc_cli import modeltable
+
+        # the model table (config overrides first); unknown models get its
+        # conservative fallback, so requests still fit a small server's window
+        return modeltable.window(model or self.default_model, self.settings)
 
     def list_models(self) -> list[ModelInfo]:
         try:
