@@ -1,0 +1,79 @@
+"""`aigc doctor`: which settings won and why, and a live check of the backend."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated, Optional
+
+import typer
+
+from aigc_cli.cli import options as opt
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help="Explain the settings in force and check the backend live.")(doctor)
+
+
+def _backend_reason(settings, flag: str | None) -> tuple[str, str]:
+    from aigc_cli.backends import choose_backend_name
+
+    name = choose_backend_name(settings, flag)
+    if flag:
+        return name, "the -b/--backend flag"
+    if settings.backend:
+        return name, f"`backend` from {settings.sources.get('backend', 'settings')}"
+    if name == "openai":
+        return name, f"an OpenAI API key is set ({settings.sources.get('openai.api_key', 'environment')})"
+    return name, "no backend configured and no API key: the bundled local model"
+
+
+def doctor(
+    backend: opt.BackendName = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the live check of the backend.")
+    ] = False,
+    model_path: opt.ModelPath = None,
+) -> None:
+    from aigc_cli import __version__, config, paths
+    from aigc_cli.backends import get_backend
+
+    settings = config.load_settings()
+    if model_path:
+        settings.local.model_path = model_path
+        backend = backend or "local"
+    print(f"aigc {__version__} on Python {sys.version.split()[0]}")
+    print(f"config file : {paths.config_file()}{'' if paths.config_file().exists() else ' (not created yet)'}")
+    print(f"secrets file: {paths.secrets_file()}{'' if paths.secrets_file().exists() else ' (none)'}")
+    print(f"data dir    : {paths.data_dir()}")
+    name, reason = _backend_reason(settings, backend)
+    print(f"backend     : {name}  (chosen by {reason})")
+    for key, source in sorted(settings.sources.items()):
+        shown = config.mask(settings.openai_key() or "") if key in config.SECRET_KEYS else _value(settings, key)
+        print(f"  {key} = {shown}  <- {source}")
+    if offline:
+        return
+    be = get_backend(name, settings)
+    print(f"model       : {be.default_model}")
+    start = time.perf_counter()
+    _live_check(be)
+    print(f"live check  : ok in {time.perf_counter() - start:.2f} s")
+
+
+def _value(settings, dotted: str) -> object:
+    node: object = settings
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
+    return node
+
+
+def _live_check(be) -> None:
+    """Ask the backend something cheap: its model list, or load the local model."""
+    from aigc_cli.messages import Message
+
+    if be.name == "openai":
+        models = be.list_models()
+        print(f"              the server lists {len(models)} model(s)")
+    else:
+        n = be.count_tokens([Message(role="user", content="hello")])
+        print(f"              model loaded (window {be.context_window()} tokens, 'hello' = {n} tokens)")
