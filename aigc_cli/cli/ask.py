@@ -23,16 +23,29 @@ def ask(
     no_stream: opt.NoStream = False,
     as_json: opt.Json = False,
     model_path: opt.ModelPath = None,
+    continue_last: opt.Continue = False,
+    cid: opt.Cid = None,
+    no_log: opt.NoLog = False,
 ) -> None:
-    from aigc_cli import inputs, session
-    from aigc_cli.cli.common import deliver, gen_options, settings_and_backend
+    from aigc_cli import inputs
+    from aigc_cli.cli.common import run_and_show
     from aigc_cli.errors import UsageError
+    from aigc_cli.messages import GenOptions
+    from aigc_cli.session import TurnRequest
 
     piped = inputs.read_stdin()
     prompt = inputs.compose(" ".join(question or []), piped)
     if not prompt.strip():
         raise UsageError("nothing to ask", hint='aigc ask "your question"  or  echo text | aigc ask')
-    settings, be = settings_and_backend(backend, model_path)
-    options = gen_options(model, temperature, max_tokens, settings, be)
-    messages = session.build_messages(system, [], prompt)
-    deliver(be, messages, options, as_json=as_json, stream=not no_stream)
+    req = TurnRequest(
+        prompt=prompt,
+        system=system,
+        backend=backend,
+        model_path=model_path,
+        options=GenOptions(model=model, temperature=temperature, max_tokens=max_tokens),
+        continue_last=continue_last,
+        cid=cid,
+        log=not no_log,
+        stream=not no_stream,
+    )
+    run_and_show(req, as_json=as_json)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
     from aigc_cli.messages import Answer, GenOptions, Message
+    from aigc_cli.session import TurnRequest, TurnResult
 
 
 def settings_and_backend(
@@ -36,9 +37,35 @@ def gen_options(
     backend: "Backend",
 ) -> "GenOptions":
     from aigc_cli.messages import GenOptions
+    from aigc_cli.session import choose_model
 
-    chosen = model or (settings.model if settings.backend in (None, backend.name) else None)
-    return GenOptions(model=chosen or backend.default_model, temperature=temperature, max_tokens=max_tokens)
+    return GenOptions(
+        model=choose_model(settings, backend, model), temperature=temperature, max_tokens=max_tokens
+    )
+
+
+def run_and_show(req: "TurnRequest", *, as_json: bool = False) -> "TurnResult":
+    """Run one stored turn and show it: streamed to the terminal/pipe, or one JSON object.
+
+    Notices (e.g. what was dropped to fit the window) go to stderr; ``--json``
+    prints the answer object plus ``conversation_id``.
+    """
+    from aigc_cli import session
+    from aigc_cli.config import load_settings
+    from aigc_cli.render import make_renderer
+
+    settings = load_settings()
+    renderer = None if as_json else make_renderer()
+    try:
+        result = session.run_turn(req, settings, renderer.write if renderer else None)
+    finally:
+        if renderer is not None:
+            renderer.finish()
+    for notice in result.notices:
+        print(f"aigc: {notice}", file=sys.stderr)
+    if as_json:
+        print_json({**result.answer.to_json(), "conversation_id": result.conversation_id})
+    return result
 
 
 def deliver(

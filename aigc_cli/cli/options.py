@@ -25,3 +25,11 @@ ModelPath = Annotated[
     Optional[str],
     typer.Option("--model-path", help="A GGUF file for the local backend (implies -b local)."),
 ]
+Continue = Annotated[
+    bool, typer.Option("--continue", "-c", help="Continue the most recent conversation.")
+]
+Cid = Annotated[
+    Optional[str],
+    typer.Option("--cid", metavar="ID", help="Continue this conversation (a unique id prefix is enough)."),
+]
+NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this turn in the history.")]

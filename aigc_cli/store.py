@@ -1,0 +1,368 @@
+"""The conversation store: every turn of every command, in local SQLite.
+
+This is the user's data, so the store is built not to lose or damage it:
+
+* WAL mode, ``synchronous=FULL``, foreign keys on, a generous busy timeout and
+  short ``BEGIN IMMEDIATE`` write transactions, so several ``aigc`` processes
+  at once never lose a write and a SIGKILL never leaves a half-written turn;
+* a file that is not a database, is damaged, unreadable or from a newer aigc
+  raises ``StoreError`` and is never rewritten, moved or deleted;
+* only roles, text, model names and token counts are stored, never settings,
+  so API keys cannot reach it.
+
+Rows are slotted dataclasses rather than pydantic models: the ``history``
+commands must start in a few milliseconds, and importing pydantic alone costs
+more than a whole search.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aigc_cli import paths
+from aigc_cli.errors import StoreError, UsageError
+from aigc_cli.store_schema import migrate
+
+BUSY_TIMEOUT_S = 30.0
+TITLE_MAX = 60
+STATUSES = ("complete", "interrupted", "error")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(slots=True, frozen=True)
+class Conversation:
+    """One conversation's header; ``message_count`` is filled by listings."""
+
+    id: str
+    title: str
+    created: float
+    updated: float
+    backend: str | None
+    model: str | None
+    recipe: str | None
+    system: str | None
+    message_count: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class StoredMessage:
+    """One stored message; token usage sits on the assistant message of a turn."""
+
+    id: int
+    conversation_id: str
+    role: str
+    content: str
+    created: float
+    status: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    model: str | None
+    cost: float | None
+
+
+_CONV_COLS = "c.id, c.title, c.created, c.updated, c.backend, c.model, c.recipe, c.system"
+_MSG_COLS = (
+    "id, conversation_id, role, content, created, status,"
+    " prompt_tokens, completion_tokens, model, cost"
+)
+
+
+def title_from(text: str) -> str:
+    """A one-line title from a user message: the instruction, trimmed and cut short.
+
+    A composed prompt (``<input>…</input>`` then the instruction) is titled by
+    its instruction, which says what the conversation is about.
+    """
+    m = re.match(r"<(\w+)>\n.*\n</\1>\n\n(.+)\Z", text, re.S)
+    if m and m.group(2).strip():
+        text = m.group(2)
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_MAX else line[: TITLE_MAX - 1].rstrip() + "…"
+
+
+def _guarded(fn: F) -> F:
+    """Turn SQLite failures into a StoreError with a one-line message."""
+
+    @functools.wraps(fn)
+    def wrapper(self: "Store", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise self.error(exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Store:
+    """Conversations and messages in one SQLite file (``paths.store_file()``).
+
+    Open it with ``Store.open()``; use it as a context manager to close it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, create: bool = True) -> "Store | None":
+        """Open (and create/upgrade) the store; ``None`` if absent and not ``create``."""
+        path = path or paths.store_file()
+        if not create and not path.exists():
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise StoreError(f"cannot open the conversation store {path}: {exc}") from None
+        store = cls(conn, path)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            store._wal()
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+            migrate(conn, str(path))
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise store.error(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _wal(self) -> None:
+        """Switch to WAL; a fresh file being set up by another process may be busy briefly."""
+        for attempt in range(50):
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.05)
+
+    def error(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """The StoreError for a SQLite failure, saying the file was left alone."""
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                f"the conversation store {self.path} is busy (another aigc is writing)",
+                hint="try again in a moment",
+            )
+        return StoreError(
+            f"the conversation store {self.path} is unreadable: {text}",
+            hint="the file was left untouched; move it aside to start a new store",
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction, taking the write lock up front (no upgrade deadlocks)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ reading
+
+    @_guarded
+    def resolve(self, prefix: str) -> Conversation:
+        """The conversation whose id starts with ``prefix``; UsageError if none or several."""
+        prefix = prefix.strip().lower()
+        if not prefix:
+            raise UsageError("empty conversation id")
+        rows = self.conn.execute(
+            f"SELECT {_CONV_COLS} FROM conversations c WHERE c.id >= ? AND c.id < ? LIMIT 2",
+            (prefix, prefix + "\uffff"),
+        ).fetchall()
+        if not rows:
+            raise UsageError(f"no conversation with id {prefix!r}", hint="see `aigc history list`")
+        if len(rows) > 1:
+            raise UsageError(f"conversation id {prefix!r} is ambiguous", hint="give more characters")
+        return Conversation(*rows[0])
+
+    @_guarded
+    def last(self) -> Conversation | None:
+        """The most recently updated conversation."""
+        row = self.conn.execute(
+            f"SELECT {_CONV_COLS} FROM conversations c ORDER BY c.updated DESC LIMIT 1"
+        ).fetchone()
+        return Conversation(*row) if row else None
+
+    @_guarded
+    def messages(self, cid: str) -> list[StoredMessage]:
+        """Every message of a conversation, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_MSG_COLS} FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)
+        ).fetchall()
+        return [StoredMessage(*r) for r in rows]
+
+    @_guarded
+    def list(
+        self,
+        limit: int | None = 20,
+        *,
+        model: str | None = None,
+        recipe: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> list[Conversation]:
+        """Conversations, newest first, optionally filtered; each with its message count."""
+        where, args = [], []
+        for clause, value in (
+            ("c.model = ?", model),
+            ("c.recipe = ?", recipe),
+            ("c.updated >= ?", since),
+            ("c.updated < ?", until),
+        ):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        sql = (
+            f"SELECT {_CONV_COLS},"
+            " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"
+            " FROM conversations c"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY c.updated DESC"
+            + (" LIMIT ?" if limit is not None else "")
+        )
+        if limit is not None:
+            args.append(limit)
+        return [Conversation(*r) for r in self.conn.execute(sql, args).fetchall()]
+
+    # ------------------------------------------------------------ writing
+
+    @_guarded
+    def begin_turn(
+        self,
+        cid: str | None,
+        user: str,
+        *,
+        backend: str | None,
+        model: str | None,
+        recipe: str | None = None,
+        system: str | None = None,
+    ) -> tuple[str, int]:
+        """Store a turn's user message (creating the conversation if ``cid`` is None).
+
+        Written before the request goes out, so a crash mid-answer still keeps
+        the question. Returns (conversation id, user message id).
+        """
+        now = time.time()
+        with self.transaction() as db:
+            if cid is None:
+                cid = os.urandom(6).hex()
+                db.execute(
+                    "INSERT INTO conversations(id, title, created, updated, backend, model, recipe, system)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (cid, title_from(user), now, now, backend, model, recipe, system),
+                )
+            else:
+                db.execute(
+                    "UPDATE conversations SET updated = ?, backend = ?, model = ?,"
+                    " system = coalesce(?, system), recipe = coalesce(?, recipe) WHERE id = ?",
+                    (now, backend, model, system, recipe, cid),
+                )
+            mid = db.execute(
+                "INSERT INTO messages(conversation_id, role, content, created) VALUES (?, 'user', ?, ?)",
+                (cid, user, now),
+            ).lastrowid
+        return cid, int(mid or 0)
+
+    @_guarded
+    def finish_turn(
+        self,
+        cid: str,
+        user_id: int,
+        answer: str,
+        *,
+        status: str = "complete",
+        model: str | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        cost: float | None = None,
+    ) -> int:
+        """Store a turn's answer (complete, interrupted with what arrived, or error).
+
+        An ``error`` turn marks its question as ``error`` too, so it is kept
+        but not sent again as context. Returns the answer's message id.
+        """
+        if status not in STATUSES:
+            raise ValueError(f"bad status {status!r}")
+        now = time.time()
+        with self.transaction() as db:
+            if status == "error":
+                db.execute("UPDATE messages SET status = 'error' WHERE id = ?", (user_id,))
+            mid = db.execute(
+                "INSERT INTO messages(conversation_id, role, content, created, status,"
+                " prompt_tokens, completion_tokens, model, cost)"
+                " VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?)",
+                (cid, answer, now, status, prompt_tokens, completion_tokens, model, cost),
+            ).lastrowid
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
+        return int(mid or 0)
+
+    @_guarded
+    def set_title(self, cid: str, title: str) -> None:
+        title = " ".join(title.split())
+        if not title:
+            raise UsageError("the title is empty")
+        with self.transaction() as db:
+            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, cid))
+
+    @_guarded
+    def delete(self, cids: Iterable[str]) -> int:
+        """Delete conversations (their messages and index entries go with them)."""
+        ids = list(cids)
+        with self.transaction() as db:
+            return sum(
+                db.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount for cid in ids
+            )
+
+    @_guarded
+    def prune(self, before: float) -> int:
+        """Delete conversations last updated before ``before`` (a Unix time)."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM conversations WHERE updated < ?", (before,)).rowcount
+
+
+def context_messages(messages: Iterable[StoredMessage]) -> list[tuple[str, str]]:
+    """(role, content) pairs to resend as context: every turn that got an answer.
+
+    A question whose answer failed or came back empty is left out, so the
+    model never sees two questions in a row; an interrupted answer is kept
+    with the text that arrived.
+    """
+    out: list[tuple[str, str]] = []
+    pending: tuple[str, str] | None = None
+    for m in messages:
+        if m.role == "user":
+            pending = (m.role, m.content) if m.status != "error" else None
+        elif m.role == "assistant" and pending and m.status != "error" and m.content:
+            out.extend([pending, (m.role, m.content)])
+            pending = None
+    return out

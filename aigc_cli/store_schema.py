@@ -1,0 +1,122 @@
+"""The store's schema as numbered migrations, applied in place and recorded.
+
+Each migration runs once, in its own ``BEGIN IMMEDIATE`` transaction together
+with the bump of ``PRAGMA user_version`` and a row in ``schema_migrations``,
+so a crash mid-upgrade leaves the old version intact and the next start simply
+retries. A database newer than this code is refused, never touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from aigc_cli.errors import StoreError
+
+V1 = """
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied REAL NOT NULL);
+CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    backend TEXT,
+    model TEXT,
+    recipe TEXT,
+    system TEXT
+);
+CREATE INDEX conversations_updated ON conversations(updated);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content TEXT NOT NULL,
+    created REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'complete'
+        CHECK (status IN ('complete', 'interrupted', 'error')),
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    model TEXT
+);
+CREATE INDEX messages_conversation ON messages(conversation_id, id);
+"""
+
+# Full-text search: trigram tokens match any substring of 3+ characters, which
+# is what makes Chinese (no spaces between words) searchable at all.
+V2 = """
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, content='messages', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+"""
+
+# Cost per message (filled from the model price table) and the source id of
+# imported conversations, so importing the same export twice adds nothing.
+V3 = """
+ALTER TABLE messages ADD COLUMN cost REAL;
+ALTER TABLE conversations ADD COLUMN source TEXT;
+CREATE UNIQUE INDEX conversations_source ON conversations(source) WHERE source IS NOT NULL;
+CREATE INDEX conversations_model ON conversations(model);
+CREATE INDEX conversations_recipe ON conversations(recipe);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]
+LATEST = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (``executescript`` would commit our transaction)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.strip().splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _refuse_newer(found: int, where: str) -> None:
+    if found > LATEST:
+        raise StoreError(
+            f"{where} was written by a newer aigc (store version {found}, this aigc knows {LATEST})",
+            hint="upgrade aigc; the file was left untouched",
+        )
+
+
+def migrate(conn: sqlite3.Connection, where: str, target: int = LATEST) -> None:
+    """Bring the database up to ``target``, one recorded migration at a time."""
+    current = version(conn)
+    _refuse_newer(current, where)
+    while current < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = version(conn)  # another process may have migrated meanwhile
+            _refuse_newer(current, where)
+            if current < target:
+                for stmt in _statements(MIGRATIONS[current]):
+                    conn.execute(stmt)
+                current += 1
+                conn.execute(
+                    "INSERT INTO schema_migrations(version, applied) VALUES (?, ?)",
+                    (current, time.time()),
+                )
+                conn.execute(f"PRAGMA user_version = {current}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
