@@ -39,9 +39,11 @@ class OpenAISettings(_Section):
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    connect_timeout: float = Field(default=5.0, gt=0)
+    # a CLI must fail fast on a dead host: with the SDK's retries an unreachable
+    # server costs (max_retries + 1) * connect_timeout plus ~1.5 s of backoff
+    connect_timeout: float = Field(default=3.0, gt=0)
     timeout: float = Field(default=120.0, gt=0, description="read timeout, seconds")
-    max_retries: int = Field(default=3, ge=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
 
 
 class LocalSettings(_Section):
@@ -144,14 +146,24 @@ def load_settings() -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(
-            f"bad setting {where}: {err['msg']} (in {cfg})",
-            hint="see `aigc config show`",
-        ) from None
+        raise _validation_error(exc, sources, cfg) from None
     settings.sources = sources
     return settings
+
+
+def _validation_error(exc: ValidationError, sources: dict[str, str], cfg: Path) -> ConfigError:
+    """One line naming the key, the problem and the file (or variable) it came from."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    origin = sources.get(where) or next(
+        (src for key, src in sources.items() if key.startswith(where + ".") or where.startswith(key + ".")),
+        f"config file {cfg}",
+    )
+    problem = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+    return ConfigError(
+        f"bad setting {where!r} in {origin}: {problem}",
+        hint="fix it with `aigc config set KEY VALUE` or edit the file; `aigc config show` lists the keys",
+    )
 
 
 # ----------------------------------------------------------------- writing

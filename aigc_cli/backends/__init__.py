@@ -2,7 +2,12 @@
 
 A backend factory is a callable ``(settings) -> Backend``. Modules are
 imported only when their backend is used, so choosing ``local`` never
-imports ``openai`` and vice versa.
+imports ``openai`` and vice versa. A third-party package registers one with
+
+    [project.entry-points."aigc_cli.backends"]
+    mine = "my_pkg.module:MyBackend"
+
+and is then chosen like a built-in: ``-b mine`` or ``backend = "mine"``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from aigc_cli.errors import ConfigError, UsageError
 
@@ -18,23 +24,63 @@ if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
 
+GROUP = "aigc_cli.backends"
+
 BUILTIN = {
     "openai": "aigc_cli.backends.openai:OpenAIBackend",
     "local": "aigc_cli.backends.local:LocalBackend",
 }
 
+# one line that tells a user with neither backend exactly how to get each
+GET_A_BACKEND = (
+    "export OPENAI_API_KEY=sk-... (plus OPENAI_BASE_URL=http://host/v1 for any "
+    "OpenAI-compatible server), or install the offline backend: pip install 'aigc-cli[local]'"
+)
+
 _cache: dict[str, "Backend"] = {}
 
 
-def _entry_points() -> dict[str, object]:
+@lru_cache(maxsize=1)
+def _entry_points() -> dict[str, Any]:
+    """Plugins, read once per process (it scans every installed distribution)."""
     from importlib.metadata import entry_points
 
-    return {ep.name: ep for ep in entry_points(group="aigc_cli.backends")}
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
 def available() -> list[str]:
     """Names of every backend that could be chosen."""
     return sorted(set(BUILTIN) | set(_entry_points()))
+
+
+def is_known(name: str) -> bool:
+    return name in BUILTIN or name in _entry_points()
+
+
+def _unknown(name: str, source: str | None) -> Exception:
+    hint = f"choose one of: {', '.join(available())}"
+    if source is None:  # it came from the command line
+        return UsageError(f"unknown backend {name!r}", hint=hint)
+    return ConfigError(f"unknown backend {name!r} (set by {source})", hint=hint)
+
+
+def choose_backend_name(settings: "Settings", flag: str | None = None) -> str:
+    """flag > config/env `backend` > an OpenAI key present -> openai > local.
+
+    An unknown name is a usage error when typed on the command line and a
+    configuration error when it comes from the config file or environment.
+    """
+    if flag:
+        if not is_known(flag):
+            raise _unknown(flag, None)
+        return flag
+    if settings.backend:
+        if not is_known(settings.backend):
+            raise _unknown(settings.backend, settings.sources.get("backend", "the config"))
+        return settings.backend
+    if settings.openai_key() or os.environ.get("OPENAI_API_KEY"):
+        return "openai"
+    return "local"
 
 
 def _load_factory(name: str) -> Callable[["Settings"], "Backend"]:
@@ -43,29 +89,42 @@ def _load_factory(name: str) -> Callable[["Settings"], "Backend"]:
         return getattr(importlib.import_module(module), attr)
     ep = _entry_points().get(name)
     if ep is None:
-        raise UsageError(
-            f"unknown backend {name!r}", hint=f"choose one of: {', '.join(available())}"
-        )
-    return ep.load()  # type: ignore[attr-defined]
-
-
-def choose_backend_name(settings: "Settings", flag: str | None = None) -> str:
-    """flag > config/env `backend` > an OpenAI key present -> openai > local."""
-    if flag:
-        return flag
-    if settings.backend:
-        return settings.backend
-    if settings.openai_key() or os.environ.get("OPENAI_API_KEY"):
-        return "openai"
-    return "local"
+        raise _unknown(name, None)
+    try:
+        return ep.load()
+    except ImportError:
+        raise
+    except Exception as exc:  # a broken plugin must not look like an aigc crash
+        raise ConfigError(
+            f"backend plugin {name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}",
+            hint=f"fix or uninstall the package that provides it (entry-point group {GROUP})",
+        ) from exc
 
 
 def get_backend(name: str, settings: "Settings") -> "Backend":
     """The backend called ``name``, made once per process."""
     if name not in _cache:
-        factory = _load_factory(name)
         try:
+            factory = _load_factory(name)
             _cache[name] = factory(settings)
         except ImportError as exc:
-            raise ConfigError(f"backend {name!r} cannot start: {exc}") from exc
+            raise _cannot_import(name, settings, exc) from exc
     return _cache[name]
+
+
+def _cannot_import(name: str, settings: "Settings", exc: ImportError) -> ConfigError:
+    """A backend whose library is missing: say how to install it, or what else works."""
+    if name == "local":
+        if settings.openai_key():
+            return ConfigError(
+                "the local backend is not installed (llama-cpp-python cannot be imported)",
+                hint="pip install 'aigc-cli[local]', or use the OpenAI backend: -b openai",
+            )
+        return ConfigError(
+            "no backend available: no OpenAI API key is set and the local backend is not installed",
+            hint=GET_A_BACKEND,
+        )
+    return ConfigError(
+        f"backend {name!r} cannot start: {exc}",
+        hint="install the package it needs, or choose another backend with -b",
+    )

@@ -55,11 +55,15 @@ class OpenAIBackend:
                 )
             import httpx2
 
+            timeout = httpx2.Timeout(self.cfg.timeout, connect=self.cfg.connect_timeout)
             self._client = openai.OpenAI(
                 api_key=key,
                 base_url=self.cfg.base_url or None,
-                timeout=httpx2.Timeout(self.cfg.timeout, connect=self.cfg.connect_timeout),
+                timeout=timeout,
                 max_retries=self.cfg.max_retries,
+                http_client=openai.DefaultHttpxClient(
+                    timeout=timeout, event_hooks={"response": [_no_retry_when_out_of_quota]}
+                ),
             )
         return self._client
 
@@ -87,16 +91,24 @@ class OpenAIBackend:
 
     def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
         req = self._request(messages, options)
+        started = False
         try:
             stream = self.client.chat.completions.create(
                 **req, stream=True, stream_options={"include_usage": True}
             )
             with stream:
                 for event in stream:
+                    started = True
                     yield from _chunks(event)
         except AigcError:
             raise
         except Exception as exc:  # the SDK and its HTTP client raise many kinds
+            if started and _is_connection_loss(exc):
+                # the SDK cannot retry half an answer; say so rather than "cannot reach"
+                raise BackendUnreachable(
+                    f"the connection to {self.cfg.base_url or 'api.openai.com'} was lost mid-answer",
+                    hint="the answer above is incomplete; ask again",
+                ) from exc
             raise map_error(exc, self.cfg.base_url) from exc
 
     def complete(self, messages: Sequence[Message], options: GenOptions) -> Chunk:
@@ -147,6 +159,20 @@ class OpenAIBackend:
         return [ModelInfo(name=n, backend=self.name) for n in names]
 
 
+def _no_retry_when_out_of_quota(response: Any) -> None:
+    """Tell the SDK's retry loop not to retry a 429 that means "no quota left".
+
+    The SDK retries every 429 with backoff, but ``insufficient_quota`` does not
+    go away by waiting; the standard ``x-should-retry: false`` header, which the
+    SDK obeys, turns that one case into an immediate error.
+    """
+    if response.status_code != 429:
+        return
+    response.read()
+    if b"insufficient_quota" in response.content:
+        response.headers["x-should-retry"] = "false"
+
+
 def _chunks(event: Any) -> Iterator[Chunk]:
     usage = None
     if getattr(event, "usage", None) is not None:
@@ -165,54 +191,73 @@ def _chunks(event: Any) -> Iterator[Chunk]:
 
 
 def _server_message(exc: Any) -> str:
+    """The server's own error text, on one short line (it goes into ours)."""
     body = getattr(exc, "body", None)
+    msg = None
     if isinstance(body, dict):
         msg = body.get("message") or (body.get("error") or {}).get("message")
-        if msg:
-            return str(msg)
-    return str(getattr(exc, "message", "") or exc)
+    text = " ".join(str(msg or getattr(exc, "message", "") or exc).split())
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _is_quota(exc: Any) -> bool:
+    code = getattr(exc, "code", None) or getattr(exc, "type", None)
+    return code == "insufficient_quota" or "quota" in _server_message(exc).lower()
 
 
 def map_error(exc: BaseException, base_url: str | None) -> AigcError:
-    """Turn an SDK/HTTP exception into an aigc error with its exit code."""
+    """Turn an SDK/HTTP exception into an aigc error with its exit code.
+
+    Each message says what happened and, in the hint, what to do about it.
+    """
     where = base_url or "api.openai.com"
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return AuthError(
-            f"the server at {where} refused the API key ({exc.status_code})",
-            hint="check OPENAI_API_KEY or `aigc config set openai.api_key KEY`",
+            f"{where} refused the API key ({exc.status_code}: {_server_message(exc)})",
+            hint="check OPENAI_API_KEY, or store a key with `aigc config set openai.api_key KEY`",
         )
     if isinstance(exc, openai.RateLimitError):
-        text = _server_message(exc)
-        quota = "quota" in text.lower()
+        if _is_quota(exc):
+            return RateLimited(
+                f"out of quota at {where}: {_server_message(exc)}",
+                hint="check the plan and billing of this API key, or use another key",
+            )
         return RateLimited(
-            f"{'out of quota' if quota else 'rate limited'} at {where}: {text}",
-            hint="wait a moment and try again" if not quota else "check your plan and billing",
+            f"rate limited by {where}: {_server_message(exc)}",
+            hint="wait a minute and try again, or raise openai.max_retries",
         )
     if isinstance(exc, openai.APITimeoutError):
         return BackendUnreachable(
-            f"timed out waiting for {where}", hint="check the server, or raise openai.timeout"
+            f"timed out waiting for {where}",
+            hint="check that the server is up; a slow model may need `aigc config set openai.timeout 300`",
         )
     if isinstance(exc, openai.APIConnectionError):
         return BackendUnreachable(
-            f"cannot reach {where}", hint="check OPENAI_BASE_URL and that the server is running"
+            f"cannot reach {where}",
+            hint="check OPENAI_BASE_URL (or openai.base_url) and that the server is running",
         )
     if isinstance(exc, openai.NotFoundError):
-        return ConfigError(f"{where}: {_server_message(exc)}", hint="check the model name (`aigc models list`)")
+        return ConfigError(
+            f"{where}: {_server_message(exc)}", hint="check the model name (`aigc models list`)"
+        )
     if isinstance(exc, openai.BadRequestError):
         text = _server_message(exc)
-        if "context" in text.lower() and ("length" in text.lower() or "window" in text.lower()):
-            return InputTooLarge(f"{where}: {text}")
+        low = text.lower()
+        if "context" in low and ("length" in low or "window" in low):
+            return InputTooLarge(f"{where}: {text}", hint="shorten the input or use a larger model")
         return BackendError(f"{where} rejected the request: {text}")
     if isinstance(exc, openai.APIStatusError):
-        return BackendError(f"{where} answered {exc.status_code}: {_server_message(exc)}")
-    if _is_transport_error(exc):
-        return BackendUnreachable(f"connection to {where} lost: {type(exc).__name__}")
-    return BackendError(f"{where}: {type(exc).__name__}: {exc}")
+        return BackendError(
+            f"{where} answered {exc.status_code}: {_server_message(exc)}",
+            hint="the server failed even after retries; try again later",
+        )
+    if _is_connection_loss(exc):
+        return BackendUnreachable(f"connection to {where} lost ({type(exc).__name__})")
+    return BackendError(f"{where}: {type(exc).__name__}: {_server_message(exc)}")
 
 
-def _is_transport_error(exc: BaseException) -> bool:
-    try:
-        import httpx2
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, httpx2.HTTPError | openai.APIError)
+def _is_connection_loss(exc: BaseException) -> bool:
+    """A transport failure (reset, truncated stream, read timeout), not an answer."""
+    import httpx2
+
+    return isinstance(exc, openai.APIConnectionError | httpx2.TransportError)
