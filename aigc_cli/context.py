@@ -1,0 +1,388 @@
+"""Fitting a request into the model's context window.
+
+Every request must fit ``window - reserved output`` by the backend's own
+counter. The system prompt(s) and the newest message always stay. Older turns
+go oldest first: dropped (``context.strategy = "drop"``), or condensed into a
+running summary (``"summarize"``) that is stored with the conversation and
+reused until more turns have to go. A newest message that alone does not fit
+is an ``InputTooLarge`` error with the numbers, unless the caller asked to
+truncate it (``--truncate``), which cuts its middle: instructions come after
+piped content (see inputs.compose), so head and tail are what matter.
+
+Counting is injected (``count``: messages -> tokens), so this module is pure
+and works with any backend's tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aigc_cli.errors import InputTooLarge
+from aigc_cli.messages import GenOptions, Message
+
+if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
+    from aigc_cli.config import Settings
+
+Count = Callable[[Sequence[Message]], int]
+# (previous summary or None, messages to condense, target tokens) -> new summary
+Summarizer = Callable[[str | None, Sequence[Message], int], str]
+
+SUMMARY_HEADER = "Summary of the earlier part of this conversation:\n"
+CUT_MARK = "\n\n[... {n} tokens cut to fit the context window ...]\n\n"
+# when condensing, keep recent turns in at most this share of the free room, so
+# the next few turns fit without another summarizing call
+KEEP_SHARE_AFTER_SUMMARY = 0.5
+
+
+@dataclass
+class Summary:
+    """A running summary of a conversation's first ``covered`` history messages."""
+
+    text: str
+    covered: int
+
+
+@dataclass
+class Fitted:
+    """What was sent and what was done to make it fit."""
+
+    messages: list[Message]
+    prompt_tokens: int
+    budget: int
+    window: int
+    dropped: int = 0
+    condensed: int = 0
+    cut_tokens: int = 0
+    summary: Summary | None = None
+    summary_changed: bool = False
+    notices: list[str] = field(default_factory=list)
+
+
+def budget_for(window: int, reserve: int) -> int:
+    """Tokens available for the prompt once the answer's room is set aside."""
+    return window - reserve
+
+
+def _split(messages: Sequence[Message]) -> tuple[list[Message], list[Message], Message]:
+    """Leading system messages, the history between, and the newest message."""
+    if not messages:
+        raise ValueError("fit_messages needs at least one message")
+    n = 0
+    while n < len(messages) - 1 and messages[n].role == "system":
+        n += 1
+    return list(messages[:n]), list(messages[n:-1]), messages[-1]
+
+
+def _cost_each(history: Sequence[Message], count: Count) -> list[int]:
+    """Each message's share of a request (the counter is additive per message)."""
+    base = count([])
+    return [count([m]) - base for m in history]
+
+
+def _keep_from(history: Sequence[Message], costs: Sequence[int], room: int) -> int:
+    """Index of the oldest message kept so the newest ones fit ``room``.
+
+    The kept part starts at a user message, so the model never sees an
+    answer without its question.
+    """
+    used = 0
+    start = len(history)
+    for i in range(len(history) - 1, -1, -1):
+        if used + costs[i] > room:
+            break
+        used += costs[i]
+        start = i
+    while start < len(history) and history[start].role != "user":
+        start += 1
+    return start
+
+
+def summary_message(summary: Summary) -> Message:
+    return Message(role="system", content=SUMMARY_HEADER + summary.text)
+
+
+def cut_middle(text: str, limit: int, count_text: Callable[[str], int]) -> tuple[str, int]:
+    """``text`` cut in the middle to at most ``limit`` tokens; returns (text, tokens cut)."""
+    total = count_text(text)
+    if total <= limit:
+        return text, 0
+    mark_cost = count_text(CUT_MARK.format(n=total))
+    keep_tokens = max(limit - mark_cost, 0)
+    ratio = len(text) / max(total, 1)  # characters per token, for this text
+    keep_chars = int(keep_tokens * ratio)
+    while True:
+        head = text[: keep_chars - keep_chars // 2] if keep_chars else ""
+        tail = text[len(text) - keep_chars // 2 :] if keep_chars // 2 else ""
+        cut = total - count_text(head) - count_text(tail)
+        out = head + CUT_MARK.format(n=cut) + tail
+        if count_text(out) <= limit or keep_chars == 0:
+            return out, cut
+        keep_chars = int(keep_chars * 0.9)
+
+
+def _too_large(fixed: int, budget: int, window: int, model: str) -> InputTooLarge:
+    reserve = window - budget
+    return InputTooLarge(
+        f"the prompt is {fixed:,} tokens, but {model}'s window is {window:,} tokens "
+        f"with {reserve:,} kept for the answer ({max(budget, 0):,} left for the prompt)",
+        hint="shorten the input, add --truncate to cut its middle, use a model with a "
+        "larger window (-m), or `aigc summarize` it",
+    )
+
+
+def _fit_newest(
+    head: list[Message], last: Message, budget: int, window: int, model: str,
+    count: Count, truncate: bool,
+) -> tuple[Message, int]:
+    """The newest message, cut to fit if allowed; (message, tokens cut)."""
+    fixed = count([*head, last])
+    if fixed <= budget:
+        return last, 0
+    if not truncate or count(head) + count([Message(role=last.role, content="")]) >= budget:
+        raise _too_large(fixed, budget, window, model)
+    empty = count([*head, Message(role=last.role, content="")])
+    text_room = budget - empty
+
+    def count_text(t: str) -> int:
+        return count([Message(role="user", content=t)]) - count([Message(role="user", content="")])
+
+    content, cut = cut_middle(last.content, text_room, count_text)
+    return Message(role=last.role, content=content), cut
+
+
+def fit_messages(
+    messages: Sequence[Message],
+    *,
+    window: int,
+    reserve: int,
+    count: Count,
+    model: str = "the model",
+    strategy: str = "drop",
+    summary: Summary | None = None,
+    summarizer: Summarizer | None = None,
+    truncate: bool = False,
+) -> Fitted:
+    """Fit ``messages`` (system..., history..., newest) into ``window - reserve`` tokens."""
+    budget = budget_for(window, reserve)
+    head, history, last = _split(messages)
+    last, cut = _fit_newest(head, last, budget, window, model, count, truncate)
+    notices = [f"cut {cut:,} tokens from the middle of the newest message (--truncate)"] if cut else []
+    if strategy == "summarize" and summarizer is not None:
+        fitted = _fit_summarize(head, history, last, budget, count, summary, summarizer)
+    else:
+        fitted = _fit_drop(head, history, last, budget, count)
+    fitted.window, fitted.cut_tokens = window, cut
+    fitted.notices = notices + fitted.notices
+    _describe(fitted, model)
+    return fitted
+
+
+def _fit_drop(
+    head: list[Message], history: list[Message], last: Message, budget: int, count: Count
+) -> Fitted:
+    room = budget - count([*head, last])
+    start = _keep_from(history, _cost_each(history, count), room)
+    out = [*head, *history[start:], last]
+    total = count(out)
+    while total > budget and start < len(history):  # a counter that is not quite additive
+        start += 1
+        out = [*head, *history[start:], last]
+        total = count(out)
+    return Fitted(messages=out, prompt_tokens=total, budget=budget, window=0, dropped=start)
+
+
+def _fit_summarize(
+    head: list[Message], history: list[Message], last: Message, budget: int, count: Count,
+    summary: Summary | None, summarizer: Summarizer,
+) -> Fitted:
+    if summary is not None and summary.covered > len(history):
+        summary = None  # the conversation was edited under it: start over
+    covered = summary.covered if summary else 0
+    rest = history[covered:]
+    costs = _cost_each(rest, count)
+    fixed = count([*head, *([summary_message(summary)] if summary else []), last])
+    if fixed + sum(costs) <= budget:
+        return _summarized(head, history, rest, last, count, budget, summary, changed=False)
+    summary_room = max(min(budget // 4, 2000), 64)
+    free = budget - count([*head, last]) - summary_room
+    start = _keep_from(rest, costs, int(free * KEEP_SHARE_AFTER_SUMMARY))
+    text = summarizer(summary.text if summary else None, rest[:start], summary_room)
+    text = _clip(text, summary_room, count)
+    new = Summary(text=text, covered=covered + start)
+    return _summarized(head, history, rest[start:], last, count, budget, new, changed=True)
+
+
+def _clip(text: str, limit: int, count: Count) -> str:
+    """A summary that came back longer than asked is cut to its room."""
+    def count_text(t: str) -> int:
+        return count([Message(role="system", content=SUMMARY_HEADER + t)]) - count(
+            [Message(role="system", content=SUMMARY_HEADER)]
+        )
+
+    return cut_middle(text, limit, count_text)[0]
+
+
+def _summarized(
+    head: list[Message], history: list[Message], kept: list[Message], last: Message,
+    count: Count, budget: int, summary: Summary | None, changed: bool,
+) -> Fitted:
+    extra = [summary_message(summary)] if summary else []
+    out = [*head, *extra, *kept, last]
+    total = count(out)
+    while total > budget and kept:  # never send more than the counter allows
+        kept = kept[1:]
+        out = [*head, *extra, *kept, last]
+        total = count(out)
+    condensed = summary.covered if summary else 0
+    dropped = len(history) - condensed - len(kept)
+    return Fitted(
+        messages=out, prompt_tokens=total, budget=budget, window=0, dropped=dropped,
+        condensed=condensed, summary=summary, summary_changed=changed,
+    )
+
+
+def _describe(fitted: Fitted, model: str) -> None:
+    """The one line the user sees about what was cut, left out or condensed."""
+    where = f"{model}'s {fitted.window:,}-token window"
+    parts = list(fitted.notices)
+    if fitted.condensed:
+        fresh = " (summary updated)" if fitted.summary_changed else ""
+        parts.append(f"{fitted.condensed} earlier messages condensed into a summary{fresh}")
+    if fitted.dropped:
+        parts.append(f"left out the {fitted.dropped} oldest messages")
+    if parts:
+        fitted.notices = ["; ".join(parts) + f" to fit {where}"]
+
+
+# ------------------------------------------------------------ summarizing
+
+SUMMARY_SYSTEM = (
+    "You condense conversations. Update the running summary so that it also covers "
+    "the new part of the conversation. Keep facts, decisions, names, numbers, code "
+    "identifiers, open questions and the user's stated preferences; drop small talk. "
+    "Write in the language the conversation uses. Reply with the summary only."
+)
+
+Ask = Callable[[list[Message], int], str]
+
+
+def transcript(messages: Sequence[Message]) -> list[str]:
+    """Messages as transcript paragraphs ("User: ...", "Assistant: ...")."""
+    return [f"{m.role.capitalize()}: {m.content}" for m in messages]
+
+
+def _prompt(previous: str | None, part: str, target: int) -> list[Message]:
+    user = (
+        f"<summary_so_far>\n{previous or '(none yet)'}\n</summary_so_far>\n\n"
+        f"<conversation>\n{part}\n</conversation>\n\n"
+        f"Write the updated summary, at most about {max(target * 3 // 4, 20)} words."
+    )
+    return [Message(role="system", content=SUMMARY_SYSTEM), Message(role="user", content=user)]
+
+
+def pieces(paragraphs: Sequence[str], room: int, count_text: Callable[[str], int]) -> list[str]:
+    """Paragraphs packed into pieces of at most ``room`` tokens; a huge one is split."""
+    out: list[str] = []
+    buf: list[str] = []
+    used = 0
+    for para in paragraphs:
+        for part in _split_text(para, room, count_text):
+            cost = count_text(part) + 1
+            if buf and used + cost > room:
+                out.append("\n\n".join(buf))
+                buf, used = [], 0
+            buf.append(part)
+            used += cost
+    if buf:
+        out.append("\n\n".join(buf))
+    return out
+
+
+def _split_text(text: str, room: int, count_text: Callable[[str], int]) -> list[str]:
+    """``text`` in consecutive parts of at most ``room`` tokens each."""
+    total = count_text(text)
+    if total <= room:
+        return [text]
+    step = max(int(len(text) * room / total * 0.9), 1)
+    parts: list[str] = []
+    pos = 0
+    while pos < len(text):
+        size = step
+        while size > 1 and count_text(text[pos : pos + size]) > room:
+            size = int(size * 0.8)
+        parts.append(text[pos : pos + size])
+        pos += size
+    return parts
+
+
+def make_summarizer(ask: Ask, window: int, count: Count) -> Summarizer:
+    """A summarizer that folds messages into the summary piece by piece.
+
+    Each request it makes fits the window too: the messages are cut into
+    pieces that leave room for the instructions, the summary so far and the
+    new summary, so even one message bigger than the window is condensed.
+    """
+
+    def count_text(text: str) -> int:
+        return count([Message(role="user", content=text)]) - count([Message(role="user", content="")])
+
+    def summarize(previous: str | None, messages: Sequence[Message], target: int) -> str:
+        overhead = count(_prompt(None, "", target)) + 2 * target  # instructions, old + new summary
+        room = max(window - overhead, 64)
+        text = previous
+        for part in pieces(transcript(messages), room, count_text):
+            text = ask(_prompt(text, part, target), target).strip() or text
+        return text or ""
+
+    return summarize
+
+
+def backend_ask(backend: "Backend", options: GenOptions) -> Ask:
+    """Plain-text generation on the turn's backend and model, for summaries."""
+
+    def ask(messages: list[Message], max_tokens: int) -> str:
+        opts = options.model_copy(update={"max_tokens": max_tokens, "json_schema": None})
+        return "".join(chunk.text for chunk in backend.stream(messages, opts))
+
+    return ask
+
+
+# ------------------------------------------------------------ the session's entry
+
+
+def reserve_for(max_tokens: int | None, max_output: int | None, configured: int) -> int:
+    """Room kept for the answer: --max-tokens, else the configured reserve (model-capped)."""
+    if max_tokens is not None:
+        return max_tokens
+    return min(configured, max_output) if max_output else configured
+
+
+def fit_request(
+    messages: Sequence[Message],
+    backend: "Backend",
+    options: GenOptions,
+    settings: "Settings",
+    *,
+    summary: Summary | None = None,
+    truncate: bool = False,
+) -> Fitted:
+    """Fit a turn's messages for ``backend`` with the configured strategy."""
+    from aigc_cli import modeltable
+
+    model = options.model or backend.default_model
+    window = backend.context_window(model)
+    entry = modeltable.lookup(model, settings)
+    reserve = reserve_for(options.max_tokens, entry.max_output if entry else None, settings.context.reserve_output)
+
+    def count(msgs: Sequence[Message]) -> int:
+        return backend.count_tokens(msgs, model)
+
+    strategy = settings.context.strategy
+    summarizer = make_summarizer(backend_ask(backend, options), window, count) if strategy == "summarize" else None
+    return fit_messages(
+        messages, window=window, reserve=reserve, count=count, model=model,
+        strategy=strategy, summary=summary, summarizer=summarizer, truncate=truncate,
+    )

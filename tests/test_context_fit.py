@@ -1,0 +1,154 @@
+"""context.fit_messages: every request fits ``window - reserve`` by the real counter."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from aigc_cli import context, tokens
+from aigc_cli.errors import InputTooLarge
+from aigc_cli.messages import Message
+
+MODEL = "gpt-4"  # cl100k: counted exactly, offline
+count = partial(tokens.count_messages, model=MODEL)
+
+
+def conversation(turns: int, words: int = 40) -> list[Message]:
+    """System prompt, ``turns`` numbered user/assistant pairs, then a new question."""
+    msgs = [Message(role="system", content="You are terse.")]
+    for i in range(turns):
+        msgs.append(Message(role="user", content=f"question {i}: " + "lorem ipsum " * words))
+        msgs.append(Message(role="assistant", content=f"answer {i}: " + "dolor sit " * words))
+    msgs.append(Message(role="user", content="the newest question"))
+    return msgs
+
+
+def fit(msgs: list[Message], window: int = 2000, reserve: int = 200, **kw) -> context.Fitted:
+    return context.fit_messages(msgs, window=window, reserve=reserve, count=count, model=MODEL, **kw)
+
+
+def test_short_conversation_is_sent_whole():
+    msgs = conversation(2)
+    fitted = fit(msgs)
+    assert fitted.messages == msgs
+    assert fitted.dropped == 0
+    assert fitted.notices == []
+
+
+def test_long_conversation_fits_the_budget_by_the_counter():
+    fitted = fit(conversation(200))
+    assert count(fitted.messages) == fitted.prompt_tokens
+    assert fitted.prompt_tokens <= 2000 - 200
+
+
+def test_system_prompt_and_newest_message_are_kept():
+    msgs = conversation(200)
+    fitted = fit(msgs)
+    assert fitted.messages[0] == msgs[0]
+    assert fitted.messages[-1] == msgs[-1]
+
+
+def test_oldest_turns_are_dropped_first():
+    msgs = conversation(200)
+    fitted = fit(msgs)
+    kept = fitted.messages[1:-1]
+    assert kept == msgs[-1 - len(kept) : -1]
+    assert fitted.dropped == 400 - len(kept)
+
+
+def test_kept_history_starts_with_a_question():
+    fitted = fit(conversation(200), window=1500)
+    assert fitted.messages[1].role == "user"
+
+
+def test_notice_is_one_line_naming_what_was_left_out():
+    fitted = fit(conversation(200))
+    assert len(fitted.notices) == 1
+    assert f"left out the {fitted.dropped} oldest messages" in fitted.notices[0]
+    assert "2,000-token window" in fitted.notices[0]
+
+
+def test_too_large_newest_message_is_an_error_with_the_numbers():
+    big = [Message(role="user", content="word " * 5000)]
+    with pytest.raises(InputTooLarge) as err:
+        fit(big)
+    assert f"{count(big):,} tokens" in err.value.message
+    assert "2,000 tokens" in err.value.message
+    assert "--truncate" in err.value.hint
+
+
+def test_truncate_cuts_the_middle_to_fit():
+    text = "HEAD " + "filler " * 5000 + "TAIL: summarize this"
+    fitted = fit([Message(role="system", content="sys"), Message(role="user", content=text)], truncate=True)
+    sent = fitted.messages[-1].content
+    assert fitted.prompt_tokens <= 1800
+    assert sent.startswith("HEAD ") and sent.endswith("TAIL: summarize this")
+    assert f"[... {fitted.cut_tokens} tokens cut" in sent
+    assert "(--truncate)" in fitted.notices[0]
+
+
+def test_reserve_larger_than_the_window_is_an_error():
+    with pytest.raises(InputTooLarge):
+        fit([Message(role="user", content="hi")], window=1000, reserve=1000)
+
+
+class RecordingSummarizer:
+    """A deterministic summarizer that remembers what it was asked to condense."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str | None, list[Message], int]] = []
+
+    def __call__(self, previous: str | None, msgs, target: int) -> str:
+        self.calls.append((previous, list(msgs), target))
+        return f"{len(msgs)} messages condensed, call {len(self.calls)}"
+
+
+def test_summarize_condenses_the_left_out_turns_into_a_summary_message():
+    msgs = conversation(200)
+    summarizer = RecordingSummarizer()
+    fitted = fit(msgs, strategy="summarize", summarizer=summarizer)
+    (previous, condensed, _target), = summarizer.calls
+    assert previous is None
+    assert condensed == msgs[1 : 1 + len(condensed)]
+    assert fitted.summary.covered == len(condensed)
+    assert fitted.messages[1].content == context.SUMMARY_HEADER + fitted.summary.text
+    assert fitted.prompt_tokens <= 1800
+    assert "condensed into a summary (summary updated)" in fitted.notices[0]
+
+
+def test_stored_summary_is_reused_without_summarizing_again():
+    msgs = conversation(200)
+    first = fit(msgs, strategy="summarize", summarizer=RecordingSummarizer())
+    again = RecordingSummarizer()
+    nxt = msgs[:-1] + [Message(role="user", content="q"), Message(role="assistant", content="a"), msgs[-1]]
+    fitted = fit(nxt, strategy="summarize", summarizer=again, summary=first.summary)
+    assert again.calls == []
+    assert fitted.summary == first.summary
+    assert not fitted.summary_changed
+
+
+def test_summary_is_extended_with_only_the_newly_left_out_turns():
+    msgs = conversation(200)
+    first = fit(msgs, strategy="summarize", summarizer=RecordingSummarizer())
+    more = conversation(260)
+    again = RecordingSummarizer()
+    fitted = fit(more, strategy="summarize", summarizer=again, summary=first.summary)
+    (previous, condensed, _), = again.calls
+    assert previous == first.summary.text
+    assert condensed[0] == more[1 + first.summary.covered]
+    assert fitted.summary.covered == first.summary.covered + len(condensed)
+
+
+def test_summarizer_requests_fit_the_window_even_for_a_huge_message():
+    sent: list[int] = []
+
+    def ask(messages, max_tokens):
+        sent.append(count(messages) + max_tokens)
+        return "short summary"
+
+    summarize = context.make_summarizer(ask, 1000, count)
+    huge = [Message(role="user", content="alpha beta gamma " * 3000)]
+    assert summarize(None, huge, 100) == "short summary"
+    assert len(sent) > 1
+    assert max(sent) <= 1000
