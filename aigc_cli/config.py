@@ -52,7 +52,10 @@ class LocalSettings(_Section):
     model_path: str | None = None
     model: str = "gemma-3-270m"
     n_ctx: int = Field(default=8192, ge=256)
-    n_threads: int | None = Field(default=None, ge=1)
+    n_threads: int | None = Field(default=None, ge=1, description="default: physical cores")
+    state_cache_mb: int = Field(
+        default=512, ge=0, description="saved prompt states for long conversations; 0 = off"
+    )
 
 
 class ContextSettings(_Section):
