@@ -1,16 +1,23 @@
 """Streaming output: rendered Markdown on a terminal, raw text otherwise.
 
-On a pipe every piece is written as it arrives, nothing else touches stdout.
-On a terminal the answer is rendered as Markdown in linear time: a block is
-rendered for good once it is finished (a blank line outside a code fence, or
-a closing fence), and only the block still growing is live, redrawn at most a
-few times a second by rich's Live. The growing block is parsed only when it is
-drawn, never per token, so a long answer never re-renders what is done.
+On a pipe every piece is written as it arrives and nothing else touches
+stdout. On a terminal the answer is rendered as Markdown in linear time:
+
+* text is split into top-level blocks at blank lines, fence openings and
+  fence closings (never inside a code fence); a finished block is printed
+  once, above the live area, and never looked at again;
+* only the block still growing is live. rich's Live redraws it a few times a
+  second from its *last screenful* of source lines, so a redraw costs at most
+  one screen of work however long the block (a 2000-line code fence included);
+* before the first token the live area is a spinner; Live is transient, so on
+  finish (or Ctrl-C) the preview is replaced by the real, final rendering and
+  everything received stays on screen.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, Protocol, TextIO
 
@@ -35,6 +42,8 @@ class PlainRenderer:
         self._last = "\n"
 
     def write(self, text: str) -> None:
+        if not text:
+            return
         self.out.write(text)
         self.out.flush()
         self._last = text[-1]
@@ -42,96 +51,212 @@ class PlainRenderer:
     def finish(self) -> None:
         if self._last != "\n":
             self.out.write("\n")
+            self._last = "\n"
         self.out.flush()
 
 
-class _LazyMarkdown:
-    """A renderable that parses its text only when Live draws it."""
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
-    def __init__(self, text: str, height: int) -> None:
-        self.text = text
-        self.height = height
+
+def _fence_run(line: str) -> tuple[str, int]:
+    """(fence char, run length) if ``line`` starts a code fence, else ("", 0)."""
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3 or stripped[:1] not in ("`", "~"):
+        return "", 0
+    char = stripped[0]
+    run = len(stripped) - len(stripped.lstrip(char))
+    return (char, run) if run >= 3 else ("", 0)
+
+
+class BlockSplitter:
+    """Cuts streamed Markdown into finished top-level blocks, in linear time.
+
+    Lines are kept in a list (never one growing string, whose ``+=`` would copy
+    the whole block per token); a fence is open until a line of the same
+    character at least as long closes it, as CommonMark says.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []      # complete lines of the growing block
+        self.partial: list[str] = []    # pieces of the line not yet ended
+        self.fence: tuple[str, int] | None = None
+        self.blank_pending = False      # a blank line seen; the block may be done
+
+    def feed(self, text: str) -> list[str]:
+        """Add text; return the blocks it finished (as source text)."""
+        done: list[str] = []
+        while text:
+            nl = text.find("\n")
+            if nl < 0:
+                self.partial.append(text)
+                break
+            self.partial.append(text[:nl])
+            line, self.partial = "".join(self.partial), []
+            text = text[nl + 1 :]
+            self._line(line, done)
+        return done
+
+    def _line(self, line: str, done: list[str]) -> None:
+        char, run = _fence_run(line)
+        if self.fence is not None:
+            self.lines.append(line)
+            closing = char == self.fence[0] and run >= self.fence[1] and not line.strip(" " + char)
+            if closing:
+                self.fence = None
+                done.append(self._take())
+            return
+        if not line.strip():
+            # a blank line ends the block, unless what follows continues a list
+            self.blank_pending = bool(self.lines)
+            return
+        if self.blank_pending:
+            self.blank_pending = False
+            if self._continues_list(line):
+                self.lines.append("")
+            else:
+                done.append(self._take())
+        if run:
+            if self.lines and not line.startswith(" "):
+                done.append(self._take())  # a fence interrupts a paragraph
+            self.fence = (char, run)
+        self.lines.append(line)
+
+    def _continues_list(self, line: str) -> bool:
+        """A loose list (items apart by blank lines) is one block, as rich renders it."""
+        return bool(self.lines) and bool(_LIST_ITEM.match(self.lines[0])) and (
+            bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t"))
+        )
+
+    def _take(self) -> str:
+        block, self.lines = self.lines, []
+        self.blank_pending = False
+        return "\n".join(block)
+
+    def rest(self) -> str:
+        """Whatever has not been returned as a finished block (for the end)."""
+        tail = self.lines + (["".join(self.partial)] if self.partial else [])
+        self.lines, self.partial = [], []
+        return "\n".join(tail)
+
+    def preview(self, max_lines: int, max_chars: int) -> str:
+        """The last ``max_lines`` source lines of the growing block, fence kept.
+
+        Bounded work whatever the block's size: this is what makes a redraw
+        cost one screen, not the whole block.
+        """
+        lines, partial = self.lines, "".join(self.partial)  # snapshots: another thread appends
+        n = len(lines)
+        keep = lines[max(0, n - max_lines) :]
+        if self.fence is not None and n > max_lines and lines:
+            keep = [lines[0]] + keep[1:]  # keep the opening fence so it still renders as code
+        text = "\n".join(keep + [partial]) if partial or not keep else "\n".join(keep)
+        if len(text) > max_chars:  # one enormous unbroken line
+            text = text[-max_chars:]
+        return text
+
+
+def _is_rule(block: str) -> bool:
+    """A block that is one thematic break (``---``, ``***``, ``___``)."""
+    line = block.strip().replace(" ", "")
+    return "\n" not in line and len(line) >= 3 and line in ("-" * len(line), "*" * len(line), "_" * len(line))
+
+
+class _LivePreview:
+    """A renderable that parses the growing block only when Live draws it."""
+
+    def __init__(self, splitter: BlockSplitter, gap: bool) -> None:
+        self.splitter = splitter
+        self.gap = gap
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         from rich.markdown import Markdown
-        from rich.text import Text
+        from rich.segment import Segment
 
-        lines = self.text.count("\n")
-        if lines > self.height - 3:
-            tail = "\n".join(self.text.splitlines()[-(self.height - 3):])
-            yield Text(tail)
-        else:
-            yield Markdown(self.text)
+        height = max(3, console.size.height - 1)
+        source = self.splitter.preview(height, height * max(20, options.max_width))
+        if not source.strip():
+            return
+        rows = console.render_lines(Markdown(source), options, pad=False)
+        own_gap = bool(rows) and not "".join(seg.text for seg in rows[0])
+        if self.gap and not own_gap:
+            rows.insert(0, [])
+        for row in rows[-height:]:
+            yield from row
+            yield Segment.line()
 
 
 class MarkdownRenderer:
     """Markdown on a terminal; finished blocks are printed once, in order."""
 
-    def __init__(self, spinner_text: str = "thinking…") -> None:
+    def __init__(self, spinner_text: str = "thinking…", console: Any = None) -> None:
         from rich.console import Console
         from rich.live import Live
         from rich.spinner import Spinner
 
-        self.console = Console(highlight=False)
-        self._scan = 0          # chars of self._buf already scanned for boundaries
-        self._buf = ""          # the block still growing (finished ones are printed)
-        self._in_fence = False
-        self._fence = ""
+        self.console = console or Console(highlight=False)
+        self._split = BlockSplitter()
+        self._printed = 0
+        self._after_rule = False
+        self._preview = _LivePreview(self._split, gap=False)
         self._live = Live(
             Spinner("dots", text=spinner_text, style="dim"),
             console=self.console,
             refresh_per_second=8,
             transient=True,
+            vertical_overflow="crop",
         )
-        self._live.start()
-        self._tail = _LazyMarkdown("", self.console.size.height)
         self._started = False
+        self._finished = False
+        self._live.start()
 
     def write(self, text: str) -> None:
+        if not text:
+            return
         if not self._started:
             self._started = True
-            self._live.update(self._tail, refresh=False)
-        self._buf += text
-        boundary = self._find_boundary()
-        if boundary:
-            self._print_block(self._buf[:boundary])
-            self._buf = self._buf[boundary:]
-            self._scan -= boundary
-        self._tail.text = self._buf
-
-    def _find_boundary(self) -> int:
-        """Scan new complete lines; return the end of the last finished block."""
-        boundary = 0
-        buf = self._buf
-        while True:
-            nl = buf.find("\n", self._scan)
-            if nl < 0:
-                return boundary
-            line = buf[self._scan:nl].strip()
-            self._scan = nl + 1
-            if line.startswith(("```", "~~~")):
-                if not self._in_fence:
-                    self._in_fence, self._fence = True, line[:3]
-                elif line.startswith(self._fence) and line.strip(self._fence[0]) == "":
-                    self._in_fence = False
-                    boundary = self._scan
-            elif not line and not self._in_fence:
-                boundary = self._scan
+            self._live.update(self._preview, refresh=False)
+        for block in self._split.feed(text):
+            self._print_block(block)
 
     def _print_block(self, block: str) -> None:
-        from rich.markdown import Markdown
+        """Print one finished block exactly as rich would inside the whole answer.
 
-        if block.strip():
-            self._live.console.print(Markdown(block))
+        rich separates top-level elements by one blank line, which lists,
+        tables and quotes emit themselves (a leading newline) and the others
+        do not; a thematic break is followed by none.
+        """
+        from rich.markdown import Markdown
+        from rich.segment import Segments
+
+        if not block.strip():
+            return
+        segments = list(self.console.render(Markdown(block)))
+        own_gap = bool(segments) and segments[0].text == "\n"
+        if self._printed and not own_gap and not self._after_rule:
+            self.console.print()
+        self.console.print(Segments(segments), end="")
+        self._printed += 1
+        self._after_rule = _is_rule(block)
+        self._preview.gap = not self._after_rule
 
     def finish(self) -> None:
-        self._live.stop()
-        rest, self._buf, self._scan = self._buf, "", 0
-        self._print_block(rest)
+        """Stop the live area and print what is left; safe to call twice."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            self._live.stop()
+        finally:
+            self._print_block(self._split.rest())
+
+
+def wants_markdown() -> bool:
+    """Rendered Markdown only for a real terminal that can show it."""
+    return stdout_is_terminal() and os.environ.get("TERM") != "dumb"
 
 
 def make_renderer(markdown: bool | None = None) -> Renderer:
     """Markdown renderer on a terminal (unless disabled), plain text otherwise."""
     if markdown is None:
-        markdown = stdout_is_terminal() and os.environ.get("TERM") != "dumb"
+        markdown = wants_markdown()
     return MarkdownRenderer() if markdown else PlainRenderer()
