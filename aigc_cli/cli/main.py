@@ -42,6 +42,9 @@ def build_app() -> typer.Typer:
 
     ask.register(app)
     config_cmd.register(app)
+    from aigc_cli.cli import history
+
+    history.register(app)
     from aigc_cli.cli import doctor
 
     doctor.register(app)
