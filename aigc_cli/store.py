@@ -24,7 +24,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -68,6 +68,23 @@ class StoredMessage:
     completion_tokens: int | None
     model: str | None
     cost: float | None
+
+
+@dataclass(slots=True)
+class Imported:
+    """A conversation from elsewhere (e.g. a ChatGPT export), ready to be stored.
+
+    ``source`` identifies it at its origin, so importing it again adds nothing;
+    ``messages`` are (role, content, created) tuples, oldest first.
+    """
+
+    source: str
+    title: str
+    created: float
+    updated: float
+    model: str | None = None
+    system: str | None = None
+    messages: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 _CONV_COLS = "c.id, c.title, c.created, c.updated, c.backend, c.model, c.recipe, c.system"
@@ -325,6 +342,51 @@ class Store:
             ).lastrowid
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))
         return int(mid or 0)
+
+    @_guarded
+    def summary(self, cid: str) -> tuple[str, int] | None:
+        """A conversation's running summary: (text, context messages it covers), or None."""
+        row = self.conn.execute(
+            "SELECT text, covered FROM summaries WHERE conversation_id = ?", (cid,)
+        ).fetchone()
+        return (row[0], int(row[1])) if row else None
+
+    @_guarded
+    def set_summary(self, cid: str, text: str, covered: int, model: str | None = None) -> None:
+        """Keep (replace) the running summary of a conversation's first ``covered`` messages."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO summaries(conversation_id, text, covered, model, updated)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(conversation_id) DO UPDATE SET"
+                " text = excluded.text, covered = excluded.covered,"
+                " model = excluded.model, updated = excluded.updated",
+                (cid, text, covered, model, time.time()),
+            )
+
+    @_guarded
+    def import_conversations(self, items: Iterable[Imported]) -> tuple[int, int]:
+        """Store imported conversations in one transaction: all or nothing.
+
+        Returns (added, skipped); one whose ``source`` is already stored is skipped.
+        """
+        added = skipped = 0
+        with self.transaction() as db:
+            for item in items:
+                if db.execute("SELECT 1 FROM conversations WHERE source = ?", (item.source,)).fetchone():
+                    skipped += 1
+                    continue
+                cid = os.urandom(6).hex()
+                db.execute(
+                    "INSERT INTO conversations(id, title, created, updated, backend, model, system, source)"
+                    " VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+                    (cid, item.title, item.created, item.updated, item.model, item.system, item.source),
+                )
+                db.executemany(
+                    "INSERT INTO messages(conversation_id, role, content, created) VALUES (?, ?, ?, ?)",
+                    [(cid, role, content, ts) for role, content, ts in item.messages],
+                )
+                added += 1
+        return added, skipped
 
     @_guarded
     def set_title(self, cid: str, title: str) -> None:

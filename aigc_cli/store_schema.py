@@ -70,7 +70,19 @@ CREATE INDEX conversations_model ON conversations(model);
 CREATE INDEX conversations_recipe ON conversations(recipe);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# A conversation's running summary (context.strategy = "summarize"): the text
+# condenses the first ``covered`` context messages, so later turns reuse it.
+V4 = """
+CREATE TABLE summaries (
+    conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    covered INTEGER NOT NULL,
+    model TEXT,
+    updated REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 LATEST = len(MIGRATIONS)
 
 

@@ -1,0 +1,81 @@
+"""Exporting conversations from the store as Markdown or JSON.
+
+Both formats are for people and other tools: JSON keeps every stored field
+(times as ISO 8601), Markdown reads like the conversation did.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from aigc_cli.store import Conversation, Store, StoredMessage
+
+EXPORT_VERSION = 1
+
+
+def iso(ts: float | None) -> str | None:
+    """A Unix time as local ISO 8601 with offset, to the second."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+
+
+def _message_json(m: StoredMessage) -> dict[str, Any]:
+    return {
+        "role": m.role,
+        "content": m.content,
+        "created": iso(m.created),
+        "status": m.status,
+        "model": m.model,
+        "prompt_tokens": m.prompt_tokens,
+        "completion_tokens": m.completion_tokens,
+        "cost": m.cost,
+    }
+
+
+def conversation_json(conv: Conversation, messages: list[StoredMessage]) -> dict[str, Any]:
+    """One conversation and its messages as plain JSON data."""
+    return {
+        "id": conv.id,
+        "title": conv.title,
+        "created": iso(conv.created),
+        "updated": iso(conv.updated),
+        "backend": conv.backend,
+        "model": conv.model,
+        "recipe": conv.recipe,
+        "system": conv.system,
+        "messages": [_message_json(m) for m in messages],
+    }
+
+
+def export_json(store: Store, convs: Iterable[Conversation]) -> str:
+    """``{"aigc_export": 1, "conversations": [...]}``, UTF-8 text kept readable."""
+    data = {
+        "aigc_export": EXPORT_VERSION,
+        "conversations": [conversation_json(c, store.messages(c.id)) for c in convs],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def conversation_markdown(conv: Conversation, messages: list[StoredMessage]) -> str:
+    """A conversation as a Markdown document: header facts, then each message."""
+    facts = [f"- id: `{conv.id}`", f"- created: {iso(conv.created)}", f"- updated: {iso(conv.updated)}"]
+    if conv.backend or conv.model:
+        facts.append(f"- model: {conv.model or '?'} ({conv.backend or 'unknown backend'})")
+    if conv.recipe:
+        facts.append(f"- recipe: {conv.recipe}")
+    parts = [f"# {conv.title or '(untitled)'}", "\n".join(facts)]
+    if conv.system:
+        parts.append(f"## System\n\n{conv.system.strip()}")
+    for m in messages:
+        label = m.role.capitalize() + ("" if m.status == "complete" else f" ({m.status})")
+        parts.append(f"## {label}\n\n{m.content.strip() or '_(no text)_'}")
+    return "\n\n".join(parts) + "\n"
+
+
+def export_markdown(store: Store, convs: Iterable[Conversation]) -> str:
+    """Conversations as Markdown, separated by horizontal rules."""
+    return "\n---\n\n".join(conversation_markdown(c, store.messages(c.id)) for c in convs)
