@@ -7,13 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.fixtures.openai_server import API_KEY, FakeOpenAI
+
+if TYPE_CHECKING:
+    from tests.fixtures.pty import ChatPty
 
 AIGC = shutil.which("aigc") or str(Path(sys.executable).with_name("aigc"))
 
@@ -88,3 +92,20 @@ def aigc_api(home: Path, fake: FakeOpenAI) -> Aigc:
     env["OPENAI_API_KEY"] = API_KEY
     env["OPENAI_BASE_URL"] = fake.url
     return Aigc(home, env)
+
+
+@pytest.fixture
+def chat(aigc_api: Aigc) -> Iterator[Callable[..., "ChatPty"]]:
+    """Start the real `aigc chat` in a pty against the loopback server: chat(*args)."""
+    from tests.fixtures.pty import ChatPty
+
+    started: list[ChatPty] = []
+
+    def start(*args: str, rows: int = 30, cols: int = 100, **env: str) -> ChatPty:
+        proc = ChatPty(AIGC, ["chat", *args], {**aigc_api.env, **env}, rows=rows, cols=cols)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.close()

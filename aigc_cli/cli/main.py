@@ -45,9 +45,14 @@ def build_app() -> typer.Typer:
     from aigc_cli.cli import history
 
     history.register(app)
-    from aigc_cli.cli import doctor
+    from aigc_cli.cli import chat, doctor
 
     doctor.register(app)
+    chat.register(app)
+    from aigc_cli.cli import recipes_cmd, tasks
+
+    tasks.register(app)
+    recipes_cmd.register(app)
     return app
 
 

@@ -1,0 +1,78 @@
+"""`aigc chat`: the interactive chat (the loop itself is aigc_cli/repl.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from aigc_cli.cli import options as opt
+
+Continue = Annotated[bool, typer.Option("--continue", "-c", help="Resume the last conversation.")]
+Cid = Annotated[Optional[str], typer.Option("--cid", help="Resume the conversation with this id (or prefix).")]
+RecipeName = Annotated[Optional[str], typer.Option("--recipe", "-r", help="Start with a recipe's system prompt.")]
+NoLog = Annotated[bool, typer.Option("--no-log", help="Keep this chat out of the history store.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help="Chat interactively; piped stdin goes with the first message.")(chat)
+
+
+def chat(
+    model: opt.Model = None,
+    backend: opt.BackendName = None,
+    system: opt.System = None,
+    recipe: RecipeName = None,
+    continue_last: Continue = False,
+    cid: Cid = None,
+    temperature: opt.Temperature = None,
+    max_tokens: opt.MaxTokens = None,
+    model_path: opt.ModelPath = None,
+    no_log: NoLog = False,
+) -> int:
+    from aigc_cli import inputs, repl
+    from aigc_cli import repl_state as rs
+    from aigc_cli.backends import choose_backend_name
+    from aigc_cli.config import load_settings
+    from aigc_cli.errors import UsageError
+
+    if continue_last and cid:
+        raise UsageError("use either -c (last conversation) or --cid ID, not both")
+    piped = inputs.read_stdin()
+    settings = load_settings()
+    if model_path:
+        settings.local.model_path = model_path
+        backend = backend or "local"
+    state = rs.ChatState(
+        settings=settings,
+        backend_name=choose_backend_name(settings, backend),
+        model=model,
+        system=system,
+        model_path=model_path,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        log=settings.log and not no_log,
+        pending_context=piped if piped and piped.strip() else None,
+    )
+    resumed = _resume(state, continue_last, cid)
+    if recipe:
+        from aigc_cli.repl_commands import apply_recipe
+
+        apply_recipe(state, recipe, keep_system=system is not None, keep_model=model is not None or backend is not None)
+    return repl.run_chat(state, resumed=resumed)
+
+
+def _resume(state: "rs.ChatState", continue_last: bool, cid: str | None) -> bool:  # noqa: F821
+    """Point the chat at a stored conversation for -c / --cid; True if it did."""
+    from aigc_cli import repl_state as rs
+    from aigc_cli.errors import UsageError
+
+    if not (continue_last or cid):
+        return False
+    if not rs.store_available() or not state.log:
+        raise UsageError("resuming needs the conversation store (and logging on)")
+    found = rs.resolve_conversation(cid, last=continue_last)
+    if found is None:
+        raise UsageError("there is no earlier conversation to continue", hint="start one with `aigc chat`")
+    state.cid = found
+    return True

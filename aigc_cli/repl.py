@@ -1,0 +1,151 @@
+"""The `aigc chat` loop: read a message, stream the answer, repeat.
+
+Reading happens in prompt_toolkit (raw mode, so Ctrl-C there is a key that
+clears the line); answering happens with the terminal back in normal mode,
+so Ctrl-C is a real SIGINT that stops the stream where it is. The partial
+answer stays on screen and is stored marked interrupted by the turn pipeline.
+Backend errors are shown and the chat goes on; ``/retry`` resends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.markup import escape
+
+from aigc_cli import inputs, repl_commands
+from aigc_cli import repl_state as rs
+from aigc_cli.errors import AigcError
+from aigc_cli.messages import Message
+
+PREVIEW_TURNS = 6  # how many earlier messages a resumed chat shows
+PREVIEW_CHARS = 300
+
+
+@dataclass
+class Chat:
+    """One running chat: its state, its prompt and its console."""
+
+    state: rs.ChatState
+    console: Console
+
+    def run(self, resumed: bool = False) -> int:
+        from aigc_cli.repl_ui import make_session
+
+        session = make_session(self.state)
+        self.banner(resumed)
+        while True:
+            try:
+                text = session.prompt()
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            if not self.handle(text):
+                break
+        self.console.print("[dim]Bye.[/dim]")
+        return 0
+
+    # ----------------------------------------------------------------- input
+
+    def handle(self, text: str) -> bool:
+        """Act on one submitted input; False when the chat should end."""
+        from aigc_cli.repl_ui import unwrap_block
+
+        text = unwrap_block(text)
+        if not text.strip():
+            return True
+        if repl_commands.is_command(text.strip()):
+            return self.command(text.strip())
+        self.turn(repl_commands.unescape(text))
+        return True
+
+    def command(self, line: str) -> bool:
+        out = repl_commands.dispatch(self.state, line)
+        style = "red" if out.error else "dim"
+        for ln in out.lines:
+            self.console.print(f"[{style}]{escape(ln)}[/{style}]")
+        if out.show:
+            self.show_transcript(out.show)
+        if out.send is not None:
+            self.turn(out.send, retry=True)
+        return not out.exit
+
+    # ----------------------------------------------------------------- turns
+
+    def turn(self, prompt: str, retry: bool = False) -> None:
+        """Send one message and stream the answer; errors are shown, not fatal."""
+        from aigc_cli.render import make_renderer
+
+        state = self.state
+        sent = prompt if retry else self.with_context(prompt)
+        renderer = make_renderer()
+        try:
+            answer = rs.send(state, sent, renderer.write)
+        except KeyboardInterrupt as exc:
+            self.finish(renderer)
+            state.failed_prompt = None
+            partial = getattr(exc, "partial_answer", None)
+            kept = "partial answer kept" if partial is not None and partial.text else "nothing received"
+            self.console.print(f"[yellow]⏹ stopped ({kept})[/yellow]")
+            state.context_used = rs.count_context(state)
+            return
+        except AigcError as exc:
+            self.finish(renderer)
+            state.failed_prompt = sent
+            self.console.print(f"[red]✗ {escape(exc.message)}[/red]")
+            hint = f"{exc.hint}; " if exc.hint else ""
+            self.console.print(f"[dim]{escape(hint)}/retry sends it again.[/dim]")
+            return
+        self.finish(renderer)
+        state.failed_prompt = None
+        rs.after_turn(state, answer)
+
+    def with_context(self, prompt: str) -> str:
+        """The first message carries piped stdin as delimited context, once."""
+        ctx, self.state.pending_context = self.state.pending_context, None
+        return inputs.compose(prompt, ctx) if ctx else prompt
+
+    @staticmethod
+    def finish(renderer: object) -> None:
+        """Stop the live area; a second Ctrl-C here must not lose the screen."""
+        try:
+            renderer.finish()  # type: ignore[attr-defined]
+        except KeyboardInterrupt:
+            renderer.finish()  # type: ignore[attr-defined]
+
+    # ---------------------------------------------------------------- output
+
+    def banner(self, resumed: bool) -> None:
+        st = self.state
+        self.console.print(
+            f"[bold]aigc chat[/bold] [dim]· {st.backend_name} · {escape(st.model_name())}"
+            " · /help for commands · Ctrl-D to leave[/dim]"
+        )
+        if st.pending_context:
+            n = len(st.pending_context)
+            self.console.print(f"[dim]Read {n:,} characters from stdin; they go with your first message.[/dim]")
+        if resumed:
+            self.show_transcript(rs.transcript(st))
+            st.context_used = rs.count_context(st)
+
+    def show_transcript(self, msgs: list[Message]) -> None:
+        """Earlier turns, briefly: the last few messages, each cut short."""
+        if not msgs:
+            return
+        skipped = len(msgs) - PREVIEW_TURNS
+        if skipped > 0:
+            self.console.print(f"[dim]… {skipped} earlier messages[/dim]")
+        for m in msgs[-PREVIEW_TURNS:]:
+            text = m.content.strip()
+            if len(text) > PREVIEW_CHARS:
+                text = text[:PREVIEW_CHARS] + " …"
+            who = "[cyan]you[/cyan]" if m.role == "user" else "[green]aigc[/green]"
+            self.console.print(f"{who} [dim]{escape(text)}[/dim]")
+        self.console.rule(style="dim")
+
+
+def run_chat(state: rs.ChatState, resumed: bool = False) -> int:
+    """Entry point used by `aigc chat`."""
+    return Chat(state, Console(highlight=False)).run(resumed)

@@ -1,0 +1,342 @@
+"""Slash commands of `aigc chat`: parsing, the command table, and what each does.
+
+Handlers change the ``ChatState`` and return an ``Outcome`` (lines to show,
+maybe a prompt to send or turns to replay); they never print or touch the
+terminal, so the REPL decides how things look and this module stays free of
+UI libraries. Anything starting with ``/`` is a command: a mistyped one gets
+a hint instead of being sent to the model (``//text`` sends ``/text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigc_cli import repl_state as rs
+from aigc_cli.errors import AigcError
+from aigc_cli.messages import Message
+
+
+@dataclass
+class Outcome:
+    """What a command wants the REPL to do next."""
+
+    lines: list[str] = field(default_factory=list)
+    error: bool = False
+    send: str | None = None
+    show: list[Message] | None = None
+    exit: bool = False
+
+
+Handler = Callable[[rs.ChatState, str], Outcome]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+    help: str
+    handler: Handler
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, args: str, help: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = Command(name, args, help, fn)
+        return fn
+
+    return register
+
+
+def fail(text: str) -> Outcome:
+    return Outcome(lines=[text], error=True)
+
+
+def is_command(text: str) -> bool:
+    """Lines starting with one ``/`` are commands; ``//`` escapes a literal slash."""
+    return text.startswith("/") and not text.startswith("//")
+
+
+def unescape(text: str) -> str:
+    return text[1:] if text.startswith("//") else text
+
+
+def dispatch(state: rs.ChatState, line: str) -> Outcome:
+    """Run one slash command line; errors become a red line, never a crash."""
+    name, _, arg = line.strip()[1:].partition(" ")
+    cmd = COMMANDS.get(name.lower()) or COMMANDS.get(ALIASES.get(name.lower(), ""))
+    if cmd is None:
+        return fail(_unknown_hint(name))
+    try:
+        return cmd.handler(state, arg.strip())
+    except AigcError as exc:
+        return fail(exc.message + (f"  ({exc.hint})" if exc.hint else ""))
+
+
+ALIASES = {"quit": "exit", "q": "exit", "h": "help", "?": "help", "clear": "new"}
+
+
+def _unknown_hint(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), list(COMMANDS), n=1)
+    maybe = f" Did you mean /{close[0]}?" if close else ""
+    return f"Unknown command /{name}.{maybe} Type /help for the list; start with // to send a literal /."
+
+
+def completions(text_before_cursor: str, state: rs.ChatState | None = None) -> list[tuple[str, str]]:
+    """(word, description) pairs completing the command or its argument."""
+    if not is_command(text_before_cursor):
+        return []
+    head, space, arg = text_before_cursor[1:].partition(" ")
+    if not space:
+        return [(f"/{c.name}", c.help) for c in COMMANDS.values() if c.name.startswith(head.lower())]
+    return [(w, "") for w in argument_choices(head.lower(), state) if w.startswith(arg)]
+
+
+def argument_choices(name: str, state: rs.ChatState | None) -> list[str]:
+    """Values worth offering after a command: backends, recipes, conversation ids."""
+    try:
+        if name == "backend":
+            from aigc_cli.backends import available
+
+            return available()
+        if name == "recipe":
+            return recipe_names()
+        if name == "load":
+            return [c.id for c in rs.recent_conversations(20)]
+        if name == "model" and state is not None:
+            return model_names(state)
+    except Exception:  # noqa: BLE001 - completion must never break typing
+        return []
+    return []
+
+
+# --------------------------------------------------------------- the commands
+
+
+@command("help", "", "show the commands and keys")
+def _help(state: rs.ChatState, arg: str) -> Outcome:
+    width = max(len(c.name) + len(c.args) for c in COMMANDS.values()) + 3
+    lines = [f"  /{(c.name + ' ' + c.args).strip():<{width}} {c.help}" for c in COMMANDS.values()]
+    keys = [
+        "",
+        "  Enter sends · Alt-Enter (or Esc Enter) adds a line · \"\"\" starts and ends a block",
+        "  Ctrl-C stops an answer or clears the line · Ctrl-D leaves · Up/Down and Ctrl-R: input history",
+    ]
+    return Outcome(lines=lines + keys)
+
+
+@command("new", "", "start a new conversation")
+def _new(state: rs.ChatState, arg: str) -> Outcome:
+    rs.new_conversation(state)
+    return Outcome(lines=["New conversation."])
+
+
+@command("model", "NAME", "switch the model (no name: show it)")
+def _model(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return Outcome(lines=[f"Model: {state.model_name()} ({state.backend_name})"])
+    state.model = arg
+    return Outcome(lines=[f"Model: {arg}"])
+
+
+@command("backend", "NAME", "switch the backend: openai, local, …")
+def _backend(state: rs.ChatState, arg: str) -> Outcome:
+    from aigc_cli.backends import available
+
+    if not arg:
+        return Outcome(lines=[f"Backend: {state.backend_name} (available: {', '.join(available())})"])
+    if arg not in available():
+        return fail(f"Unknown backend {arg!r}; choose one of: {', '.join(available())}")
+    state.backend_name, state.model = arg, None
+    state.backend  # noqa: B018 - make it now, so a broken backend is reported here
+    return Outcome(lines=[f"Backend: {arg}, model {state.model_name()}"])
+
+
+@command("system", "TEXT", "set the system prompt (no text: show it; '-' clears)")
+def _system(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return Outcome(lines=[f"System prompt: {state.system or '(none)'}"])
+    state.system = None if arg == "-" else arg
+    return Outcome(lines=["System prompt cleared." if state.system is None else "System prompt set."])
+
+
+@command("recipe", "NAME", "use a recipe's system prompt and model")
+def _recipe(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return Outcome(lines=[f"Recipe: {state.recipe or '(none)'}; available: {', '.join(recipe_names())}"])
+    recipe = apply_recipe(state, arg)
+    return Outcome(lines=[f"Recipe {arg}: {recipe.description or 'loaded'} (model {state.model_name()})"])
+
+
+@command("history", "", "recent conversations")
+def _history(state: rs.ChatState, arg: str) -> Outcome:
+    if not rs.store_available():
+        return fail("The conversation store is not available in this build.")
+    rows = rs.recent_conversations(10)
+    if not rows:
+        return Outcome(lines=["No conversations yet."])
+    return Outcome(lines=[_conversation_line(c, state.cid) for c in rows] + ["", "/load ID resumes one."])
+
+
+def _conversation_line(conv: Any, current: str | None) -> str:
+    import time
+
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.updated))
+    mark = "*" if conv.id == current else " "
+    return f" {mark}{conv.id[:8]}  {when}  {conv.message_count:>3} msgs  {conv.title}"
+
+
+@command("load", "ID", "resume a stored conversation")
+def _load(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return fail("Usage: /load ID (see /history)")
+    if not rs.store_available():
+        return fail("The conversation store is not available in this build.")
+    cid = rs.resolve_conversation(arg, last=False)
+    if cid is None:
+        return fail(f"No conversation {arg!r}; see /history.")
+    rs.new_conversation(state)
+    state.cid = cid
+    shown = rs.transcript(state)
+    state.context_used = rs.count_context(state)
+    return Outcome(lines=[f"Resumed conversation {cid[:8]}."], show=shown)
+
+
+@command("retry", "", "regenerate the last answer (or resend a failed prompt)")
+def _retry(state: rs.ChatState, arg: str) -> Outcome:
+    if state.failed_prompt is not None:
+        return Outcome(send=state.failed_prompt)
+    prompt = rs.undo(state)
+    if prompt is None:
+        return fail("Nothing to retry yet.")
+    return Outcome(send=prompt)
+
+
+@command("undo", "", "drop the last question and answer")
+def _undo(state: rs.ChatState, arg: str) -> Outcome:
+    state.failed_prompt = None
+    prompt = rs.undo(state)
+    if prompt is None:
+        return fail("Nothing to undo.")
+    state.context_used = rs.count_context(state)
+    short = prompt if len(prompt) <= 50 else prompt[:49] + "…"
+    return Outcome(lines=[f"Dropped the last exchange ({short!r})."])
+
+
+@command("tokens", "", "tokens used, the context window, cost so far")
+def _tokens(state: rs.ChatState, arg: str) -> Outcome:
+    sp = state.spend
+    window = state.context_window()
+    used = state.context_used
+    pct = f" ({100 * used / window:.1f}%)" if window else ""
+    cost = f"${sp.cost:.4f}" if sp.priced else "unknown (no prices for this model; see `aigc models list`)"
+    return Outcome(lines=[
+        f"Context: {used:,} of {window:,} tokens{pct}" if window else f"Context: {used:,} tokens",
+        f"This session: {sp.prompt_tokens:,} prompt + {sp.completion_tokens:,} answer tokens",
+        f"Cost so far: {cost}",
+    ])
+
+
+@command("save", "NAME", "save this setup (system prompt, model) as a recipe")
+def _save(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return fail("Usage: /save NAME")
+    path = save_recipe(arg, state)
+    return Outcome(lines=[f"Saved recipe {arg!r} ({path}); use it with /recipe {arg} or `aigc run {arg}`."])
+
+
+@command("export", "PATH", "write this conversation to a Markdown (or .json) file")
+def _export(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return fail("Usage: /export PATH")
+    msgs = rs.transcript(state)
+    if not msgs:
+        return fail("Nothing to export yet.")
+    path = Path(arg).expanduser()
+    path.write_text(export_text(state, msgs, json_format=path.suffix.lower() == ".json"), encoding="utf-8")
+    return Outcome(lines=[f"Wrote {len(msgs)} messages to {path}."])
+
+
+@command("exit", "", "leave the chat (or Ctrl-D)")
+def _exit(state: rs.ChatState, arg: str) -> Outcome:
+    return Outcome(exit=True)
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def export_text(state: rs.ChatState, msgs: list[Message], json_format: bool) -> str:
+    """The conversation as Markdown (headed by role) or as a JSON document."""
+    if json_format:
+        import json
+
+        data = {"id": state.cid, "system": state.system, "model": state.model_name(),
+                "messages": [m.model_dump() for m in msgs]}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    parts = [f"# Conversation {state.cid or ''}".rstrip(), ""]
+    if state.system:
+        parts += ["**System:** " + state.system, ""]
+    for m in msgs:
+        parts += [f"## {'You' if m.role == 'user' else m.role.capitalize()}", "", m.content.rstrip(), ""]
+    return "\n".join(parts)
+
+
+def recipe_names() -> list[str]:
+    try:
+        from aigc_cli import recipes
+    except ImportError:
+        return []
+    return sorted(recipes.load_catalog().recipes)
+
+
+def load_recipe(name: str) -> Any:
+    try:
+        from aigc_cli import recipes
+    except ImportError:
+        raise AigcError("Recipes are not available in this build.") from None
+    return recipes.get_recipe(name)
+
+
+def apply_recipe(state: rs.ChatState, name: str, keep_system: bool = False, keep_model: bool = False) -> Any:
+    """Take a recipe's system prompt, backend and model (unless given explicitly)."""
+    recipe = load_recipe(name)
+    state.recipe = name
+    if not keep_system:
+        state.system = recipe_system(recipe)
+    if not keep_model:
+        if recipe.backend:
+            state.backend_name, state.model = recipe.backend, None
+        state.model = recipe.model or state.model
+    return recipe
+
+
+def recipe_system(recipe: Any) -> str | None:
+    """The recipe's system prompt with its parameters at their defaults."""
+    from aigc_cli import recipes
+
+    if not recipe.system:
+        return None
+    return recipes.render_text(recipe.system, recipe.defaults())
+
+
+def save_recipe(name: str, state: rs.ChatState) -> Path:
+    """Write the chat's setup as a user recipe (the recipes module owns the format)."""
+    try:
+        from aigc_cli import recipes
+    except ImportError:
+        raise AigcError("Recipes are not available in this build.") from None
+    recipe = recipes.Recipe(name=name, description="saved from aigc chat", system=state.system,
+                            model=state.model, backend=state.backend_name)
+    return recipes.save_recipe(recipe, overwrite=True)
+
+
+def model_names(state: rs.ChatState) -> list[str]:
+    """Models worth completing: configured ones and the current backend's default."""
+    names = set(state.settings.models) | {state.model_name()}
+    return sorted(names)

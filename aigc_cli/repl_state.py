@@ -1,0 +1,244 @@
+"""What a chat session knows between turns, and how a turn reaches the backend.
+
+The chat keeps no transcript of its own when the store is there: every turn
+goes through ``session.run_turn`` with the chat's conversation id, so the
+store is the single source of truth and ``/retry``, ``/undo``, ``/load`` and
+``-c`` all read the same rows. Until ``run_turn`` exists (or with logging off)
+turns are kept in memory instead, behind the same small interface.
+
+No UI imports here: the REPL, the slash commands and tests share this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aigc_cli.messages import Answer, GenOptions, Message, Usage
+
+if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
+    from aigc_cli.config import Settings
+
+TextSink = Callable[[str], None]
+
+
+@dataclass
+class Spend:
+    """Tokens and money spent in this chat session (for /tokens)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    priced: bool = False
+
+    def add(self, usage: Usage | None, price: tuple[float, float] | None) -> None:
+        if usage is None:
+            return
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        if price is not None:
+            self.priced = True
+            self.cost += (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
+
+
+@dataclass
+class ChatState:
+    """The chat's current setup: who answers, with which model and system prompt."""
+
+    settings: "Settings"
+    backend_name: str
+    model: str | None = None
+    system: str | None = None
+    recipe: str | None = None
+    model_path: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    log: bool = True
+    cid: str | None = None
+    pending_context: str | None = None
+    failed_prompt: str | None = None
+    context_used: int = 0
+    spend: Spend = field(default_factory=Spend)
+    memory: list[Message] = field(default_factory=list)
+
+    @property
+    def backend(self) -> "Backend":
+        from aigc_cli.backends import get_backend
+
+        return get_backend(self.backend_name, self.settings)
+
+    def model_name(self) -> str:
+        """The model turns are sent to: chosen, configured, or the backend's default."""
+        if self.model:
+            return self.model
+        cfg = self.settings
+        if cfg.model and cfg.backend in (None, self.backend_name):
+            return cfg.model
+        return self.backend.default_model
+
+    def options(self) -> GenOptions:
+        return GenOptions(model=self.model_name(), temperature=self.temperature, max_tokens=self.max_tokens)
+
+    def context_window(self) -> int | None:
+        try:
+            return self.backend.context_window(self.model_name())
+        except Exception:  # noqa: BLE001 - the toolbar must never break the chat
+            return None
+
+    def price(self) -> tuple[float, float] | None:
+        """USD per million (input, output) tokens for the current model, if known."""
+        spec = self.settings.models.get(self.model_name())
+        if spec is None or (spec.input_price == 0 and spec.output_price == 0):
+            return None
+        return spec.input_price, spec.output_price
+
+
+def store_available() -> bool:
+    """True once the store and the turn pipeline exist (they land separately)."""
+    try:
+        from aigc_cli import session, store  # noqa: F401
+    except ImportError:
+        return False
+    return hasattr(session, "run_turn")
+
+
+def _uses_store(state: ChatState) -> bool:
+    return state.log and store_available()
+
+
+def send(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
+    """Run one turn of this chat and remember it (store or memory).
+
+    On Ctrl-C the partial answer has been stored already (marked interrupted)
+    and the ``KeyboardInterrupt`` carries it as ``partial_answer``.
+    """
+    if _uses_store(state):
+        return _send_stored(state, prompt, sink)
+    return _send_in_memory(state, prompt, sink)
+
+
+def _send_stored(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
+    from aigc_cli import session
+
+    req = session.TurnRequest(
+        prompt=prompt,
+        system=state.system,
+        recipe=state.recipe,
+        backend=state.backend_name,
+        model_path=state.model_path,
+        options=state.options(),
+        cid=state.cid,
+        log=True,
+        stream=True,
+    )
+    try:
+        result = session.run_turn(req, state.settings, sink)
+    except BaseException as exc:
+        cid = getattr(exc, "conversation_id", None)
+        if cid:
+            state.cid = cid
+        raise
+    state.cid = result.conversation_id or state.cid
+    return result.answer
+
+
+def _send_in_memory(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
+    from aigc_cli import session
+
+    messages = session.build_messages(state.system, state.memory, prompt)
+    try:
+        answer = session.generate(state.backend, messages, state.options(), sink)
+    except KeyboardInterrupt as exc:
+        partial = getattr(exc, "partial_answer", None)
+        if partial is not None and partial.text:
+            state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=partial.text)]
+        raise
+    state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=answer.text)]
+    return answer
+
+
+def after_turn(state: ChatState, answer: Answer) -> None:
+    """Book the spend and the context now in use (for the toolbar and /tokens)."""
+    state.spend.add(answer.usage, state.price())
+    if answer.usage is not None and answer.usage.total_tokens:
+        state.context_used = answer.usage.total_tokens
+    else:
+        state.context_used = count_context(state)
+
+
+def count_context(state: ChatState) -> int:
+    """Tokens the conversation so far takes, counted by the backend's tokenizer."""
+    msgs = transcript(state)
+    if state.system:
+        msgs = [Message(role="system", content=state.system), *msgs]
+    if not msgs:
+        return 0
+    try:
+        return state.backend.count_tokens(msgs, state.model_name())
+    except Exception:  # noqa: BLE001 - counting is best effort
+        return 0
+
+
+# ------------------------------------------------------------ conversation ops
+
+
+def transcript(state: ChatState) -> list[Message]:
+    """The turns of the current conversation, oldest first."""
+    if _uses_store(state):
+        if state.cid is None:
+            return []
+        from aigc_cli import store
+
+        return store_messages(store, state.cid)
+    return list(state.memory)
+
+
+def store_messages(store: Any, cid: str) -> list[Any]:
+    """The stored messages of one conversation that would be sent as context."""
+    with store.Store.open() as db:
+        return [Message(role=r, content=c) for r, c in store.context_messages(db.messages(cid))]
+
+
+def undo(state: ChatState) -> str | None:
+    """Drop the last exchange; return its prompt, or None if there was none."""
+    if _uses_store(state):
+        if state.cid is None:
+            return None
+        from aigc_cli import store
+
+        with store.Store.open() as db:
+            return db.drop_last_turn(state.cid)
+    mem = state.memory
+    for i in range(len(mem) - 1, -1, -1):
+        if mem[i].role == "user":
+            prompt = mem[i].content
+            del mem[i:]
+            return prompt
+    return None
+
+
+def recent_conversations(limit: int = 10) -> list[Any]:
+    """The newest conversations in the store, for /history."""
+    from aigc_cli import store
+
+    with store.Store.open() as db:
+        return db.list(limit)
+
+
+def resolve_conversation(ref: str | None, last: bool) -> str | None:
+    """A conversation id from ``--cid`` (a prefix is fine) or ``-c`` (the last one)."""
+    from aigc_cli import store
+
+    with store.Store.open() as db:
+        conv = db.last() if last else db.resolve(ref) if ref else None
+    return conv.id if conv is not None else None
+
+
+def new_conversation(state: ChatState) -> None:
+    """Start afresh: the next turn opens a new conversation."""
+    state.cid = None
+    state.memory = []
+    state.context_used = 0
+    state.failed_prompt = None
