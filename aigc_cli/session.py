@@ -206,6 +206,7 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
         except BaseException as exc:
             partial: Answer | None = getattr(exc, "partial_answer", None)
             _store_answer(store, cid, user_id, partial, _status_of(exc, partial), settings, model)
+            exc.conversation_id = cid  # type: ignore[attr-defined]  # the chat keeps its thread
             raise
         _store_answer(store, cid, user_id, answer, "complete", settings, model)
         return TurnResult(answer=answer, conversation_id=cid, notices=notices)
