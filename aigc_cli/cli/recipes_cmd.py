@@ -1,0 +1,205 @@
+"""`aigc recipes list/show/new/edit/rm/path/import`: manage saved prompt recipes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+recipes_app = typer.Typer(help="Manage prompt recipes (built-in and your own).", no_args_is_help=True)
+
+SKELETON = '''# aigc recipe: run it with `aigc run {name} [INPUT...] --set key=value`
+name = "{name}"
+description = "{description}"
+system = """{system}"""
+prompt = """{prompt}"""
+
+# typed parameters, used in the templates as {{{{name}}}}; e.g.
+# [params.tone]
+# type = "choice"          # string, int, bool or choice
+# choices = ["friendly", "formal"]
+# default = "friendly"
+# help = "Tone of voice."
+'''
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(recipes_app, name="recipes")
+
+
+@recipes_app.command("list", help="List recipes: name, where it comes from, description.")
+def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
+    from aigc_cli import recipes
+    from aigc_cli.cli.common import print_json
+
+    cat = recipes.load_catalog()
+    rows = [
+        {"name": r.name, "source": _source(r), "description": r.recipe.description}
+        for r in sorted(cat.recipes.values(), key=lambda r: r.name)
+    ]
+    if as_json:
+        print_json({"recipes": rows, "problems": cat.problems})
+        return
+    width = max((len(r["name"]) for r in rows), default=4)
+    for row in rows:
+        print(f"{row['name']:<{width}}  {row['source']:<9}  {row['description']}")
+    for problem in cat.problems.values():
+        print(f"aigc: broken recipe skipped: {problem}", file=sys.stderr)
+
+
+def _source(loaded: object) -> str:
+    if getattr(loaded, "path", None) is None:
+        return "built-in"
+    return "override" if getattr(loaded, "overrides_builtin", False) else "user"
+
+
+@recipes_app.command("show", help="Print a recipe's TOML (its source goes to stderr).")
+def show_cmd(name: str) -> None:
+    from aigc_cli import recipes
+
+    loaded = recipes.load_catalog().get(name)
+    text = loaded.path.read_text(encoding="utf-8") if loaded.path else recipes.builtin_text(name) or ""
+    print(f"# {loaded.source}", file=sys.stderr)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@recipes_app.command("path", help="Print the folder of your recipes, or one recipe's file.")
+def path_cmd(name: Annotated[Optional[str], typer.Argument(help="A recipe name.")] = None) -> None:
+    from aigc_cli import paths, recipes
+
+    if name is None:
+        print(paths.recipes_dir())
+        return
+    loaded = recipes.load_catalog().get(name)
+    print(loaded.path if loaded.path else recipes.user_file(name))
+
+
+@recipes_app.command("new", help="Create a recipe from options (or a skeleton to edit).")
+def new_cmd(
+    name: str,
+    system: Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")] = None,
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="Prompt template; {{input}} is the user's text.")] = "{{input}}",
+    description: Annotated[str, typer.Option("--description", "-d", help="One line saying what it does.")] = "",
+    copy_from: Annotated[Optional[str], typer.Option("--from", help="Start from a copy of this recipe.")] = None,
+    edit: Annotated[bool, typer.Option("--edit", "-e", help="Open it in $EDITOR afterwards.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing recipe of yours.")] = False,
+) -> None:
+    from aigc_cli import recipes
+    from aigc_cli.errors import UsageError
+
+    path = recipes.user_file(name)
+    if not _valid_name(name):
+        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
+    if path.exists() and not force:
+        raise UsageError(f"recipe {name!r} already exists at {path}", hint="use --force, or `aigc recipes edit`")
+    if copy_from:
+        base = recipes.load_catalog().get(copy_from)
+        text = base.path.read_text(encoding="utf-8") if base.path else recipes.builtin_text(copy_from) or ""
+        text = _renamed(text, copy_from, name)
+    else:
+        text = SKELETON.format(
+            name=name, description=_toml_str(description), system=_toml_ml(system or ""), prompt=_toml_ml(prompt)
+        )
+    recipes.parse_recipe(text, str(path), name)  # never write a broken recipe
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"created {path}", file=sys.stderr)
+    if edit:
+        _edit(path)
+
+
+@recipes_app.command("edit", help="Open a recipe in $EDITOR (a built-in is copied to your folder first).")
+def edit_cmd(name: str) -> None:
+    from aigc_cli import recipes
+
+    path = recipes.user_file(name)
+    if not path.exists():
+        text = recipes.builtin_text(name)
+        if text is None:
+            recipes.load_catalog().get(name)  # raises: unknown or broken
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"copied built-in {name!r} to {path}", file=sys.stderr)
+    _edit(path)
+
+
+def _edit(path: object) -> None:
+    """Run $VISUAL/$EDITOR on the file, then validate what was saved."""
+    import os
+    import shlex
+    import subprocess
+
+    from aigc_cli import recipes
+    from aigc_cli.errors import ConfigError, UsageError
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        code = subprocess.call([*shlex.split(editor), str(path)])
+    except FileNotFoundError:
+        raise UsageError(f"cannot start the editor {editor!r}", hint="set EDITOR, e.g. export EDITOR=nano") from None
+    if code != 0:
+        raise UsageError(f"the editor exited with status {code}; the file is kept at {path}")
+    from pathlib import Path
+
+    p = Path(str(path))
+    try:
+        recipes.parse_recipe(p.read_text(encoding="utf-8"), str(p), p.stem)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint=f"the file is kept; fix it with `aigc recipes edit {p.stem}`") from None
+
+
+@recipes_app.command("rm", help="Delete one of your recipes (a built-in it overrode comes back).")
+def rm_cmd(name: str) -> None:
+    from aigc_cli import recipes
+    from aigc_cli.errors import UsageError
+
+    path = recipes.user_file(name)
+    if not path.exists():
+        if recipes.builtin_text(name) is not None:
+            raise UsageError(f"{name!r} is a built-in recipe and cannot be removed")
+        raise UsageError(f"no recipe of yours named {name!r}", hint="see `aigc recipes list`")
+    path.unlink()
+    print(f"removed {path}", file=sys.stderr)
+
+
+@recipes_app.command("import", help="Import fabric pattern folders or llm YAML templates.")
+def import_cmd(
+    source: Annotated[str, typer.Argument(help="A pattern folder, a folder of patterns, or a .yaml template.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="Recipe name (a single import only).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace recipes of yours with the same names.")] = False,
+) -> None:
+    from aigc_cli import recipe_import
+    from aigc_cli.errors import ConfigError
+
+    report = recipe_import.import_path(source, name=name, overwrite=force)
+    for path in report.saved:
+        print(f"imported {path}")
+    for problem in report.problems:
+        print(f"aigc: skipped {problem}", file=sys.stderr)
+    if not report.saved:
+        raise ConfigError(f"nothing imported from {source}")
+
+
+def _valid_name(name: str) -> bool:
+    import re
+
+    from aigc_cli.recipes import NAME_RE
+
+    return re.match(NAME_RE, name) is not None
+
+
+def _renamed(text: str, old: str, new: str) -> str:
+    import re
+
+    return re.sub(r'(?m)^name\s*=\s*".*"$', f'name = "{new}"', text, count=1)
+
+
+def _toml_str(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _toml_ml(text: str) -> str:
+    """Text safe inside a TOML multi-line basic string."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')

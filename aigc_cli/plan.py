@@ -1,0 +1,123 @@
+"""Structured plans: the Plan model, its JSON schema, parsing and repair.
+
+The schema is sent with the request (OpenAI's ``response_format`` JSON schema
+on the openai backend, llama.cpp's schema grammar on the local one), so a
+conforming backend can only produce a valid plan. The answer is validated
+anyway; if it does not parse, the model gets one repair attempt with the
+error, and if that fails too the user gets a clear error, never a bad plan.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+MAX_STEPS = 12
+REPAIR_PROMPT = (
+    "Your answer was not a valid plan: {error}. Answer again with only the JSON object "
+    "that matches the schema, nothing else."
+)
+
+
+class Step(BaseModel):
+    """One action: what to do, how long it takes, and which earlier steps it needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, description="Short imperative title of the step.")
+    detail: str = Field(description="What to do, concretely.")
+    estimate: str = Field(description="Time it takes, e.g. '2 hours' or '3 days'.")
+    depends_on: list[int] = Field(description="Numbers (1-based) of earlier steps this one needs.")
+
+
+class Plan(BaseModel):
+    """A goal broken into ordered, estimated steps, with its risks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goal: str = Field(description="The goal, restated in one line.")
+    summary: str = Field(description="The approach in one or two sentences.")
+    steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
+    risks: list[str] = Field(description="What could go wrong, one short item each.")
+
+    @model_validator(mode="after")
+    def _normalize_dependencies(self) -> "Plan":
+        """Keep only references to earlier steps: a plan's order must be doable as listed."""
+        for number, step in enumerate(self.steps, start=1):
+            step.depends_on = sorted({d for d in step.depends_on if 1 <= d < number})
+        return self
+
+
+def json_schema(max_steps: int = MAX_STEPS) -> dict[str, Any]:
+    """The Plan schema in the strict form OpenAI requires (and llama.cpp accepts).
+
+    Strict mode wants every property required, ``additionalProperties: false``
+    everywhere and no defaults or titles; ``maxItems`` bounds the steps.
+    """
+    schema = Plan.model_json_schema()
+    defs = schema.pop("$defs", {})
+    step = _strict(defs["Step"])
+    plan = _strict(schema)
+    plan["properties"]["steps"] = {
+        "type": "array",
+        "items": step,
+        "minItems": 1,
+        "maxItems": max(1, min(max_steps, MAX_STEPS)),
+    }
+    return plan
+
+
+def _strict(obj: dict[str, Any]) -> dict[str, Any]:
+    props = {}
+    for name, prop in obj["properties"].items():
+        prop = {k: v for k, v in prop.items() if k not in ("title", "default", "maxItems", "minItems", "minLength")}
+        props[name] = prop
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def parse(text: str) -> Plan:
+    """Validate the model's answer as a Plan; raises ValueError saying what is wrong."""
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "the object"
+        raise ValueError(f"{where}: {err['msg']}") from None
+
+
+def to_markdown(plan: Plan) -> str:
+    """The plan as Markdown: a table of steps, then the risks."""
+    lines = [f"## {plan.goal}", "", plan.summary, "", "| # | step | estimate | after |", "|---|---|---|---|"]
+    for i, step in enumerate(plan.steps, start=1):
+        after = ", ".join(map(str, step.depends_on)) or "-"
+        cell = f"**{_cell(step.title)}**<br>{_cell(step.detail)}" if step.detail else f"**{_cell(step.title)}**"
+        lines.append(f"| {i} | {cell} | {_cell(step.estimate)} | {after} |")
+    if plan.risks:
+        lines += ["", "**Risks**", ""] + [f"- {r}" for r in plan.risks]
+    return "\n".join(lines) + "\n"
+
+
+def to_text(plan: Plan) -> str:
+    """Plain text for pipes: numbered steps, one block each."""
+    lines = [plan.goal, "", plan.summary, ""]
+    for i, step in enumerate(plan.steps, start=1):
+        after = f" (after {', '.join(map(str, step.depends_on))})" if step.depends_on else ""
+        lines.append(f"{i}. {step.title} [{step.estimate}]{after}")
+        if step.detail:
+            lines.append(f"   {step.detail}")
+    if plan.risks:
+        lines += ["", "Risks:"] + [f"- {r}" for r in plan.risks]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

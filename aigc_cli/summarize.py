@@ -1,0 +1,234 @@
+"""Summarizing text of any size: token-based chunking and map-reduce.
+
+Input that fits the model's window is summarized in one turn. Larger input
+is split by tokens into chunks, each chunk is summarized on its own (the map
+step, concurrently on API backends), and the part summaries, in their
+original order, are merged into one (the reduce step, repeated while the
+merged text is still too big).
+
+Memory stays bounded whatever the input size: files and stdin are read in
+blocks with an incremental UTF-8 decoder, chunks are produced lazily, and at
+most ``2 * jobs`` chunks are alive at a time; only the short part summaries
+are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from aigc_cli.errors import InputTooLarge, UsageError
+from aigc_cli.messages import GenOptions, Message
+
+if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
+    from aigc_cli.recipes import Recipe
+
+BLOCK = 1 << 20          # bytes read at a time
+SEGMENT = 2000           # characters counted at a time
+MIN_BUDGET = 64          # a chunk smaller than this is not worth a request
+MAX_ROUNDS = 6           # reduce rounds before giving up
+MAP_PROMPT = (
+    "Below, inside <input> tags, is part {part} of a longer text. Summarize this part, keeping every "
+    "key fact, name, number and decision; the summaries of all parts will be merged later.\n\n"
+    "<input>\n{text}\n</input>"
+)
+MERGE_NOTE = (
+    "The text inside <input> tags is a series of summaries of consecutive parts of one long text, "
+    "in order. Treat it as that whole text."
+)
+
+Progress = Callable[[int, int | None], None]  # (chunks done, estimated total)
+CountTokens = Callable[[str], int]
+
+
+# ------------------------------------------------------------------- reading
+
+
+@dataclass
+class Source:
+    """One input: a named binary stream, read lazily in blocks."""
+
+    name: str
+    stream: IO[bytes]
+    size: int | None = None
+
+
+def decode_stream(src: Source) -> Iterator[str]:
+    """Text blocks from a byte stream; binary data or bad UTF-8 is a usage error."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    first = True
+    while True:
+        data = src.stream.read(BLOCK)
+        if first and b"\x00" in data[:65536]:
+            raise UsageError(f"{src.name} looks like binary data, not text")
+        try:
+            text = decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{src.name} is not valid UTF-8 (bad byte at offset {offset + exc.start})",
+                hint="convert it first, e.g. with iconv -t UTF-8",
+            ) from None
+        if first:
+            text = text.removeprefix("\ufeff")
+            first = False
+        if text:
+            yield text
+        if not data:
+            return
+        offset += len(data)
+
+
+def iter_sources(sources: list[Source]) -> Iterator[str]:
+    """All sources as one text stream; several get ``==> name <==`` headers."""
+    for i, src in enumerate(sources):
+        if len(sources) > 1:
+            yield ("\n\n" if i else "") + f"==> {src.name} <==\n"
+        yield from decode_stream(src)
+
+
+# ------------------------------------------------------------------ chunking
+
+
+def segments(blocks: Iterable[str], size: int = SEGMENT) -> Iterator[str]:
+    """Re-cut text into pieces of about ``size`` characters, at line ends where possible."""
+    buf = ""
+    for block in blocks:
+        buf += block
+        while len(buf) >= size:
+            cut = buf.rfind("\n", size // 2, size) + 1 or buf.rfind(" ", size // 2, size) + 1 or size
+            yield buf[:cut]
+            buf = buf[cut:]
+    if buf:
+        yield buf
+
+
+def split_by_tokens(blocks: Iterable[str], budget: int, count: CountTokens) -> Iterator[str]:
+    """Lossless chunks of at most ``budget`` tokens each (joined, they are the input)."""
+    parts: list[str] = []
+    used = 0
+    for seg in segments(blocks, min(SEGMENT, max(budget, 16))):
+        for piece, n in _fit_segment(seg, budget, count):
+            if used + n > budget and parts:
+                yield "".join(parts)
+                parts, used = [], 0
+            parts.append(piece)
+            used += n
+    if parts:
+        yield "".join(parts)
+
+
+def _fit_segment(seg: str, budget: int, count: CountTokens) -> Iterator[tuple[str, int]]:
+    """A segment with its token count, halved until each piece fits the budget."""
+    n = count(seg)
+    if n <= budget or len(seg) <= 1:
+        yield seg, n
+        return
+    mid = len(seg) // 2
+    yield from _fit_segment(seg[:mid], budget, count)
+    yield from _fit_segment(seg[mid:], budget, count)
+
+
+# --------------------------------------------------------------- map-reduce
+
+
+@dataclass
+class Summarizer:
+    """Summarizes chunks with one backend and the (rendered) summarize recipe."""
+
+    backend: "Backend"
+    options: GenOptions
+    system: str | None
+    budget: int
+    jobs: int = 1
+    count: CountTokens = field(default=len)
+    parts_done: int = 0
+
+    def one(self, part: int, text: str) -> str:
+        """The map step for one chunk (no conversation, nothing stored)."""
+        from aigc_cli.session import build_messages, generate
+
+        prompt = MAP_PROMPT.format(part=part, text=text.strip())
+        answer = generate(self.backend, build_messages(self.system, [], prompt), self.options, None, stream=True)
+        return answer.text.strip()
+
+    def map(self, chunks: Iterable[str], progress: Progress | None = None, estimate: Callable[[int], int | None] | None = None) -> list[str]:
+        """Summaries of all chunks, in chunk order, at most ``2 * jobs`` in flight."""
+        results: list[str] = []
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            pending: deque[Future[str]] = deque()
+            try:
+                for i, chunk in enumerate(chunks, start=1):
+                    pending.append(pool.submit(self.one, i, chunk))
+                    while len(pending) >= 2 * max(1, self.jobs):
+                        results.append(pending.popleft().result())
+                        self._tick(progress, estimate)
+                while pending:
+                    results.append(pending.popleft().result())
+                    self._tick(progress, estimate)
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
+        return results
+
+    def _tick(self, progress: Progress | None, estimate: Callable[[int], int | None] | None) -> None:
+        self.parts_done += 1
+        if progress is not None:
+            progress(self.parts_done, estimate(self.parts_done) if estimate else None)
+
+    def reduce(self, summaries: list[str], progress: Progress | None = None) -> str:
+        """Merge part summaries until they fit one request; returns the merged text."""
+        for _ in range(MAX_ROUNDS):
+            merged = join_parts(summaries)
+            if self.count(merged) <= self.budget:
+                return merged
+            groups = group_parts(summaries, self.budget, self.count)
+            summaries = self.map((join_parts(g) for g in groups), progress)
+        raise InputTooLarge("the part summaries do not fit the model's window even after merging")
+
+
+def join_parts(summaries: list[str]) -> str:
+    """Part summaries in order, each under its number, as one text."""
+    return "\n\n".join(f"[part {i}]\n{s}" for i, s in enumerate(summaries, start=1))
+
+
+def group_parts(summaries: list[str], budget: int, count: CountTokens) -> Iterator[list[str]]:
+    """Consecutive summaries grouped so that each group's text fits the budget."""
+    group: list[str] = []
+    used = 0
+    for s in summaries:
+        n = count(s) + 8
+        if group and used + n > budget:
+            yield group
+            group, used = [], 0
+        group.append(s)
+        used += n
+    if group:
+        yield group
+
+
+def chunk_budget(window: int, reserve: int, overhead: int) -> int:
+    """Tokens one chunk may take: the window minus the answer, the prompt and a margin."""
+    budget = int((window - reserve - overhead) * 0.9)
+    if budget < MIN_BUDGET:
+        raise InputTooLarge(
+            f"the model's window ({window} tokens) leaves no room for input after the "
+            f"prompt ({overhead}) and the answer ({reserve})",
+            hint="use a model with a larger window, or a smaller --max-tokens",
+        )
+    return budget
+
+
+def prompt_overhead(recipe: "Recipe", values: dict[str, Any], count: CountTokens) -> int:
+    """Tokens the summarize prompt costs without any input (map or reduce, whichever is larger)."""
+    from aigc_cli.recipes import render
+
+    empty = render(recipe, values, "")
+    fixed = (empty.system or "") + empty.prompt + MERGE_NOTE + MAP_PROMPT
+    return count(fixed) + 16
