@@ -246,6 +246,11 @@ def map_error(exc: BaseException, base_url: str | None) -> AigcError:
         if "context" in low and ("length" in low or "window" in low):
             return InputTooLarge(f"{where}: {text}", hint="shorten the input or use a larger model")
         return BackendError(f"{where} rejected the request: {text}")
+    if isinstance(exc, openai.InternalServerError) and exc.status_code in (502, 503, 504):
+        return BackendUnreachable(
+            f"{where} is unavailable ({exc.status_code}: {_server_message(exc)})",
+            hint="the server or its gateway is down or overloaded; try again later",
+        )
     if isinstance(exc, openai.APIStatusError):
         return BackendError(
             f"{where} answered {exc.status_code}: {_server_message(exc)}",
