@@ -1,0 +1,129 @@
+"""Map-reduce summarizing of input larger than the model's window, against a
+loopback OpenAI server whose answers say which part they summarize."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+
+import pytest
+
+from aigc_cli.tokens import count_text
+from tests.fixtures.openai_server import FakeOpenAI, _Handler
+
+WINDOW = 700
+RESERVE = 100
+
+
+class _PartHandler(_Handler):
+    """Answers a map request with 'summary of part N' after a random delay, so
+    that concurrent requests finish out of order; anything else is echoed."""
+
+    def _text_for(self, reply, body):
+        content = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+        found = re.search(r"part (\d+) of a longer text", content)
+        if found is None:
+            return content
+        time.sleep(random.uniform(0.0, 0.05))
+        return f"summary of part {found.group(1)}"
+
+
+@pytest.fixture(scope="module")
+def parts_server():
+    server = FakeOpenAI()
+    server.httpd.RequestHandlerClass = type("H", (_PartHandler,), {"fake": server})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def small_window(aigc_api, parts_server):
+    """`aigc` against the part server, with gpt-4o-mini's window set to WINDOW tokens."""
+    parts_server.reset()
+    (aigc_api.home / "config.toml").write_text(
+        f"[context]\nreserve_output = {RESERVE}\n\n[models.gpt-4o-mini]\ncontext_window = {WINDOW}\n"
+    )
+    aigc_api.env["OPENAI_BASE_URL"] = parts_server.url
+    return aigc_api
+
+
+def long_text(paragraphs: int = 60) -> str:
+    return "\n\n".join(
+        f"Paragraph {i}: the committee met on day {i} and agreed on item {i * 7}; "
+        f"costs rose by {i} percent and the next review is in week {i + 2}."
+        for i in range(1, paragraphs + 1)
+    ) + "\n"
+
+
+def map_requests(server):
+    return [r for r in server.chat_requests if "of a longer text" in r["json"]["messages"][-1]["content"]]
+
+
+def test_input_larger_than_the_window_is_split_into_parts_that_fit(small_window, parts_server, tmp_path):
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    r = small_window("summarize", "--jobs", "4", str(doc))
+    assert r.code == 0, r.err
+    maps = map_requests(parts_server)
+    assert len(maps) > 3
+    for req in maps:
+        assert count_text(req["json"]["messages"][-1]["content"]) + RESERVE <= WINDOW
+    assert "summarized" in r.err and "map-reduce" in r.err
+
+
+def test_chunks_together_are_the_whole_input(small_window, parts_server, tmp_path):
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    small_window("summarize", "--jobs", "4", str(doc))
+    by_part = {}
+    for req in map_requests(parts_server):
+        content = req["json"]["messages"][-1]["content"]
+        part = int(re.search(r"part (\d+) of", content).group(1))
+        by_part[part] = content.split("<input>\n", 1)[1].rsplit("\n</input>", 1)[0]
+    joined = "".join(by_part[i] for i in sorted(by_part))
+    assert sorted(by_part) == list(range(1, len(by_part) + 1))
+    assert re.sub(r"\s+", "", joined) == re.sub(r"\s+", "", long_text())
+
+
+def test_reduce_step_gets_part_summaries_in_chunk_order_despite_concurrency(small_window, parts_server, tmp_path):
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    r = small_window("summarize", "--jobs", "4", str(doc))
+    n = len(map_requests(parts_server))
+    final = parts_server.chat_requests[-1]["json"]["messages"]
+    expected = "\n\n".join(f"[part {i}]\nsummary of part {i}" for i in range(1, n + 1))
+    assert final[-1]["content"] == (
+        "The text inside <input> tags is a series of summaries of consecutive parts of one long text, "
+        "in order. Treat it as that whole text.\nSummarize the text inside <input> tags.\nLength: medium.\n\n"
+        f"<input>\n{expected}\n</input>"
+    )
+    assert r.out == final[-1]["content"] + "\n"
+
+
+def test_map_requests_use_the_summarize_system_prompt(small_window, parts_server, tmp_path):
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    small_window("summarize", "--lang", "zh", str(doc))
+    first = map_requests(parts_server)[0]["json"]["messages"]
+    assert first[0]["role"] == "system"
+    assert first[0]["content"].endswith("Write the summary in this language: Chinese (中文).")
+
+
+def test_only_the_final_summary_is_logged_as_one_turn(small_window, parts_server, tmp_path):
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    small_window("summarize", str(doc))
+    conversations = json.loads(small_window("history", "list", "--json").out)
+    assert [(c["recipe"], c["messages"]) for c in conversations] == [("summarize", 2)]
+
+
+def test_window_too_small_for_the_prompt_is_input_too_large(aigc_api, fake, tmp_path):
+    (aigc_api.home / "config.toml").write_text("[context]\nreserve_output = 200\n\n[models.gpt-4o-mini]\ncontext_window = 300\n")
+    doc = tmp_path / "t.txt"
+    doc.write_text("hello " * 50)
+    r = aigc_api("summarize", str(doc))
+    assert r.code == 6
+    assert "leaves no room for input" in r.err
+    assert fake.chat_requests == []
