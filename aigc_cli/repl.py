@@ -82,14 +82,15 @@ class Chat:
         sent = prompt if retry else self.with_context(prompt)
         renderer = make_renderer()
         try:
-            answer = rs.send(state, sent, renderer.write)
+            answer, notices = rs.send(state, sent, renderer.write)
         except KeyboardInterrupt as exc:
             self.finish(renderer)
             state.failed_prompt = None
             partial = getattr(exc, "partial_answer", None)
             kept = "partial answer kept" if partial is not None and partial.text else "nothing received"
             self.console.print(f"[yellow]⏹ stopped ({kept})[/yellow]")
-            state.context_used = rs.count_context(state)
+            if partial is not None:
+                rs.after_turn(state, partial)
             return
         except AigcError as exc:
             self.finish(renderer)
@@ -101,6 +102,8 @@ class Chat:
         self.finish(renderer)
         state.failed_prompt = None
         rs.after_turn(state, answer)
+        for note in notices:
+            self.console.print(f"[dim]{escape(note)}[/dim]")
 
     def with_context(self, prompt: str) -> str:
         """The first message carries piped stdin as delimited context, once."""

@@ -33,14 +33,14 @@ class Spend:
     cost: float = 0.0
     priced: bool = False
 
-    def add(self, usage: Usage | None, price: tuple[float, float] | None) -> None:
+    def add(self, usage: Usage | None, cost: float | None) -> None:
         if usage is None:
             return
         self.prompt_tokens += usage.prompt_tokens
         self.completion_tokens += usage.completion_tokens
-        if price is not None:
+        if cost is not None:
             self.priced = True
-            self.cost += (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
+            self.cost += cost
 
 
 @dataclass
@@ -87,13 +87,6 @@ class ChatState:
         except Exception:  # noqa: BLE001 - the toolbar must never break the chat
             return None
 
-    def price(self) -> tuple[float, float] | None:
-        """USD per million (input, output) tokens for the current model, if known."""
-        spec = self.settings.models.get(self.model_name())
-        if spec is None or (spec.input_price == 0 and spec.output_price == 0):
-            return None
-        return spec.input_price, spec.output_price
-
 
 def store_available() -> bool:
     """True once the store and the turn pipeline exist (they land separately)."""
@@ -108,9 +101,10 @@ def _uses_store(state: ChatState) -> bool:
     return state.log and store_available()
 
 
-def send(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
+def send(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
     """Run one turn of this chat and remember it (store or memory).
 
+    Returns the answer and notices (e.g. what was left out to fit the window).
     On Ctrl-C the partial answer has been stored already (marked interrupted)
     and the ``KeyboardInterrupt`` carries it as ``partial_answer``.
     """
@@ -119,7 +113,7 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
     return _send_in_memory(state, prompt, sink)
 
 
-def _send_stored(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
+def _send_stored(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
     from aigc_cli import session
 
     req = session.TurnRequest(
@@ -141,31 +135,47 @@ def _send_stored(state: ChatState, prompt: str, sink: TextSink | None) -> Answer
             state.cid = cid
         raise
     state.cid = result.conversation_id or state.cid
-    return result.answer
+    return result.answer, list(result.notices)
 
 
-def _send_in_memory(state: ChatState, prompt: str, sink: TextSink | None) -> Answer:
-    from aigc_cli import session
+def _send_in_memory(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
+    """--no-log: the transcript lives in this process only, fitted like a stored one."""
+    from aigc_cli import context, session
 
+    backend, options = state.backend, state.options()
     messages = session.build_messages(state.system, state.memory, prompt)
+    fitted = context.fit_request(messages, backend, options, state.settings)
     try:
-        answer = session.generate(state.backend, messages, state.options(), sink)
+        answer = session.generate(backend, fitted.messages, options, sink)
     except KeyboardInterrupt as exc:
         partial = getattr(exc, "partial_answer", None)
         if partial is not None and partial.text:
             state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=partial.text)]
         raise
+    if answer.usage is None:
+        answer.usage = context.counted_usage(backend, fitted.messages, answer.text, answer.model)
     state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=answer.text)]
-    return answer
+    return answer, list(fitted.notices)
 
 
 def after_turn(state: ChatState, answer: Answer) -> None:
     """Book the spend and the context now in use (for the toolbar and /tokens)."""
-    state.spend.add(answer.usage, state.price())
+    state.spend.add(answer.usage, answer_cost(state, answer))
     if answer.usage is not None and answer.usage.total_tokens:
         state.context_used = answer.usage.total_tokens
     else:
         state.context_used = count_context(state)
+
+
+def answer_cost(state: ChatState, answer: Answer) -> float | None:
+    """USD for one answer from the model table; a local model costs nothing."""
+    if answer.usage is None:
+        return None
+    if answer.backend == "local":
+        return 0.0
+    from aigc_cli import modeltable
+
+    return modeltable.cost(answer.model, answer.usage, state.settings)
 
 
 def count_context(state: ChatState) -> int:
@@ -209,7 +219,7 @@ def undo(state: ChatState) -> str | None:
         from aigc_cli import store
 
         with store.Store.open() as db:
-            return db.drop_last_turn(state.cid)
+            return drop_last_turn(db, state.cid)
     mem = state.memory
     for i in range(len(mem) - 1, -1, -1):
         if mem[i].role == "user":
@@ -217,6 +227,22 @@ def undo(state: ChatState) -> str | None:
             del mem[i:]
             return prompt
     return None
+
+
+def drop_last_turn(db: Any, cid: str) -> str | None:
+    """Delete a conversation's last question and everything after it, in one transaction.
+
+    The running summary (if any) may cover the dropped turn, so it goes too and
+    is rebuilt on the next turn that needs it. Returns the dropped question.
+    """
+    users = [m for m in db.messages(cid) if m.role == "user"]
+    if not users:
+        return None
+    last = users[-1]
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM messages WHERE conversation_id = ? AND id >= ?", (cid, last.id))
+        conn.execute("DELETE FROM summaries WHERE conversation_id = ?", (cid,))
+    return str(last.content)
 
 
 def recent_conversations(limit: int = 10) -> list[Any]:

@@ -1,0 +1,198 @@
+"""`aigc chat` turns and the store, in a real pty against the loopback server:
+Ctrl-C mid-stream, errors and /retry, /undo, /new, resuming with -c and --cid."""
+
+from __future__ import annotations
+
+from aigc_cli.store import Store
+from tests.fixtures.openai_server import Fault, Reply
+from tests.fixtures.pty import write_config
+
+LONG = " ".join(f"word{i}" for i in range(200))
+
+
+def stored(home):
+    """(conversation, [(role, content, status)]) of the newest stored conversation."""
+    with Store.open(home / "history.db") as db:
+        conv = db.last()
+        assert conv is not None, "nothing was stored"
+        return conv, [(m.role, m.content, m.status) for m in db.messages(conv.id)]
+
+
+def test_each_turn_is_stored_as_soon_as_it_completes(chat, fake, home):
+    fake.push(Reply(text="Stored answer."))
+    c = chat()
+    c.ready()
+    c.say("Please store me")
+    c.expect("Stored answer")
+    c.ready()
+    _, msgs = stored(home)  # the chat is still running
+    assert msgs == [("user", "Please store me", "complete"), ("assistant", "Stored answer.", "complete")]
+
+
+def test_ctrl_c_mid_stream_keeps_the_partial_answer_on_screen(chat, fake):
+    fake.push(Reply(text=LONG, chunk_delay=0.1))
+    c = chat()
+    c.ready()
+    c.say("Count slowly")
+    c.expect("word3 ")
+    c.interrupt()
+    c.expect("stopped")
+    c.ready()
+    assert "word2" in c.text
+    assert "word199" not in c.text
+
+
+def test_ctrl_c_mid_stream_stores_the_partial_answer_as_interrupted(chat, fake, home):
+    fake.push(Reply(text=LONG, chunk_delay=0.1))
+    c = chat()
+    c.ready()
+    c.say("Count slowly")
+    c.expect("word3 ")
+    c.interrupt()
+    c.ready()
+    _, msgs = stored(home)
+    (urole, utext, _), (arole, atext, astatus) = msgs
+    assert (urole, utext, arole, astatus) == ("user", "Count slowly", "assistant", "interrupted")
+    assert atext.startswith("word0 word1 word2 word3")
+    assert "word199" not in atext
+
+
+def test_chat_goes_on_after_ctrl_c_with_the_partial_answer_as_context(chat, fake):
+    fake.push(Reply(text=LONG, chunk_delay=0.1), Reply(text="Fine."))
+    c = chat()
+    c.ready()
+    c.say("Count slowly")
+    c.expect("word3 ")
+    c.interrupt()
+    c.ready()
+    c.say("Enough")
+    c.expect("Fine")
+    sent = fake.chat_requests[-1]["json"]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"].startswith("word0 word1 word2 word3")
+
+
+def test_backend_error_is_shown_and_the_chat_goes_on(chat, fake, home):
+    write_config(home, "[openai]\nmax_retries = 0\n")
+    fake.push(Fault(500, "the server had a bad day"), Reply(text="Back to normal."))
+    c = chat()
+    c.ready()
+    c.say("First try")
+    c.expect("bad day")
+    c.expect("/retry")
+    c.ready()
+    c.say("Second message")
+    c.expect("Back to normal")
+
+
+def test_retry_after_an_error_resends_the_failed_message(chat, fake, home):
+    write_config(home, "[openai]\nmax_retries = 0\n")
+    fake.push(Fault(500, "the server had a bad day"), Reply(text="Worked this time."))
+    c = chat()
+    c.ready()
+    c.say("Fragile question")
+    c.expect("bad day")
+    c.ready()
+    c.say("/retry")
+    c.expect("Worked this time")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "Fragile question"}]
+    _, msgs = stored(home)
+    assert msgs[-2:] == [("user", "Fragile question", "complete"), ("assistant", "Worked this time.", "complete")]
+
+
+def test_retry_regenerates_the_last_answer_in_place(chat, fake, home):
+    fake.push(Reply(text="Answer A."), Reply(text="Answer B."), Reply(text="ok"))
+    c = chat()
+    c.ready()
+    c.say("Question")
+    c.expect("Answer A")
+    c.ready()
+    c.say("/retry")
+    c.expect("Answer B")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "Question"}]
+    _, msgs = stored(home)
+    assert [(r, t) for r, t, _ in msgs] == [("user", "Question"), ("assistant", "Answer B.")]
+
+
+def test_undo_drops_the_last_exchange_from_the_store_and_the_context(chat, fake, home):
+    fake.push(Reply(text="One."), Reply(text="Two."), Reply(text="Three."))
+    c = chat()
+    c.ready()
+    c.say("first")
+    c.expect("One")
+    c.ready()
+    c.say("second")
+    c.expect("Two")
+    c.ready()
+    c.say("/undo")
+    c.expect("Dropped the last exchange")
+    c.ready()
+    _, msgs = stored(home)
+    assert [t for _, t, _ in msgs] == ["first", "One."]
+    c.say("third")
+    c.expect("Three")
+    assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == ["first", "One.", "third"]
+
+
+def test_new_starts_a_fresh_conversation(chat, fake, home):
+    c = chat()
+    c.ready()
+    c.say("in the old one")
+    c.ready()
+    c.say("/new")
+    c.expect("New conversation")
+    c.ready()
+    c.say("in the new one")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "in the new one"}]
+    with Store.open(home / "history.db") as db:
+        assert len(db.list(None)) == 2
+
+
+def test_continue_resumes_the_last_conversation_and_shows_it(chat, fake):
+    fake.push(Reply(text="Blue is my favourite too."), Reply(text="It was blue."))
+    first = chat()
+    first.ready()
+    first.say("My favourite colour is blue.")
+    first.expect("favourite too")
+    first.ready()
+    first.say("/exit")
+    first.wait_exit()
+    second = chat("-c")
+    second.expect("My favourite colour is blue")  # earlier turns shown before the prompt
+    second.ready()
+    second.say("Which colour did I say?")
+    second.expect("It was blue")
+    assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
+        "My favourite colour is blue.", "Blue is my favourite too.", "Which colour did I say?"
+    ]
+
+
+def test_cid_resumes_a_given_conversation(chat, fake, home):
+    c = chat()
+    c.ready()
+    c.say("conversation one")
+    c.ready()
+    c.say("/new")
+    c.ready()
+    c.say("conversation two")
+    c.ready()
+    c.say("/exit")
+    c.wait_exit()
+    with Store.open(home / "history.db") as db:
+        one = next(conv for conv in db.list(None) if conv.title == "conversation one")
+    again = chat("--cid", one.id[:6])
+    again.ready()
+    again.say("back to one")
+    again.ready()
+    assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
+        "conversation one", "Hello from the fixture.", "back to one"
+    ]
+
+
+def test_continue_with_nothing_stored_is_a_usage_error(chat, fake):
+    c = chat("-c")
+    c.expect("no earlier conversation")
+    assert c.wait_exit() == 2
