@@ -25,6 +25,7 @@ from aigc_cli.messages import GenOptions, Message
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
+    from aigc_cli.messages import Usage
 
 Count = Callable[[Sequence[Message]], int]
 # (previous summary or None, messages to condense, target tokens) -> new summary
@@ -257,99 +258,6 @@ def _describe(fitted: Fitted, model: str) -> None:
         fitted.notices = ["; ".join(parts) + f" to fit {where}"]
 
 
-# ------------------------------------------------------------ summarizing
-
-SUMMARY_SYSTEM = (
-    "You condense conversations. Update the running summary so that it also covers "
-    "the new part of the conversation. Keep facts, decisions, names, numbers, code "
-    "identifiers, open questions and the user's stated preferences; drop small talk. "
-    "Write in the language the conversation uses. Reply with the summary only."
-)
-
-Ask = Callable[[list[Message], int], str]
-
-
-def transcript(messages: Sequence[Message]) -> list[str]:
-    """Messages as transcript paragraphs ("User: ...", "Assistant: ...")."""
-    return [f"{m.role.capitalize()}: {m.content}" for m in messages]
-
-
-def _prompt(previous: str | None, part: str, target: int) -> list[Message]:
-    user = (
-        f"<summary_so_far>\n{previous or '(none yet)'}\n</summary_so_far>\n\n"
-        f"<conversation>\n{part}\n</conversation>\n\n"
-        f"Write the updated summary, at most about {max(target * 3 // 4, 20)} words."
-    )
-    return [Message(role="system", content=SUMMARY_SYSTEM), Message(role="user", content=user)]
-
-
-def pieces(paragraphs: Sequence[str], room: int, count_text: Callable[[str], int]) -> list[str]:
-    """Paragraphs packed into pieces of at most ``room`` tokens; a huge one is split."""
-    out: list[str] = []
-    buf: list[str] = []
-    used = 0
-    for para in paragraphs:
-        for part in _split_text(para, room, count_text):
-            cost = count_text(part) + 1
-            if buf and used + cost > room:
-                out.append("\n\n".join(buf))
-                buf, used = [], 0
-            buf.append(part)
-            used += cost
-    if buf:
-        out.append("\n\n".join(buf))
-    return out
-
-
-def _split_text(text: str, room: int, count_text: Callable[[str], int]) -> list[str]:
-    """``text`` in consecutive parts of at most ``room`` tokens each."""
-    total = count_text(text)
-    if total <= room:
-        return [text]
-    step = max(int(len(text) * room / total * 0.9), 1)
-    parts: list[str] = []
-    pos = 0
-    while pos < len(text):
-        size = step
-        while size > 1 and count_text(text[pos : pos + size]) > room:
-            size = int(size * 0.8)
-        parts.append(text[pos : pos + size])
-        pos += size
-    return parts
-
-
-def make_summarizer(ask: Ask, window: int, count: Count) -> Summarizer:
-    """A summarizer that folds messages into the summary piece by piece.
-
-    Each request it makes fits the window too: the messages are cut into
-    pieces that leave room for the instructions, the summary so far and the
-    new summary, so even one message bigger than the window is condensed.
-    """
-
-    def count_text(text: str) -> int:
-        return count([Message(role="user", content=text)]) - count([Message(role="user", content="")])
-
-    def summarize(previous: str | None, messages: Sequence[Message], target: int) -> str:
-        overhead = count(_prompt(None, "", target)) + 2 * target  # instructions, old + new summary
-        room = max(window - overhead, 64)
-        text = previous
-        for part in pieces(transcript(messages), room, count_text):
-            text = ask(_prompt(text, part, target), target).strip() or text
-        return text or ""
-
-    return summarize
-
-
-def backend_ask(backend: "Backend", options: GenOptions) -> Ask:
-    """Plain-text generation on the turn's backend and model, for summaries."""
-
-    def ask(messages: list[Message], max_tokens: int) -> str:
-        opts = options.model_copy(update={"max_tokens": max_tokens, "json_schema": None})
-        return "".join(chunk.text for chunk in backend.stream(messages, opts))
-
-    return ask
-
-
 # ------------------------------------------------------------ the session's entry
 
 
@@ -381,8 +289,24 @@ def fit_request(
         return backend.count_tokens(msgs, model)
 
     strategy = settings.context.strategy
-    summarizer = make_summarizer(backend_ask(backend, options), window, count) if strategy == "summarize" else None
+    summarizer = None
+    if strategy == "summarize":
+        from aigc_cli.context_summary import backend_ask, make_summarizer
+
+        summarizer = make_summarizer(backend_ask(backend, options), window, count)
     return fit_messages(
         messages, window=window, reserve=reserve, count=count, model=model,
         strategy=strategy, summary=summary, summarizer=summarizer, truncate=truncate,
     )
+
+
+def counted_usage(backend: "Backend", messages: Sequence[Message], text: str, model: str | None) -> "Usage":
+    """Usage counted with the backend's tokenizer, for APIs that report none."""
+    from aigc_cli.messages import Usage
+
+    def count(msgs: Sequence[Message]) -> int:
+        return backend.count_tokens(msgs, model)
+
+    empty = Message(role="assistant", content="")
+    answer = count([Message(role="assistant", content=text)]) - count([empty]) if text else 0
+    return Usage(prompt_tokens=count(messages), completion_tokens=answer)

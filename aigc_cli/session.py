@@ -45,6 +45,7 @@ class TurnResult(BaseModel):
     answer: Answer
     conversation_id: str | None
     notices: list[str]
+    cost: float | None = None      # USD from the model table; None when prices are unknown
 
 
 def build_messages(system: str | None, history: Sequence[Message], user: str) -> list[Message]:
@@ -147,20 +148,45 @@ def _history(store: "Store | None", conv: "Conversation | None") -> list[Message
 
 
 def _fit(
-    messages: list[Message], backend: "Backend", options: GenOptions, settings: "Settings", req: TurnRequest
+    messages: list[Message], backend: "Backend", options: GenOptions, settings: "Settings",
+    req: TurnRequest, store: "Store | None" = None, conv: "Conversation | None" = None,
 ) -> tuple[list[Message], list[str]]:
     """CONTEXT FITTING CALL SITE: make ``messages`` fit the model's window.
 
-    Returns the messages to send and one-line notices (e.g. "dropped 3 earlier
-    turns"). To be filled in with ``context.fit_messages``; today it sends
-    everything and lets the backend report an oversized request.
+    Returns the messages to send and one-line notices (what was cut, left out
+    or condensed). With ``context.strategy = "summarize"`` the conversation's
+    running summary is read from the store and, when it changed, written back
+    (only when this turn is logged).
     """
-    return messages, []
+    from aigc_cli import context
+
+    summary = None
+    if settings.context.strategy == "summarize" and store is not None and conv is not None:
+        saved = store.summary(conv.id)
+        summary = context.Summary(*saved) if saved else None
+    fitted = context.fit_request(messages, backend, options, settings, summary=summary, truncate=req.truncate)
+    if fitted.summary_changed and fitted.summary and conv is not None and store is not None and req.log and settings.log:
+        store.set_summary(conv.id, fitted.summary.text, fitted.summary.covered, options.model)
+    return fitted.messages, fitted.notices
+
+
+def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Message]) -> None:
+    """Usage from the API when it reported it, else counted with the backend's tokenizer."""
+    if answer is not None and answer.usage is None:
+        from aigc_cli import context
+
+        answer.usage = context.counted_usage(backend, messages, answer.text, answer.model)
 
 
 def _cost(answer: Answer, settings: "Settings") -> float | None:
     """COST CALL SITE: USD for this answer from the model price table (None: unknown)."""
-    return None
+    from aigc_cli import modeltable
+
+    if answer.usage is None:
+        return None
+    if answer.backend == "local":
+        return 0.0
+    return modeltable.cost(answer.model, answer.usage, settings)
 
 
 # ------------------------------------------------------------------ the turn
@@ -192,11 +218,12 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
         options = req.options.model_copy(update={"model": model})
         system = req.system if req.system is not None else (conv.system if conv else None)
         messages = build_messages(system, _history(store, conv), req.prompt)
-        messages, notices = _fit(messages, backend, options, settings, req)
+        messages, notices = _fit(messages, backend, options, settings, req, store, conv)
         cid = conv.id if conv else None
         if not log or store is None:
             answer = generate(backend, messages, options, sink, stream=req.stream)
-            return TurnResult(answer=answer, conversation_id=cid, notices=notices)
+            _account(answer, backend, messages)
+            return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=_cost(answer, settings))
         cid, user_id = store.begin_turn(
             cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
             system=req.system if conv else system,
@@ -205,11 +232,14 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
             answer = generate(backend, messages, options, sink, stream=req.stream)
         except BaseException as exc:
             partial: Answer | None = getattr(exc, "partial_answer", None)
+            if partial is not None and partial.text:
+                _account(partial, backend, messages)
             _store_answer(store, cid, user_id, partial, _status_of(exc, partial), settings, model)
             exc.conversation_id = cid  # type: ignore[attr-defined]  # the chat keeps its thread
             raise
+        _account(answer, backend, messages)
         _store_answer(store, cid, user_id, answer, "complete", settings, model)
-        return TurnResult(answer=answer, conversation_id=cid, notices=notices)
+        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=_cost(answer, settings))
     finally:
         if store is not None:
             store.close()

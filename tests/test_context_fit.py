@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from aigc_cli import context, tokens
+from aigc_cli import context, context_summary, tokens
 from aigc_cli.errors import InputTooLarge
 from aigc_cli.messages import Message
 
@@ -147,7 +147,7 @@ def test_summarizer_requests_fit_the_window_even_for_a_huge_message():
         sent.append(count(messages) + max_tokens)
         return "short summary"
 
-    summarize = context.make_summarizer(ask, 1000, count)
+    summarize = context_summary.make_summarizer(ask, 1000, count)
     huge = [Message(role="user", content="alpha beta gamma " * 3000)]
     assert summarize(None, huge, 100) == "short summary"
     assert len(sent) > 1

@@ -26,6 +26,7 @@ def ask(
     continue_last: opt.Continue = False,
     cid: opt.Cid = None,
     no_log: opt.NoLog = False,
+    truncate: opt.Truncate = False,
 ) -> None:
     from aigc_cli import inputs
     from aigc_cli.cli.common import run_and_show
@@ -46,6 +47,7 @@ def ask(
         continue_last=continue_last,
         cid=cid,
         log=not no_log,
+        truncate=truncate,
         stream=not no_stream,
     )
     run_and_show(req, as_json=as_json)

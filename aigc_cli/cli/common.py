@@ -64,7 +64,7 @@ def run_and_show(req: "TurnRequest", *, as_json: bool = False) -> "TurnResult":
     for notice in result.notices:
         print(f"aigc: {notice}", file=sys.stderr)
     if as_json:
-        print_json({**result.answer.to_json(), "conversation_id": result.conversation_id})
+        print_json({**result.answer.to_json(), "cost": result.cost, "conversation_id": result.conversation_id})
     return result
 
 

@@ -33,3 +33,10 @@ Cid = Annotated[
     typer.Option("--cid", metavar="ID", help="Continue this conversation (a unique id prefix is enough)."),
 ]
 NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this turn in the history.")]
+Truncate = Annotated[
+    bool,
+    typer.Option(
+        "--truncate",
+        help="If the input alone is too large for the model's window, cut its middle instead of failing.",
+    ),
+]
