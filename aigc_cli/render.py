@@ -134,9 +134,16 @@ class BlockSplitter:
 
     def rest(self) -> str:
         """Whatever has not been returned as a finished block (for the end)."""
-        tail = self.lines + (["".join(self.partial)] if self.partial else [])
-        self.lines, self.partial = [], []
+        tail = self._pending_lines()
+        self.lines, self.partial, self.blank_pending = [], [], False
         return "\n".join(tail)
+
+    def _pending_lines(self) -> list[str]:
+        """The block's lines plus the unfinished one, after the blank line if one came."""
+        partial = "".join(self.partial)
+        if not partial:
+            return list(self.lines)
+        return self.lines + ([""] if self.blank_pending else []) + [partial]
 
     def preview(self, max_lines: int, max_chars: int) -> str:
         """The last ``max_lines`` source lines of the growing block, fence kept.
@@ -144,12 +151,15 @@ class BlockSplitter:
         Bounded work whatever the block's size: this is what makes a redraw
         cost one screen, not the whole block.
         """
-        lines, partial = self.lines, "".join(self.partial)  # snapshots: another thread appends
+        lines = self.lines  # a snapshot: the writer may swap in a new list meanwhile
         n = len(lines)
         keep = lines[max(0, n - max_lines) :]
         if self.fence is not None and n > max_lines and lines:
             keep = [lines[0]] + keep[1:]  # keep the opening fence so it still renders as code
-        text = "\n".join(keep + [partial]) if partial or not keep else "\n".join(keep)
+        partial = "".join(self.partial)
+        if partial:
+            keep = keep + ([""] if self.blank_pending else []) + [partial]
+        text = "\n".join(keep)
         if len(text) > max_chars:  # one enormous unbroken line
             text = text[-max_chars:]
         return text
