@@ -40,6 +40,7 @@ BUNDLED_NAME = "gemma-3-270m"
 DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
 
 _MODELS: dict[tuple[str, int, int], "Llama"] = {}
+_VOCABS: dict[str, "Llama"] = {}  # tokenizer-only loads, for counting
 _log_callback: Any = None
 
 
@@ -245,6 +246,23 @@ class LocalBackend:
 
     def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
         return len(_render(self.llm(model), messages).tokens)
+
+    def count_text(self, text: str, model: str | None = None) -> int:
+        """Tokens in plain text by the model's own tokenizer (`aigc tokens`).
+
+        Uses the loaded model if there is one, else loads only the vocabulary
+        (``vocab_only=True``): counting needs no weights and no context memory.
+        """
+        path = str(self.model_path(model))
+        llm = next((m for key, m in _MODELS.items() if key[0] == path), None) or _VOCABS.get(path)
+        if llm is None:
+            llama_cpp = _llama_cpp()
+            check_gguf(Path(path))
+            try:
+                llm = _VOCABS[path] = llama_cpp.Llama(path, vocab_only=True, verbose=False)
+            except (ValueError, RuntimeError, OSError):
+                raise ConfigError(f"llama.cpp cannot read the tokenizer of {path}") from None
+        return len(llm.tokenize(text.encode(), add_bos=False, special=False)) if text else 0
 
     def context_window(self, model: str | None = None) -> int:
         return self.cfg.n_ctx
