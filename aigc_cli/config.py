@@ -192,12 +192,31 @@ def known_key(dotted: str) -> bool:
     return True
 
 
-def parse_value(raw: str) -> Any:
-    """Interpret a command-line value as TOML would (numbers, booleans), else text."""
+def parse_value(raw: str, dotted: str | None = None) -> Any:
+    """Interpret a command-line value as TOML would (numbers, booleans), else text.
+
+    A text setting keeps the text as typed, so a model called ``4`` or
+    ``true`` stays a string.
+    """
+    if dotted is not None and _is_text_field(dotted):
+        return raw
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw
+
+
+def _is_text_field(dotted: str) -> bool:
+    parts = dotted.split(".")
+    model: Any = ModelSpec if parts[0] == "models" else Settings
+    names = parts[2:] if parts[0] == "models" else parts
+    field = None
+    for name in names:
+        field = model.model_fields.get(name)
+        if field is None:
+            return False
+        model = field.annotation
+    return field is not None and field.annotation in (str, str | None)
 
 
 def set_value(dotted: str, raw: str) -> Path:
@@ -209,11 +228,10 @@ def set_value(dotted: str, raw: str) -> Path:
     secret = dotted in SECRET_KEYS
     path = paths.secrets_file() if secret else paths.config_file()
     data = _read_toml(path)
-    _set_dotted(data, dotted, raw if secret else parse_value(raw))
-    merged = _read_toml(paths.config_file()) if secret else dict(data)
+    _set_dotted(data, dotted, raw if secret else parse_value(raw, dotted))
     if not secret:
         try:
-            Settings.model_validate(merged)
+            Settings.model_validate(data)
         except ValidationError as exc:
             from aigc_cli.errors import UsageError
 
@@ -226,14 +244,20 @@ def write_toml(path: Path, data: dict[str, Any], private: bool = False) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
     import tomli_w
 
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(data, fh)
-    if private:
-        os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    # mkstemp makes the file 0600 from the start: a secret is never readable by others
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(data, fh)
+        if not private:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def mask(secret: str) -> str:

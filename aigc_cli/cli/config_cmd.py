@@ -57,10 +57,35 @@ def get_cmd(key: str) -> None:
     print("" if node is None else node)
 
 
-@config_app.command("set", help="Change one setting, e.g. `aigc config set backend local`.")
+@config_app.command(
+    "set",
+    help="Change one setting, e.g. `aigc config set backend local`. "
+    "A VALUE of - reads it from stdin (keeps API keys out of shell history).",
+)
 def set_cmd(key: str, value: str) -> None:
     from aigc_cli import config
+    from aigc_cli.errors import UsageError
 
+    if value == "-":
+        value = _value_from_stdin()
+    if key == "backend":
+        from aigc_cli.backends import available, is_known
+
+        if not is_known(value):
+            raise UsageError(f"unknown backend {value!r}", hint=f"choose one of: {', '.join(available())}")
+    if key in config.SECRET_KEYS and not value.strip():
+        raise UsageError(f"{key} cannot be empty")
     path = config.set_value(key, value)
     shown = config.mask(value) if key in config.SECRET_KEYS else value
     print(f"{key} = {shown}  ({path})")
+
+
+def _value_from_stdin() -> str:
+    """The first line of stdin, typed or piped, without echoing a secret back."""
+    import sys
+
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("value: ").strip()
+    return sys.stdin.readline().strip()
