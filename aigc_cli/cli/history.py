@@ -38,7 +38,9 @@ def parse_age(text: str) -> float:
     if not m:
         from aigc_cli.errors import UsageError
 
-        raise UsageError(f"bad age {text!r}", hint="use a number and a unit: 30d, 12h, 2w, 90m")
+        raise UsageError(
+            f"bad age or date {text!r}", hint="use a date (2024-05-31) or an age: 30d, 12h, 2w, 90m"
+        )
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
@@ -86,17 +88,13 @@ def list_cmd(
     until: Annotated[Optional[str], typer.Option(help="Updated before: YYYY-MM-DD or an age like 7d.")] = None,
     as_json: AsJson = False,
 ) -> None:
+    since_ts = parse_when(since) if since else None
+    until_ts = parse_when(until) if until else None
     store = _open()
     convs: list[Conversation] = []
     if store is not None:
         with store:
-            convs = store.list(
-                limit,
-                model=model,
-                recipe=recipe,
-                since=parse_when(since) if since else None,
-                until=parse_when(until) if until else None,
-            )
+            convs = store.list(limit, model=model, recipe=recipe, since=since_ts, until=until_ts)
     if as_json:
         from aigc_cli.store_io import iso
 
