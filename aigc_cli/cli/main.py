@@ -53,6 +53,10 @@ def build_app() -> typer.Typer:
 
     tasks.register(app)
     recipes_cmd.register(app)
+    from aigc_cli.cli import models_cmd, tokens_cmd
+
+    models_cmd.register(app)
+    tokens_cmd.register(app)
     return app
 
 

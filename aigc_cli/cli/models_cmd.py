@@ -1,0 +1,144 @@
+"""`aigc models list` / `aigc models default NAME`: windows, prices, the default model.
+
+`list` shows the model table (built-in + config), which needs no backend and
+so never imports an SDK; `--remote` also asks the backend which models it
+serves right now and joins them with the table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from aigc_cli.cli import options as opt
+
+if TYPE_CHECKING:
+    from aigc_cli.config import Settings
+
+models_app = typer.Typer(help="Models: context windows, prices, the default.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(models_app, name="models")
+
+
+def _local_row(settings: "Settings") -> dict[str, Any]:
+    """The configured local model: its window is what llama.cpp allocates (local.n_ctx)."""
+    from pathlib import Path
+
+    from aigc_cli import modeltable
+
+    name = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
+    entry = modeltable.lookup(name, settings)
+    window = min(entry.context_window, settings.local.n_ctx) if entry else settings.local.n_ctx
+    return _row(name, "local", window, entry.max_output if entry else None, 0.0, 0.0, "local.n_ctx")
+
+
+def _row(name: str, backend: str, window: int | None, out: int | None,
+         inp: float | None, outp: float | None, source: str) -> dict[str, Any]:
+    return {"name": name, "backend": backend, "context_window": window, "max_output": out,
+            "input_price": inp, "output_price": outp, "source": source}
+
+
+def table_rows(settings: "Settings") -> list[dict[str, Any]]:
+    """Every model in the table (config overrides applied) plus the local model."""
+    from aigc_cli import modeltable
+
+    rows = [
+        _row(e.name, e.backend, e.context_window, e.max_output, e.input_price, e.output_price, e.source)
+        for e in modeltable.entries(settings)
+        if e.backend != "local"
+    ]
+    return rows + [_local_row(settings)]
+
+
+def remote_rows(settings: "Settings", backend_flag: str | None) -> list[dict[str, Any]]:
+    """What the backend serves now, with the table's figures where it has them."""
+    from aigc_cli import modeltable
+    from aigc_cli.backends import choose_backend_name, get_backend
+
+    be = get_backend(choose_backend_name(settings, backend_flag), settings)
+    rows = []
+    for info in be.list_models():
+        entry = modeltable.lookup(info.name, settings)
+        free = be.name == "local"
+        rows.append(_row(
+            info.name, be.name,
+            info.context_window or (entry.context_window if entry else None),
+            entry.max_output if entry else None,
+            0.0 if free else (entry.input_price if entry else None),
+            0.0 if free else (entry.output_price if entry else None),
+            "backend" + (f" + {entry.source}" if entry else ""),
+        ))
+    return rows
+
+
+def _fmt(value: Any, money: bool = False) -> str:
+    if value is None:
+        return "?"
+    if money:
+        return f"{value:g}"
+    return f"{value:,}"
+
+
+def _print(rows: list[dict[str, Any]], default: set[str]) -> None:
+    head = ("MODEL", "BACKEND", "WINDOW", "MAX OUT", "$/M IN", "$/M OUT", "FROM")
+    cells = [
+        (("* " if r["name"] in default else "  ") + r["name"], r["backend"], _fmt(r["context_window"]),
+         _fmt(r["max_output"]), _fmt(r["input_price"], True), _fmt(r["output_price"], True), r["source"])
+        for r in rows
+    ]
+    widths = [max(len(str(c[i])) for c in [("  " + head[0], *head[1:]), *cells]) for i in range(len(head))]
+    right = {2, 3, 4, 5}
+    for line in [("  " + head[0], *head[1:]), *cells]:
+        print("  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                        for i, (c, w) in enumerate(zip(line, widths))).rstrip())
+    print("\n* default · prices in USD per million tokens · ? unknown: set "
+          "`aigc config set models.NAME.context_window N`")
+
+
+@models_app.command("list", help="Models with their context windows and prices.")
+def list_cmd(
+    remote: Annotated[bool, typer.Option("--remote", help="Ask the backend which models it serves.")] = False,
+    backend: opt.BackendName = None,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    from aigc_cli.config import load_settings
+
+    settings = load_settings()
+    rows = remote_rows(settings, backend) if remote else table_rows(settings)
+    if as_json:
+        from aigc_cli.cli.common import print_json
+
+        print_json(rows)
+        return
+    default = {settings.model or "", settings.openai.model, rows[-1]["name"] if not remote else ""}
+    _print(rows, {d for d in default if d})
+
+
+@models_app.command("default", help="Set the default model, e.g. `aigc models default gpt-4o`.")
+def default_cmd(name: str, backend: opt.BackendName = None) -> None:
+    import sys
+
+    from aigc_cli import config, modeltable
+
+    settings = config.load_settings()
+    entry = modeltable.lookup(name, settings)
+    section = backend or (entry.backend if entry else "openai")
+    if section not in ("openai", "local"):
+        from aigc_cli.errors import UsageError
+
+        raise UsageError(f"backend {section!r} has no model setting", hint="use -b openai or -b local")
+    path = config.set_value(f"{section}.model", name)
+    print(f"{section}.model = {name}  ({path})")
+    if settings.model and settings.model != name:
+        print(
+            f"aigc: note: `model = {settings.model}` ({settings.sources.get('model', 'config')}) "
+            "still takes precedence; `aigc config set model " + name + "` to change it",
+            file=sys.stderr,
+        )
+    if entry is None:
+        print(f"aigc: {name} is not in the model table; its window is assumed to be "
+              f"{modeltable.FALLBACK_WINDOW:,} tokens until you set models.{name}.context_window",
+              file=sys.stderr)
