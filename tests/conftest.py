@@ -29,6 +29,14 @@ def fake_server() -> Iterator[FakeOpenAI]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def gguf_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled Gemma 3 270M GGUF, assembled once per test session."""
+    from tests.fixtures.llama_server import bundled_gguf
+
+    return bundled_gguf(tmp_path_factory.mktemp("gguf"))
+
+
 @pytest.fixture
 def fake(fake_server: FakeOpenAI) -> FakeOpenAI:
     """The loopback server, emptied of earlier tests' script and requests."""
