@@ -9,6 +9,7 @@ Backend errors are shown and the chat goes on; ``/retry`` resends.
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -17,7 +18,8 @@ from rich.markup import escape
 from aigc_cli import inputs, repl_commands
 from aigc_cli import repl_state as rs
 from aigc_cli.errors import AigcError
-from aigc_cli.messages import Message
+from aigc_cli.render import Renderer
+from aigc_cli.messages import Answer, Message
 
 PREVIEW_TURNS = 6  # how many earlier messages a resumed chat shows
 PREVIEW_CHARS = 300
@@ -85,25 +87,32 @@ class Chat:
             answer, notices = rs.send(state, sent, renderer.write)
         except KeyboardInterrupt as exc:
             self.finish(renderer)
-            state.failed_prompt = None
-            partial = getattr(exc, "partial_answer", None)
-            kept = "partial answer kept" if partial is not None and partial.text else "nothing received"
-            self.console.print(f"[yellow]⏹ stopped ({kept})[/yellow]")
-            if partial is not None:
-                rs.after_turn(state, partial)
-            return
+            self.stopped(getattr(exc, "partial_answer", None))
         except AigcError as exc:
             self.finish(renderer)
-            state.failed_prompt = sent
-            self.console.print(f"[red]✗ {escape(exc.message)}[/red]")
-            hint = f"{exc.hint}; " if exc.hint else ""
-            self.console.print(f"[dim]{escape(hint)}/retry sends it again.[/dim]")
-            return
-        self.finish(renderer)
-        state.failed_prompt = None
-        rs.after_turn(state, answer)
-        for note in notices:
-            self.console.print(f"[dim]{escape(note)}[/dim]")
+            self.failed(sent, exc)
+        else:
+            self.finish(renderer)
+            state.failed_prompt = None
+            rs.after_turn(state, answer)
+            for note in notices:
+                self.console.print(f"[dim]{escape(note)}[/dim]")
+        self.console.print()
+
+    def stopped(self, partial: Answer | None) -> None:
+        """Ctrl-C mid-answer: say so; the partial text is on screen and stored."""
+        self.state.failed_prompt = None
+        kept = "partial answer kept" if partial is not None and partial.text else "nothing received"
+        self.console.print(f"[yellow]⏹ stopped ({kept})[/yellow]")
+        if partial is not None:
+            rs.after_turn(self.state, partial)
+
+    def failed(self, sent: str, exc: AigcError) -> None:
+        """A backend error: show it, keep the chat, remember the prompt for /retry."""
+        self.state.failed_prompt = sent
+        self.console.print(f"[red]✗ {escape(exc.message)}[/red]")
+        hint = f"{exc.hint}; " if exc.hint else ""
+        self.console.print(f"[dim]{escape(hint)}/retry sends it again.[/dim]")
 
     def with_context(self, prompt: str) -> str:
         """The first message carries piped stdin as delimited context, once."""
@@ -111,12 +120,12 @@ class Chat:
         return inputs.compose(prompt, ctx) if ctx else prompt
 
     @staticmethod
-    def finish(renderer: object) -> None:
+    def finish(renderer: Renderer) -> None:
         """Stop the live area; a second Ctrl-C here must not lose the screen."""
         try:
-            renderer.finish()  # type: ignore[attr-defined]
+            renderer.finish()
         except KeyboardInterrupt:
-            renderer.finish()  # type: ignore[attr-defined]
+            renderer.finish()
 
     # ---------------------------------------------------------------- output
 
@@ -151,4 +160,14 @@ class Chat:
 
 def run_chat(state: rs.ChatState, resumed: bool = False) -> int:
     """Entry point used by `aigc chat`."""
+    signal.signal(signal.SIGHUP, _hang_up)
     return Chat(state, Console(highlight=False)).run(resumed)
+
+
+def _hang_up(signum: int, frame: object) -> None:
+    """The terminal closed: unwind so a streaming answer is stored before exiting.
+
+    SystemExit passes through the session like Ctrl-C does, so the partial
+    answer is written (interrupted) on the way out instead of being lost.
+    """
+    raise SystemExit(128 + signum)

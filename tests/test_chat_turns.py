@@ -196,3 +196,23 @@ def test_continue_with_nothing_stored_is_a_usage_error(chat, fake):
     c = chat("-c")
     c.expect("no earlier conversation")
     assert c.wait_exit() == 2
+
+
+def test_closing_the_terminal_mid_answer_keeps_what_arrived(chat, fake, home):
+    import time
+
+    fake.push(Reply(text=LONG, chunk_delay=0.1))
+    c = chat()
+    c.ready()
+    c.say("Count slowly")
+    c.expect("word3 ")
+    c.child.close(force=True)  # hang up the pty, as closing a terminal window does
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, msgs = stored(home)
+        if len(msgs) == 2:
+            break
+        time.sleep(0.2)
+    assert msgs[0][:2] == ("user", "Count slowly")
+    assert msgs[1][0] == "assistant" and msgs[1][2] == "interrupted"
+    assert msgs[1][1].startswith("word0 word1 word2 word3")
