@@ -92,3 +92,43 @@ def test_chinese_question_and_answer_round_trip(aigc_api, fake):
     r = aigc_api("ask", "法国的首都是哪里？")
     assert r.out == "巴黎是法国的首都。\n"
     assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "法国的首都是哪里？"
+
+
+def test_nothing_but_the_answer_reaches_a_pipe(aigc_api, fake):
+    fake.push(Reply(text="# Heading\n\n- item **bold**", first_delay=0.5))
+    r = aigc_api("ask", "hi")
+    assert r.out == "# Heading\n\n- item **bold**\n"
+    assert r.err == ""
+
+
+def test_answer_streams_into_a_pipe_as_it_arrives(aigc_api, fake):
+    import subprocess
+
+    from tests.conftest import AIGC
+    from tests.test_openai_faults import read_until
+
+    fake.push(Reply(text="first " + "later " * 40, chunk_delay=0.1))
+    proc = subprocess.Popen([AIGC, "ask", "hi"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=aigc_api.env)
+    try:
+        early = read_until(proc.stdout.fileno(), b"first ", timeout=20)
+        still_running = proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    assert early.startswith(b"first ")
+    assert still_running
+
+
+def test_unknown_option_is_a_one_line_usage_error(aigc_api, fake):
+    r = aigc_api("ask", "--bogus", "hi")
+    assert r.code == 2
+    assert r.err.splitlines() == ["aigc: error: No such option: --bogus", "  hint: see `aigc ask --help`"]
+    assert fake.chat_requests == []
+
+
+def test_temperature_out_of_range_is_a_usage_error(aigc_api, fake):
+    r = aigc_api("ask", "--temperature", "7", "hi")
+    assert r.code == 2
+    assert "--temperature" in r.err
+    assert fake.chat_requests == []

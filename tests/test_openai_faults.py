@@ -164,6 +164,14 @@ def test_unknown_model_exits_3_pointing_at_the_model_name(aigc_api, fake):
     assert "model name" in r.err
 
 
+def test_wrong_base_url_404_points_at_the_base_url(aigc_api, fake):
+    fake.push(Fault(404, "Not Found"))
+    r = aigc_api("ask", "hi")
+    assert r.code == 3
+    assert "no chat completions endpoint" in r.err
+    assert "OPENAI_BASE_URL" in r.err
+
+
 # ------------------------------------------------------------ error shape
 
 

@@ -237,8 +237,12 @@ def map_error(exc: BaseException, base_url: str | None) -> AigcError:
             hint="check OPENAI_BASE_URL (or openai.base_url) and that the server is running",
         )
     if isinstance(exc, openai.NotFoundError):
+        text = _server_message(exc)
+        if "model" in text.lower():
+            return ConfigError(f"{where}: {text}", hint="check the model name (`aigc models list`)")
         return ConfigError(
-            f"{where}: {_server_message(exc)}", hint="check the model name (`aigc models list`)"
+            f"{where} has no chat completions endpoint (404: {text})",
+            hint="check OPENAI_BASE_URL; for most servers it ends in /v1",
         )
     if isinstance(exc, openai.BadRequestError):
         text = _server_message(exc)

@@ -60,11 +60,22 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _one_line(text: str) -> str:
+    """Messages may quote servers or files; on stderr each must stay one line."""
+    return " ".join(str(text).split())
+
+
 def _fail(message: str, hint: str | None, code: int) -> None:
-    print(f"aigc: error: {message}", file=sys.stderr)
+    print(f"aigc: error: {_one_line(message)}", file=sys.stderr)
     if hint:
-        print(f"  hint: {hint}", file=sys.stderr)
+        print(f"  hint: {_one_line(hint)}", file=sys.stderr)
     sys.exit(code)
+
+
+def _usage_hint(exc: Exception) -> str:
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "aigc"
+    return f"see `{path} --help`"
 
 
 def main() -> None:
@@ -84,8 +95,7 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click_exc.UsageError as exc:
-        exc.show()
-        sys.exit(2)
+        _fail(exc.format_message(), _usage_hint(exc), 2)
     except click_exc.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
