@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from aigc_cli import paths
 from aigc_cli.errors import StoreError, UsageError
-from aigc_cli.store_schema import migrate
+from aigc_cli.store_schema import migrate, refuse_newer
 
 BUSY_TIMEOUT_S = 30.0
 TITLE_MAX = 60
@@ -148,6 +148,7 @@ class Store:
         store = cls(conn, path)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            refuse_newer(conn, str(path))  # before WAL: a newer file is not touched at all
             store._wal()
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")

@@ -102,6 +102,11 @@ def version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def refuse_newer(conn: sqlite3.Connection, where: str) -> None:
+    """StoreError if the file comes from a newer aigc; call before changing anything."""
+    _refuse_newer(version(conn), where)
+
+
 def _refuse_newer(found: int, where: str) -> None:
     if found > LATEST:
         raise StoreError(
