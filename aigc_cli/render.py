@@ -214,6 +214,7 @@ class MarkdownRenderer:
             refresh_per_second=8,
             transient=True,
             vertical_overflow="crop",
+            redirect_stderr=False,  # `2>log` must still get our stderr, not the terminal
         )
         self._started = False
         self._finished = False

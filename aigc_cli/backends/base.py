@@ -3,6 +3,12 @@
 A backend turns messages into a stream of chunks and knows how to count
 tokens and how big its models' windows are. Everything else (recipes,
 history, context fitting, rendering) is backend-agnostic.
+
+The same contract binds third-party backends (entry-point group
+``aigc_cli.backends``, see ``aigc_cli/backends/__init__.py``): the factory is
+called with the ``Settings``; failures are raised as ``aigc_cli.errors``
+classes so they get their exit codes (anything else is exit 1); a missing
+library raises ImportError, which the registry turns into an install hint.
 """
 
 from __future__ import annotations
