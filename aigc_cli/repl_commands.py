@@ -176,8 +176,6 @@ def _recipe(state: rs.ChatState, arg: str) -> Outcome:
 
 @command("history", "", "recent conversations")
 def _history(state: rs.ChatState, arg: str) -> Outcome:
-    if not rs.store_available():
-        return fail("The conversation store is not available in this build.")
     rows = rs.recent_conversations(10)
     if not rows:
         return Outcome(lines=["No conversations yet."])
@@ -196,16 +194,11 @@ def _conversation_line(conv: Any, current: str | None) -> str:
 def _load(state: rs.ChatState, arg: str) -> Outcome:
     if not arg:
         return fail("Usage: /load ID (see /history)")
-    if not rs.store_available():
-        return fail("The conversation store is not available in this build.")
-    cid = rs.resolve_conversation(arg, last=False)
-    if cid is None:
+    conv = rs.find_conversation(arg)
+    if conv is None:
         return fail(f"No conversation {arg!r}; see /history.")
-    rs.new_conversation(state)
-    state.cid = cid
-    shown = rs.transcript(state)
-    state.context_used = rs.count_context(state)
-    return Outcome(lines=[f"Resumed conversation {cid[:8]}."], show=shown)
+    shown = rs.adopt(state, conv)
+    return Outcome(lines=[f"Resumed conversation {conv.id[:8]}: {conv.title}"], show=shown)
 
 
 @command("retry", "", "regenerate the last answer (or resend a failed prompt)")

@@ -88,17 +88,9 @@ class ChatState:
             return None
 
 
-def store_available() -> bool:
-    """True once the store and the turn pipeline exist (they land separately)."""
-    try:
-        from aigc_cli import session, store  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(session, "run_turn")
-
-
 def _uses_store(state: ChatState) -> bool:
-    return state.log and store_available()
+    """Logged chats live in the store; --no-log chats only in this process."""
+    return state.log
 
 
 def send(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
@@ -249,17 +241,46 @@ def recent_conversations(limit: int = 10) -> list[Any]:
     """The newest conversations in the store, for /history."""
     from aigc_cli import store
 
-    with store.Store.open() as db:
+    db = store.Store.open(create=False)
+    if db is None:
+        return []
+    with db:
         return db.list(limit)
 
 
-def resolve_conversation(ref: str | None, last: bool) -> str | None:
-    """A conversation id from ``--cid`` (a prefix is fine) or ``-c`` (the last one)."""
+def find_conversation(ref: str | None, last: bool = False) -> Any:
+    """A stored conversation by id prefix (``--cid``, ``/load``) or the last one (``-c``)."""
     from aigc_cli import store
 
+    db = store.Store.open(create=False)
+    if db is None:
+        return None
+    with db:
+        return db.last() if last else db.resolve(ref) if ref else None
+
+
+def adopt(state: ChatState, conv: Any, keep_setup: bool = False) -> list[Message]:
+    """Make ``conv`` the chat's conversation; return its turns to show.
+
+    Unless the user chose them for this run, the conversation's own backend,
+    model and system prompt carry on, so a resumed chat sounds the same.
+    """
+    from aigc_cli import store
+    from aigc_cli.backends import available
+
+    new_conversation(state)
+    state.cid = conv.id
+    if not keep_setup:
+        if conv.backend in available():
+            state.backend_name = conv.backend
+        state.model = conv.model or None
+        state.system = conv.system
     with store.Store.open() as db:
-        conv = db.last() if last else db.resolve(ref) if ref else None
-    return conv.id if conv is not None else None
+        msgs = [Message(role=r, content=c) for r, c in store.context_messages(db.messages(conv.id))]
+    if not state.log:
+        state.memory = list(msgs)
+    state.context_used = count_context(state)
+    return msgs
 
 
 def new_conversation(state: ChatState) -> None:

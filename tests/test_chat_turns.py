@@ -216,3 +216,35 @@ def test_closing_the_terminal_mid_answer_keeps_what_arrived(chat, fake, home):
     assert msgs[0][:2] == ("user", "Count slowly")
     assert msgs[1][0] == "assistant" and msgs[1][2] == "interrupted"
     assert msgs[1][1].startswith("word0 word1 word2 word3")
+
+
+def test_resumed_conversation_keeps_its_model_and_system_prompt(chat, fake):
+    first = chat("-m", "gpt-4o", "-s", "Be brief.")
+    first.ready()
+    first.say("hello")
+    first.ready()
+    first.say("/exit")
+    first.wait_exit()
+    second = chat("-c")
+    second.ready()
+    second.say("again")
+    second.ready()
+    sent = fake.chat_requests[-1]["json"]
+    assert sent["model"] == "gpt-4o"
+    assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+
+
+def test_no_log_chat_keeps_context_but_stores_nothing(chat, fake, home):
+    fake.push(Reply(text="Noted."), Reply(text="Still noted."))
+    c = chat("--no-log")
+    c.ready()
+    c.say("secret plan")
+    c.expect("Noted")
+    c.ready()
+    c.say("and then?")
+    c.expect("Still noted")
+    assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == ["secret plan", "Noted.", "and then?"]
+    c.say("/exit")
+    c.wait_exit()
+    db = Store.open(home / "history.db", create=False)
+    assert db is None or db.last() is None

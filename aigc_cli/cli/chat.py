@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from aigc_cli.cli import options as opt
+
+if TYPE_CHECKING:
+    from aigc_cli.repl_state import ChatState
 
 Continue = Annotated[bool, typer.Option("--continue", "-c", help="Resume the last conversation.")]
 Cid = Annotated[Optional[str], typer.Option("--cid", help="Resume the conversation with this id (or prefix).")]
@@ -46,11 +49,9 @@ def chat(
     state = rs.ChatState(
         settings=settings,
         backend_name=choose_backend_name(settings, backend),
-        model=model,
-        system=system,
-        model_path=model_path,
         temperature=temperature,
         max_tokens=max_tokens,
+        model_path=model_path,
         log=settings.log and not no_log,
         pending_context=piped if piped and piped.strip() else None,
     )
@@ -58,21 +59,31 @@ def chat(
     if recipe:
         from aigc_cli.repl_commands import apply_recipe
 
-        apply_recipe(state, recipe, keep_system=system is not None, keep_model=model is not None or backend is not None)
+        apply_recipe(state, recipe)
+    _apply_flags(state, model, backend, system)
     return repl.run_chat(state, resumed=resumed)
 
 
-def _resume(state: "rs.ChatState", continue_last: bool, cid: str | None) -> bool:  # noqa: F821
+def _resume(state: "ChatState", continue_last: bool, cid: str | None) -> bool:
     """Point the chat at a stored conversation for -c / --cid; True if it did."""
     from aigc_cli import repl_state as rs
     from aigc_cli.errors import UsageError
 
     if not (continue_last or cid):
         return False
-    if not rs.store_available() or not state.log:
-        raise UsageError("resuming needs the conversation store (and logging on)")
-    found = rs.resolve_conversation(cid, last=continue_last)
-    if found is None:
+    conv = rs.find_conversation(cid, last=continue_last)
+    if conv is None:
         raise UsageError("there is no earlier conversation to continue", hint="start one with `aigc chat`")
-    state.cid = found
+    rs.adopt(state, conv)
     return True
+
+
+def _apply_flags(state: "ChatState", model: str | None, backend: str | None, system: str | None) -> None:
+    """Flags win over a resumed conversation's and a recipe's setup."""
+    if backend:
+        state.backend_name = backend
+        state.model = None
+    if model:
+        state.model = model
+    if system is not None:
+        state.system = system
