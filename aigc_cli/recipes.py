@@ -7,7 +7,8 @@ from loading. Built-ins ship inside the package (``aigc_cli/prompts``); a
 user recipe of the same name, in ``paths.recipes_dir()``, overrides one.
 
 Templates use ``{{name}}`` for a value and ``{{#name}}...{{/name}}`` /
-``{{^name}}...{{/name}}`` for text kept only when a value is set / unset.
+``{{^name}}...{{/name}}`` for text kept only when a value is set / unset;
+``\\{{`` is a literal ``{{`` (``literal()`` escapes user text saved as a recipe).
 Substitution happens once, on the template text only: values (user input
 above all) are inserted as they are and never scanned again, so ``{{x}}``,
 ``$x`` or ``%s`` inside them reach the model verbatim.
@@ -29,9 +30,10 @@ from aigc_cli.errors import ConfigError, UsageError
 
 INPUT = "input"  # the one variable every recipe has: the user's text
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-_SECTION = re.compile(r"\{\{([#^])\s*(\w+)\s*\}\}(.*?)\{\{/\s*\2\s*\}\}", re.S)
-_VAR = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-_TAG = re.compile(r"\{\{\s*([#^/]?)\s*(\w+)\s*\}\}")
+# a backslash before "{{" makes it literal text: ``\{{x}}`` renders as ``{{x}}``
+_SECTION = re.compile(r"(?<!\\)\{\{([#^])\s*(\w+)\s*\}\}(.*?)(?<!\\)\{\{/\s*\2\s*\}\}", re.S)
+_VAR = re.compile(r"\\(\{\{)|\{\{\s*(\w+)\s*\}\}")
+_TAG = re.compile(r"(?<!\\)\{\{\s*([#^/]?)\s*(\w+)\s*\}\}")
 ParamValue = str | int | bool
 
 
@@ -134,6 +136,11 @@ def check_template(text: str, known: set[str], label: str) -> None:
         raise ValueError(f"{label}: section {{{{#{open_sections[-1]}}}}} is never closed")
 
 
+def literal(text: str) -> str:
+    """User text made safe to store as a template: every ``{{`` stays literal."""
+    return text.replace("{{", "\\{{")
+
+
 def template_variables(text: str) -> list[str]:
     """Names a template refers to, in order of first use."""
     return list(dict.fromkeys(m.group(2) for m in _TAG.finditer(text)))
@@ -162,7 +169,9 @@ def render_text(template: str, values: Mapping[str, Any]) -> str:
         )
 
     def value(m: re.Match[str]) -> str:
-        v = values.get(m.group(1))
+        if m.group(1):
+            return m.group(1)  # an escaped, literal "{{"
+        v = values.get(m.group(2))
         if isinstance(v, bool):
             return "yes" if v else "no"
         return "" if v is None else str(v)
@@ -203,8 +212,9 @@ def render(recipe: Recipe, values: Mapping[str, Any], user_input: str = "") -> R
     merged: dict[str, Any] = {**recipe.defaults(), **values, INPUT: user_input}
     for key in LANG_PARAMS & merged.keys():
         merged[key] = language_label(merged[key])
-    system = render_text(recipe.system, merged).strip() if recipe.system else None
-    prompt = render_text(recipe.prompt, merged).strip()
+    # the template's own surrounding whitespace goes; the user's text is kept as it is
+    system = render_text(recipe.system.strip(), merged) if recipe.system else None
+    prompt = render_text(recipe.prompt.strip(), merged)
     if user_input.strip() and not uses_input(recipe):
         from aigc_cli.inputs import compose
 

@@ -20,7 +20,7 @@ def test_fabric_pattern_system_md_is_the_system_prompt_and_input_the_user_messag
     aigc_api("run", "extract_actions", input="Ana will send the deck by Friday.\n")
     assert sent(fake)["messages"] == [
         {"role": "system", "content": (FABRIC / "extract_actions" / "system.md").read_text().strip()},
-        {"role": "user", "content": "Ana will send the deck by Friday."},
+        {"role": "user", "content": "Ana will send the deck by Friday.\n"},
     ]
 
 

@@ -52,7 +52,7 @@ def test_recipe_model_and_temperature_are_used(aigc_api, fake):
 def test_stdin_goes_into_the_input_variable(aigc_api, fake):
     put(aigc_api, "haiku", GOOD)
     aigc_api("run", "haiku", input="the sea\n")
-    assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "Write a happy haiku about: the sea"
+    assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "Write a happy haiku about: the sea\n"
 
 
 def test_template_without_input_gets_the_input_appended_delimited(aigc_api, fake):

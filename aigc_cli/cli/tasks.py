@@ -88,3 +88,50 @@ def join_sources(files: list[str], piped: str | None) -> str | None:
     if len(parts) == 1:
         return parts[0][1]
     return "\n\n".join(f"==> {name} <==\n{text.rstrip()}" for name, text in parts)
+
+
+def ask_recipe(question: str) -> tuple[str, str | None]:
+    """`ask` is the ``ask`` recipe: its prompt and system, rendered with the question.
+
+    The built-in sends the question as it is, with no system prompt; a user
+    override of ``ask`` (e.g. a standing system prompt) applies to every ask.
+    """
+    from aigc_cli import recipes
+
+    rendered = recipes.render(recipes.get_recipe("ask"), {}, question)
+    return rendered.prompt, rendered.system
+
+
+def save_setup(
+    name: str,
+    *,
+    system: str | None,
+    model: str | None,
+    backend: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+) -> None:
+    """`ask --save NAME`: the system prompt and options used, as a new recipe.
+
+    The system prompt is user text, so it is stored escaped (``recipes.literal``)
+    and stays literal when the recipe runs.
+    """
+    import re
+    import sys
+
+    from aigc_cli import recipes
+    from aigc_cli.errors import UsageError
+
+    if not re.match(recipes.NAME_RE, name):
+        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
+    recipe = recipes.Recipe(
+        name=name,
+        description="saved from aigc ask",
+        system=recipes.literal(system) if system else None,
+        model=model,
+        backend=backend,
+        temperature=temperature,
+        max_tokens=max_tokens,
+    )
+    path = recipes.save_recipe(recipe)
+    print(f"aigc: saved recipe {name!r} ({path}); run it with `aigc run {name} ...`", file=sys.stderr)
