@@ -27,6 +27,12 @@ def ask(
     cid: opt.Cid = None,
     no_log: opt.NoLog = False,
     truncate: opt.Truncate = False,
+    files: Annotated[
+        Optional[list[str]], typer.Option("--file", "-f", metavar="PATH", help="Add a file's text as context (repeatable).")
+    ] = None,
+    save: Annotated[
+        Optional[str], typer.Option("--save", metavar="NAME", help="Save the system prompt and options as a recipe.")
+    ] = None,
 ) -> None:
     from aigc_cli import inputs
     from aigc_cli.cli.common import run_and_show
@@ -34,13 +40,20 @@ def ask(
     from aigc_cli.messages import GenOptions
     from aigc_cli.session import TurnRequest
 
+    from aigc_cli.cli.tasks import ask_recipe, join_sources, save_setup
+
+    if save:
+        save_setup(save, system=system, model=model, backend=backend, temperature=temperature, max_tokens=max_tokens)
     piped = inputs.read_stdin()
-    prompt = inputs.compose(" ".join(question or []), piped)
+    prompt = inputs.compose(" ".join(question or []), join_sources(files or [], piped))
     if not prompt.strip():
+        if save:
+            return
         raise UsageError("nothing to ask", hint='aigc ask "your question"  or  echo text | aigc ask')
+    prompt, recipe_system = ask_recipe(prompt)
     req = TurnRequest(
         prompt=prompt,
-        system=system,
+        system=system if system is not None else recipe_system,
         backend=backend,
         model_path=model_path,
         options=GenOptions(model=model, temperature=temperature, max_tokens=max_tokens),
