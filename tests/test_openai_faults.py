@@ -85,6 +85,14 @@ def test_quota_exhausted_exits_5_without_retrying(aigc_api, fake):
     assert len(fake.chat_requests) == 1
 
 
+def test_long_retry_after_is_reported_instead_of_waited_for(aigc_api, fake):
+    fake.push(Fault(429, "slow down", headers={"Retry-After": "90"}), Reply(text="too late"))
+    r = aigc_api("ask", "hi", timeout=30)
+    assert r.code == 5
+    assert "wait 90 s" in r.err
+    assert len(fake.chat_requests) == 1
+
+
 def test_unavailable_gateway_exits_4(aigc_api, fake, home):
     write_config(home, "[openai]\nmax_retries = 0\n")
     fake.push(Fault(503, "upstream overloaded"))

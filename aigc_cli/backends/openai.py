@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from aigc_cli.config import Settings
 
 DEFAULT_WINDOW = 128_000
+# a server asking for a longer pause than this gets an error, not a silent wait
+MAX_RETRY_WAIT = 20.0
 
 
 class OpenAIBackend:
@@ -160,17 +162,33 @@ class OpenAIBackend:
 
 
 def _no_retry_when_out_of_quota(response: Any) -> None:
-    """Tell the SDK's retry loop not to retry a 429 that means "no quota left".
+    """Tell the SDK's retry loop not to retry what waiting cannot fix soon.
 
-    The SDK retries every 429 with backoff, but ``insufficient_quota`` does not
-    go away by waiting; the standard ``x-should-retry: false`` header, which the
-    SDK obeys, turns that one case into an immediate error.
+    The SDK retries every 429 with backoff and honours Retry-After up to two
+    minutes. But ``insufficient_quota`` does not go away by waiting, and a CLI
+    that sits silent for minutes looks hung; for those two cases the
+    ``x-should-retry: false`` header, which the SDK obeys, makes the error
+    immediate (exit 5, with the wait in the message).
     """
-    if response.status_code != 429:
+    if response.status_code != 429 and response.status_code < 500:
         return
-    response.read()
-    if b"insufficient_quota" in response.content:
+    wait = _retry_after(response.headers)
+    if wait is not None and wait > MAX_RETRY_WAIT:
         response.headers["x-should-retry"] = "false"
+    elif response.status_code == 429:
+        response.read()
+        if b"insufficient_quota" in response.content:
+            response.headers["x-should-retry"] = "false"
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds the server asks us to wait (Retry-After / retry-after-ms), if it says."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return float(headers.get(name)) / scale
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def _chunks(event: Any) -> Iterator[Chunk]:
@@ -221,6 +239,12 @@ def map_error(exc: BaseException, base_url: str | None) -> AigcError:
             return RateLimited(
                 f"out of quota at {where}: {_server_message(exc)}",
                 hint="check the plan and billing of this API key, or use another key",
+            )
+        wait = _retry_after(exc.response.headers)
+        if wait is not None and wait > MAX_RETRY_WAIT:
+            return RateLimited(
+                f"rate limited by {where}: the server asks to wait {wait:.0f} s",
+                hint=f"try again in {wait:.0f} s",
             )
         return RateLimited(
             f"rate limited by {where}: {_server_message(exc)}",
