@@ -132,3 +132,15 @@ def test_temperature_out_of_range_is_a_usage_error(aigc_api, fake):
     assert r.code == 2
     assert "--temperature" in r.err
     assert fake.chat_requests == []
+
+
+def test_max_tokens_uses_the_new_name_for_the_official_api():
+    # the request body only; building it needs no network
+    from aigc_cli.backends.openai import OpenAIBackend
+    from aigc_cli.config import Settings
+    from aigc_cli.messages import GenOptions, Message
+
+    backend = OpenAIBackend(Settings())
+    req = backend._request([Message(role="user", content="hi")], GenOptions(max_tokens=5))
+    assert req["max_completion_tokens"] == 5
+    assert "max_tokens" not in req

@@ -79,7 +79,10 @@ class OpenAIBackend:
         if options.temperature is not None:
             req["temperature"] = options.temperature
         if options.max_tokens is not None:
-            req["max_tokens"] = options.max_tokens
+            # OpenAI's newer models refuse the old name; compatible servers may not know the new one
+            official = "api.openai.com" in (self.cfg.base_url or "api.openai.com")
+            key = "max_completion_tokens" if official else "max_tokens"
+            req[key] = options.max_tokens
         if options.stop:
             req["stop"] = options.stop
         if options.seed is not None:
