@@ -119,8 +119,16 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def split_key(dotted: str) -> list[str]:
+    """A dotted key's parts; in `models.NAME.FIELD` the NAME stays whole (gpt-4.1, llama3.2)."""
+    if dotted.startswith("models."):
+        name, _, field = dotted.removeprefix("models.").rpartition(".")
+        return ["models", name, field] if name else ["models", field]
+    return dotted.split(".")
+
+
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
+    parts = split_key(dotted)
     node = data
     for part in parts[:-1]:
         node = node.setdefault(part, {})
@@ -174,7 +182,7 @@ def _validation_error(exc: ValidationError, sources: dict[str, str], cfg: Path) 
 
 def known_key(dotted: str) -> bool:
     """True for keys `config set` accepts (models.NAME.FIELD included)."""
-    parts = dotted.split(".")
+    parts = split_key(dotted)
     if parts[0] == "models":
         return len(parts) == 3 and parts[2] in ModelSpec.model_fields
     model: type[BaseModel] = Settings

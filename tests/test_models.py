@@ -96,3 +96,11 @@ def test_list_never_imports_an_sdk(home):
     mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if "|" in line}
     assert "aigc_cli.modeltable" in mods
     assert not {m for m in mods if m.split(".")[0] in ("openai", "llama_cpp", "tiktoken")}
+
+
+def test_config_set_accepts_model_names_with_dots(aigc):
+    r = aigc("config", "set", "models.llama3.2.context_window", "131072")
+    assert r.code == 0, r.err
+    config = tomllib.loads((aigc.home / "config.toml").read_text())
+    assert config["models"]["llama3.2"] == {"context_window": 131072}
+    assert rows_by_name(aigc("models", "list", "--json"))["llama3.2"]["context_window"] == 131072
