@@ -184,6 +184,7 @@ SAMPLES = {
     "chinese": "## 标题\n\n这是一个段落，包含**粗体**和`代码`。\n\n- 第一项\n- 第二项\n\n结束。\n",
     "unclosed fence": "Start\n\n```sh\necho one\necho two",
     "no final newline": "First paragraph.\n\nSecond paragraph.",
+    "paragraph taller than the screen": "Intro.\n\n" + " ".join(f"word{i}" for i in range(600)) + "\n\nEnd.",
 }
 
 
