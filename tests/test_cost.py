@@ -58,3 +58,13 @@ def test_model_without_prices_has_no_cost(aigc_api, fake):
     data = json.loads(aigc_api("ask", "--json", "-m", "fake-model", "hi").out)
     assert data["cost"] is None
     assert data["usage"] == {"prompt_tokens": 12_000, "completion_tokens": 3_000}
+
+
+def test_history_show_reports_each_turns_usage_and_cost(aigc_api, fake):
+    fake.push(Reply(text="ok", usage=USAGE))
+    cid = json.loads(aigc_api("ask", "--json", "-m", "gpt-4o", "hi").out)["conversation_id"]
+    r = aigc_api("history", "show", "--json", cid)
+    assert r.code == 0, r.err
+    answer = json.loads(r.out)["messages"][-1]
+    assert (answer["prompt_tokens"], answer["completion_tokens"]) == (12_000, 3_000)
+    assert answer["cost"] == pytest.approx(expected("gpt-4o"))
