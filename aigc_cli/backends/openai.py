@@ -1,8 +1,11 @@
 """The OpenAI backend: the official SDK, for OpenAI and any compatible server.
 
 Retries (408/409/429/5xx and connection errors, honouring Retry-After) are the
-SDK's own; we size its timeouts for a CLI and map every SDK error to one of
-aigc's errors, each with its exit code and a line saying what to do.
+SDK's own; we size its timeouts for a CLI, stop it from retrying what waiting
+cannot fix (an exhausted quota, a Retry-After of minutes) and map every SDK
+error to one of aigc's errors, each with its exit code and a line saying what
+to do. A stream cut after the first token is not retried (that would repeat
+the answer); it is reported as lost mid-answer, with the text kept.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class OpenAIBackend:
                 timeout=timeout,
                 max_retries=self.cfg.max_retries,
                 http_client=openai.DefaultHttpxClient(
-                    timeout=timeout, event_hooks={"response": [_no_retry_when_out_of_quota]}
+                    timeout=timeout, event_hooks={"response": [_no_retry_when_waiting_cannot_help]}
                 ),
             )
         return self._client
@@ -164,7 +167,7 @@ class OpenAIBackend:
         return [ModelInfo(name=n, backend=self.name) for n in names]
 
 
-def _no_retry_when_out_of_quota(response: Any) -> None:
+def _no_retry_when_waiting_cannot_help(response: Any) -> None:
     """Tell the SDK's retry loop not to retry what waiting cannot fix soon.
 
     The SDK retries every 429 with backoff and honours Retry-After up to two
