@@ -30,7 +30,6 @@ from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
 
-DEFAULT_WINDOW = 128_000
 # a server asking for a longer pause than this gets an error, not a silent wait
 MAX_RETRY_WAIT = 20.0
 
