@@ -31,11 +31,13 @@ class Chat:
 
     state: rs.ChatState
     console: Console
+    tty_fd: int | None = None
 
     def run(self, resumed: bool = False) -> int:
         from aigc_cli.repl_ui import make_session
 
         session = make_session(self.state)
+        self.tty_fd = session.input.fileno()
         self.banner(resumed)
         while True:
             try:
@@ -79,12 +81,14 @@ class Chat:
     def turn(self, prompt: str, retry: bool = False) -> None:
         """Send one message and stream the answer; errors are shown, not fatal."""
         from aigc_cli.render import make_renderer
+        from aigc_cli.repl_ui import no_echo
 
         state = self.state
         sent = prompt if retry else self.with_context(prompt)
         renderer = make_renderer()
         try:
-            answer, notices = rs.send(state, sent, renderer.write)
+            with no_echo(self.tty_fd):
+                answer, notices = rs.send(state, sent, renderer.write)
         except KeyboardInterrupt as exc:
             self.finish(renderer)
             self.stopped(getattr(exc, "partial_answer", None))

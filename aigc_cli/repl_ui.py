@@ -11,7 +11,9 @@ the data dir and is shared by every chat session.
 from __future__ import annotations
 
 import sys
+import termios
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from prompt_toolkit import PromptSession
@@ -109,6 +111,30 @@ def open_terminal_input() -> Any:
             hint='for one-shot use: echo "question" | aigc ask',
         ) from None
     return create_input(stdin=tty)
+
+
+@contextmanager
+def no_echo(fd: int | None) -> Iterator[None]:
+    """While an answer streams, keys are not echoed (Ctrl-C still interrupts).
+
+    An echoed ``^C`` (or any typed key) would land inside the live area and
+    shift it by a line, leaving a stale copy of the answer on screen; with
+    echo off, keys typed meanwhile wait quietly for the next prompt.
+    """
+    try:
+        old = termios.tcgetattr(fd) if fd is not None else None
+    except (termios.error, OSError):
+        old = None
+    if old is None:
+        yield
+        return
+    new = list(old)
+    new[3] &= ~(termios.ECHO | termios.ECHOCTL)
+    termios.tcsetattr(fd, termios.TCSANOW, new)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, old)
 
 
 def make_session(state: rs.ChatState) -> "PromptSession[str]":

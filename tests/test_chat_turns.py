@@ -248,3 +248,35 @@ def test_no_log_chat_keeps_context_but_stores_nothing(chat, fake, home):
     c.wait_exit()
     db = Store.open(home / "history.db", create=False)
     assert db is None or db.last() is None
+
+
+def test_screen_after_ctrl_c_shows_the_partial_answer_then_the_prompt(chat, fake):
+    fake.push(Reply(text=LONG, chunk_delay=0.1))
+    c = chat()
+    c.ready()
+    c.say("Count slowly")
+    c.expect("word3 ")
+    c.interrupt()
+    c.ready()
+    c.settle()
+    lines = c.display().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("word0 word1 word2 word3"))
+    assert lines[at + 1].startswith("⏹ stopped (partial answer kept)")
+    assert any(line.startswith("›") for line in lines[at + 2:])
+    assert "openai · gpt-4o-mini · context" in lines[-1]
+
+
+def test_keys_typed_while_an_answer_streams_wait_for_the_next_prompt(chat, fake):
+    fake.push(Reply(text="one two three four five six seven eight", chunk_delay=0.15))
+    c = chat()
+    c.ready()
+    c.say("Count")
+    c.expect("two ")
+    c.send("typed ahead")
+    c.ready()
+    c.settle()
+    c.send("\r")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "typed ahead"
+    answer_line = next(line for line in c.display().splitlines() if line.startswith("one two"))
+    assert "typed" not in answer_line
