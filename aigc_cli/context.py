@@ -78,9 +78,19 @@ def _split(messages: Sequence[Message]) -> tuple[list[Message], list[Message], M
 
 
 def _cost_each(history: Sequence[Message], count: Count) -> list[int]:
-    """Each message's share of a request (the counter is additive per message)."""
-    base = count([])
-    return [count([m]) - base for m in history]
+    """Each message's share of a request (the counter is additive per message).
+
+    Some chat templates refuse a lone message or an empty list; then the
+    share is estimated with tiktoken, and the callers' final check with the
+    real counter drops more turns if the estimate was low.
+    """
+    try:
+        base = count([])
+        return [count([m]) - base for m in history]
+    except Exception:  # noqa: BLE001 - any template error: fall back to the estimate
+        from aigc_cli import tokens
+
+        return [tokens.count_text(m.content) + tokens.message_overhead() for m in history]
 
 
 def _keep_from(history: Sequence[Message], costs: Sequence[int], room: int) -> int:
@@ -300,13 +310,21 @@ def fit_request(
     )
 
 
-def counted_usage(backend: "Backend", messages: Sequence[Message], text: str, model: str | None) -> "Usage":
-    """Usage counted with the backend's tokenizer, for APIs that report none."""
+def counted_usage(
+    backend: "Backend", messages: Sequence[Message], text: str, model: str | None
+) -> "Usage | None":
+    """Usage counted with the backend's tokenizer, for APIs that report none.
+
+    None if counting fails: the answer is already shown and must still be stored.
+    """
     from aigc_cli.messages import Usage
 
     def count(msgs: Sequence[Message]) -> int:
         return backend.count_tokens(msgs, model)
 
-    empty = Message(role="assistant", content="")
-    answer = count([Message(role="assistant", content=text)]) - count([empty]) if text else 0
-    return Usage(prompt_tokens=count(messages), completion_tokens=answer)
+    try:
+        prompt = count(messages)
+        answer = count([*messages, Message(role="assistant", content=text)]) - prompt if text else 0
+    except Exception:  # noqa: BLE001 - best effort, never lose the turn over a count
+        return None
+    return Usage(prompt_tokens=prompt, completion_tokens=max(answer, 0))

@@ -152,3 +152,27 @@ def test_summarizer_requests_fit_the_window_even_for_a_huge_message():
     assert summarize(None, huge, 100) == "short summary"
     assert len(sent) > 1
     assert max(sent) <= 1000
+
+
+def test_counter_that_rejects_lone_messages_still_yields_a_fitting_request():
+    """Some chat templates refuse an empty list or a lone answer; fitting must still hold."""
+
+    def strict(messages):
+        if not messages or messages[-1].role != "user":
+            raise ValueError("template: conversation must end with a user message")
+        return count(messages)
+
+    fitted = context.fit_messages(conversation(200), window=2000, reserve=200, count=strict, model=MODEL)
+    assert strict(fitted.messages) <= 1800
+    assert fitted.messages[1].role == "user"
+
+
+def test_counted_usage_uses_the_backends_tokenizer():
+    from aigc_cli.backends.openai import OpenAIBackend
+    from aigc_cli.config import Settings
+
+    backend = OpenAIBackend(Settings())
+    msgs = conversation(3)
+    usage = context.counted_usage(backend, msgs, "the answer text", MODEL)
+    assert usage.prompt_tokens == count(msgs)
+    assert usage.completion_tokens == tokens.count_text("the answer text", MODEL) + tokens.message_overhead()
