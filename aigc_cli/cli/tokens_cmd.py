@@ -113,6 +113,7 @@ def tokens_cmd(
         "input_cost": cost,
         "context_window": counter.window,
         "fits": total <= counter.window,
+        "window_known": counter.backend == "local" or entry is not None,
     }
     if as_json:
         from aigc_cli.cli.common import print_json
@@ -133,6 +134,7 @@ def _print(r: dict) -> None:
         f"input cost ${r['input_cost']:.6f} at ${price:g}/M tokens"
     )
     fits = "fits" if r["fits"] else "does NOT fit"
+    assumed = "" if r["window_known"] else f" (assumed: set models.{r['model']}.context_window)"
     print(
-        f"{r['model']} ({r['tokenizer']}) · {cost} · {fits} the {r['context_window']:,}-token window"
+        f"{r['model']} ({r['tokenizer']}) · {cost} · {fits} the {r['context_window']:,}-token window{assumed}"
     )
