@@ -18,6 +18,8 @@ HL_START = "\x02"
 HL_END = "\x03"
 SNIPPET_TOKENS = 64  # FTS5's maximum; a trigram token is about one character
 SNIPPET_CHARS = 80
+RANK_WINDOW = 2000  # a term in more messages than this lists newest first (see _Search._ranked)
+_LIKE_SQL = " m.content LIKE ? ESCAPE '\\'"
 _FETCH_FACTOR = 5  # message hits fetched per conversation wanted, before grouping
 
 
@@ -69,61 +71,89 @@ def _mark(text: str, term: str) -> str:
 
 
 class _Search:
+    """One search: find candidate messages, keep each conversation's best, make snippets."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.error = store.error  # for @_guarded
 
     @_guarded
     def run(self, query: str, limit: int) -> list[SearchHit]:
         long_terms, short_terms = split_terms(query)
-        if not long_terms and not short_terms:
-            return []
-        fetch = limit * _FETCH_FACTOR
-        if long_terms:
-            rows = self._fts(long_terms, short_terms, fetch)
-        else:
-            rows = self._scan(short_terms, fetch)
-        return self._group(rows, short_terms, scanned=not long_terms, limit=limit)
+        if not long_terms:
+            if not short_terms:
+                return []
+            rows = self._scan(short_terms, limit * _FETCH_FACTOR)
+            return [self._hit(r, _snippet_around(r[3], short_terms)) for r in _best_per_conversation(rows, limit)]
+        phrases = [_fts_phrase(t) for t in long_terms]
+        match = " ".join(phrases)
+        rows = _best_per_conversation(self._ranked(match, phrases, short_terms, limit * _FETCH_FACTOR), limit)
+        return [self._hit(r, self._snippet(match, r[0], short_terms)) for r in rows]
 
-    def _fts(self, long_terms: list[str], short_terms: list[str], fetch: int) -> list[tuple]:
+    def _ranked(self, match: str, phrases: list[str], short_terms: list[str], fetch: int) -> list[tuple]:
+        """Index hits, best first: bm25 when every term is selective, else newest first.
+
+        bm25 weighs a term by how many messages hold it, which FTS5 counts
+        over the whole index: for a word in most messages that costs time in
+        proportion to the store, and such a word carries little weight
+        anyway. So a query with a term in more than ``RANK_WINDOW`` messages
+        lists the newest matches first, and every other query is ranked
+        exactly; either way the work is bounded, whatever the store's size.
+        """
+        common = any(self._more_than(p, RANK_WINDOW) for p in phrases)
         sql = (
-            "SELECT m.id, m.conversation_id, m.role,"
-            " snippet(messages_fts, 0, ?, ?, '…', ?), c.title, c.updated"
-            " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+            "SELECT f.rowid, m.conversation_id, m.role, NULL, c.title, c.updated"
+            " FROM messages_fts f JOIN messages m ON m.id = f.rowid"
             " JOIN conversations c ON c.id = m.conversation_id"
             " WHERE messages_fts MATCH ?"
-            + "".join(" AND m.content LIKE ? ESCAPE '\\'" for _ in short_terms)
-            + " ORDER BY rank LIMIT ?"
+            + "".join(" AND" + _LIKE_SQL for _ in short_terms)
+            + (" ORDER BY f.rowid DESC" if common else " ORDER BY f.rank, f.rowid DESC")
+            + " LIMIT ?"
         )
-        match = " ".join(_fts_phrase(t) for t in long_terms)
-        args = [HL_START, HL_END, SNIPPET_TOKENS, match, *map(_like, short_terms), fetch]
-        return self.store.conn.execute(sql, args).fetchall()
+        return self.store.conn.execute(sql, [match, *map(_like, short_terms), fetch]).fetchall()
+
+    def _more_than(self, phrase: str, n: int) -> bool:
+        sql = "SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
+        return self.store.conn.execute(sql, (phrase, n + 1)).fetchone()[0] > n
+
+    def _snippet(self, match: str, mid: int, short_terms: list[str]) -> str:
+        row = self.store.conn.execute(
+            "SELECT snippet(messages_fts, 0, ?, ?, '…', ?) FROM messages_fts"
+            " WHERE messages_fts MATCH ? AND rowid = ?",
+            (HL_START, HL_END, SNIPPET_TOKENS, match, mid),
+        ).fetchone()
+        snippet = " ".join((row[0] if row else "").split())
+        for term in short_terms:
+            snippet = _mark(snippet, term)
+        return snippet
 
     def _scan(self, short_terms: list[str], fetch: int) -> list[tuple]:
+        """Terms too short for trigrams: newest messages first, until enough match."""
         sql = (
             "SELECT m.id, m.conversation_id, m.role, m.content, c.title, c.updated"
             " FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE "
-            + " AND ".join("m.content LIKE ? ESCAPE '\\'" for _ in short_terms)
+            + " AND".join(_LIKE_SQL for _ in short_terms)
             + " ORDER BY m.id DESC LIMIT ?"
         )
         return self.store.conn.execute(sql, [*map(_like, short_terms), fetch]).fetchall()
 
     @staticmethod
-    def _group(rows: list[tuple], short_terms: list[str], *, scanned: bool, limit: int) -> list[SearchHit]:
-        """One hit per conversation (its best message); short terms marked in the snippet."""
-        hits: dict[str, SearchHit] = {}
-        for mid, cid, role, text, title, updated in rows:
-            if cid in hits:
-                continue
-            if scanned:
-                snippet = _snippet_around(text, short_terms)
-            else:
-                snippet = " ".join(text.split())
-                for term in short_terms:
-                    snippet = _mark(snippet, term)
-            hits[cid] = SearchHit(cid, title, updated, mid, role, snippet)
-            if len(hits) == limit:
+    def _hit(row: tuple, snippet: str) -> SearchHit:
+        mid, cid, role, _text, title, updated = row
+        return SearchHit(cid, title, updated, mid, role, snippet)
+
+
+def _best_per_conversation(rows: list[tuple], limit: int) -> list[tuple]:
+    """The first (best) row of each conversation, up to ``limit`` conversations."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        if row[1] not in seen:
+            seen.add(row[1])
+            out.append(row)
+            if len(out) == limit:
                 break
-        return list(hits.values())
+    return out
 
 
 def search(store: Store, query: str, limit: int = 20) -> list[SearchHit]:

@@ -4,6 +4,9 @@ filled by real `aigc ask` turns against the loopback server."""
 from __future__ import annotations
 
 import json
+
+import pytest
+
 from tests.fixtures.openai_server import Reply
 
 
@@ -336,3 +339,16 @@ def test_import_of_a_missing_file_is_a_usage_error(aigc_api, tmp_path):
     r = aigc_api("history", "import", str(tmp_path / "nope.json"))
     assert r.code == 2
     assert "no such file" in r.err
+
+
+# ------------------------------------------------------------ start-up cost
+
+
+@pytest.mark.parametrize("args", [["list"], ["search", "hello"], ["show", "--json"]], ids=" ".join)
+def test_history_commands_import_no_backend_sdk(aigc_api, fake, args):
+    from tests.test_lazy_imports import HEAVY, imported_modules
+
+    cid = ask(aigc_api, fake, "hello there", "hi")
+    mods = imported_modules(aigc_api.home, "history", *args, *([cid] if args[0] == "show" else []))
+    assert "aigc_cli.store" in mods
+    assert sorted(m for m in mods if m.split(".")[0] in HEAVY) == []

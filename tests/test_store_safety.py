@@ -122,10 +122,11 @@ def test_a_damaged_database_gives_a_clear_error_not_a_traceback(aigc_api, fake):
     data = bytearray(path.read_bytes())
     data[page:] = b"\xde\xad\xbe\xef" * ((len(data) - page) // 4)
     path.write_bytes(bytes(data))
-    r = aigc_api("history", "list")
-    assert r.code == 1
-    assert "conversation store" in r.err and "untouched" in r.err
-    assert "Traceback" not in r.err
+    for args in (("history", "list"), ("history", "search", "worth")):
+        r = aigc_api(*args)
+        assert r.code == 1, args
+        assert "conversation store" in r.err and "untouched" in r.err
+        assert "Traceback" not in r.err
     assert path.read_bytes() == bytes(data)
 
 
