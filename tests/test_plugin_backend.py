@@ -60,3 +60,10 @@ def test_broken_plugin_exits_3_naming_it(aigc):
     assert r.code == 3
     assert "backend plugin 'broken'" in r.err
     assert "Traceback" not in r.err
+
+
+def test_plugin_missing_part_of_the_protocol_exits_3_saying_what(aigc):
+    r = aigc("ask", "-b", "half", "hi", **with_plugins("echo", "broken"))
+    assert r.code == 3
+    assert "backend plugin 'half' does not implement" in r.err
+    assert "stream" in r.err

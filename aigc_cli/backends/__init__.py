@@ -101,15 +101,31 @@ def _load_factory(name: str) -> Callable[["Settings"], "Backend"]:
         ) from exc
 
 
+REQUIRED = ("name", "default_model", "stream", "count_tokens", "context_window")
+
+
 def get_backend(name: str, settings: "Settings") -> "Backend":
     """The backend called ``name``, made once per process."""
     if name not in _cache:
         try:
             factory = _load_factory(name)
-            _cache[name] = factory(settings)
+            backend = factory(settings)
         except ImportError as exc:
             raise _cannot_import(name, settings, exc) from exc
+        if name not in BUILTIN:
+            _check_plugin(name, backend)
+        _cache[name] = backend
     return _cache[name]
+
+
+def _check_plugin(name: str, backend: object) -> None:
+    """A plugin missing part of the protocol fails here, by name, not mid-answer."""
+    missing = [attr for attr in REQUIRED if not hasattr(backend, attr)]
+    if missing:
+        raise ConfigError(
+            f"backend plugin {name!r} does not implement {', '.join(missing)}",
+            hint="see the Backend protocol in aigc_cli/backends/base.py",
+        )
 
 
 def _cannot_import(name: str, settings: "Settings", exc: ImportError) -> ConfigError:
