@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from aigc_cli.errors import ConfigError, UsageError
+from aigc_cli.errors import AigcError, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
@@ -112,6 +112,15 @@ def get_backend(name: str, settings: "Settings") -> "Backend":
             backend = factory(settings)
         except ImportError as exc:
             raise _cannot_import(name, settings, exc) from exc
+        except AigcError:
+            raise
+        except Exception as exc:
+            if name in BUILTIN:
+                raise
+            raise ConfigError(
+                f"backend plugin {name!r} failed to start: {type(exc).__name__}: {exc}",
+                hint="fix its settings, or fix or uninstall the package that provides it",
+            ) from exc
         if name not in BUILTIN:
             _check_plugin(name, backend)
         _cache[name] = backend
