@@ -7,6 +7,7 @@ request is counted with the same tokenizer aigc uses.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -155,3 +156,15 @@ def test_truncate_sends_a_fitting_request_with_the_instruction(aigc_api, fake):
     assert tokens.count_messages(sent, MODEL) <= WINDOW - RESERVE
     assert sent[-1].content.endswith("\n</input>\n\nsummarize this")
     assert "tokens from the middle of the newest message (--truncate)" in r.err
+
+
+@pytest.mark.slow
+def test_local_model_request_fits_its_window_by_its_own_tokenizer(aigc):
+    """The bundled GGUF: --truncate fits n_ctx minus the answer's room, counted by llama.cpp."""
+    pytest.importorskip("llama_cpp")
+    (aigc.home / "config.toml").write_text("[local]\nn_ctx = 1024\n")
+    r = aigc("ask", "-b", "local", "--truncate", "--max-tokens", "16", "--json", "summarize",
+             input="word " * 3000, timeout=300)
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["usage"]["prompt_tokens"] <= 1024 - 16
+    assert "(--truncate) to fit gemma-3-270m's 1,024-token window" in r.err
