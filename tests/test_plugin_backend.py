@@ -67,3 +67,10 @@ def test_plugin_missing_part_of_the_protocol_exits_3_saying_what(aigc):
     assert r.code == 3
     assert "backend plugin 'half' does not implement" in r.err
     assert "stream" in r.err
+
+
+def test_plugin_that_crashes_while_starting_exits_3_naming_it(aigc):
+    r = aigc("ask", "-b", "crashy", "hi", **with_plugins("echo", "broken"))
+    assert r.code == 3
+    assert "backend plugin 'crashy' failed to start" in r.err
+    assert "crashy cannot find its server" in r.err
