@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.conftest import AIGC
-from tests.fixtures.openai_server import Disconnect, Fault, Hang, Reply
+from tests.fixtures.openai_server import API_KEY, Disconnect, Fault, Hang, Reply
 
 QUOTA = Fault(
     429,
@@ -142,12 +142,27 @@ def test_bad_key_exits_3_with_a_hint(aigc_api, fake):
     assert len(fake.chat_requests) == 1
 
 
-def test_openai_backend_without_a_key_says_how_to_set_one(aigc, fake):
-    r = aigc("ask", "-b", "openai", "hi", OPENAI_BASE_URL=fake.url)
+def test_openai_backend_without_a_key_says_how_to_set_one(aigc):
+    r = aigc("ask", "-b", "openai", "hi")
     assert r.code == 3
     assert "no OpenAI API key" in r.err
     assert "OPENAI_API_KEY" in r.err
-    assert fake.chat_requests == []
+
+
+def test_a_compatible_server_that_needs_no_key_works_without_one(aigc, fake):
+    fake.api_key = ""  # like Ollama or llama.cpp's server
+    try:
+        r = aigc("ask", "-b", "openai", "hi", OPENAI_BASE_URL=fake.url)
+    finally:
+        fake.api_key = API_KEY
+    assert r.code == 0, r.err
+    assert r.out == "Hello from the fixture.\n"
+
+
+def test_a_compatible_server_that_wants_a_key_says_so(aigc, fake):
+    r = aigc("ask", "-b", "openai", "hi", OPENAI_BASE_URL=fake.url)
+    assert r.code == 3
+    assert "refused the API key" in r.err
 
 
 def test_context_length_error_exits_6(aigc_api, fake):

@@ -30,6 +30,7 @@ from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
 
+KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
 # a server asking for a longer pause than this gets an error, not a silent wait
 MAX_RETRY_WAIT = 20.0
 
@@ -52,10 +53,14 @@ class OpenAIBackend:
     def client(self) -> openai.OpenAI:
         if self._client is None:
             key = self.settings.openai_key()
+            if not key and self.cfg.base_url:
+                # many compatible servers (Ollama, llama.cpp, vLLM) need no key;
+                # the SDK insists on one, and a server that does need it says 401
+                key = KEYLESS
             if not key:
                 raise ConfigError(
                     "no OpenAI API key",
-                    hint="export OPENAI_API_KEY=... or `aigc config set openai.api_key KEY`",
+                    hint="export OPENAI_API_KEY=sk-... or `aigc config set openai.api_key -`",
                 )
             import httpx2
 
