@@ -152,9 +152,9 @@ def _fit_newest(
     fixed = count([*head, last])
     if fixed <= budget:
         return last, 0
-    if not truncate or count(head) + count([Message(role=last.role, content="")]) >= budget:
-        raise _too_large(fixed, budget, window, model)
     empty = count([*head, Message(role=last.role, content="")])
+    if not truncate or empty >= budget:
+        raise _too_large(fixed, budget, window, model)
     text_room = budget - empty
 
     def count_text(t: str) -> int:
@@ -196,13 +196,27 @@ def _fit_drop(
 ) -> Fitted:
     room = budget - count([*head, last])
     start = _keep_from(history, _cost_each(history, count), room)
-    out = [*head, *history[start:], last]
+    kept, out, total = _trim(head, [], history[start:], last, count, budget)
+    return Fitted(messages=out, prompt_tokens=total, budget=budget, window=0, dropped=len(history) - len(kept))
+
+
+def _trim(
+    head: list[Message], extra: list[Message], kept: list[Message], last: Message, count: Count, budget: int
+) -> tuple[list[Message], list[Message], int]:
+    """Check the whole request with the real counter; drop more old turns while it is over.
+
+    Shares are measured per message, and a template may not be quite additive:
+    this is what guarantees no request exceeds the budget by its own counter.
+    """
+    out = [*head, *extra, *kept, last]
     total = count(out)
-    while total > budget and start < len(history):  # a counter that is not quite additive
-        start += 1
-        out = [*head, *history[start:], last]
+    while total > budget and kept:
+        kept = kept[1:]
+        while kept and kept[0].role != "user":
+            kept = kept[1:]
+        out = [*head, *extra, *kept, last]
         total = count(out)
-    return Fitted(messages=out, prompt_tokens=total, budget=budget, window=0, dropped=start)
+    return kept, out, total
 
 
 def _fit_summarize(
@@ -220,6 +234,8 @@ def _fit_summarize(
     summary_room = max(min(budget // 4, 2000), 64)
     free = budget - count([*head, last]) - summary_room
     start = _keep_from(rest, costs, int(free * KEEP_SHARE_AFTER_SUMMARY))
+    if start == 0:  # not even the oldest new turn can go: nothing to condense
+        return _summarized(head, history, rest, last, count, budget, summary, changed=False)
     text = summarizer(summary.text if summary else None, rest[:start], summary_room)
     text = _clip(text, summary_room, count)
     new = Summary(text=text, covered=covered + start)
@@ -241,12 +257,10 @@ def _summarized(
     count: Count, budget: int, summary: Summary | None, changed: bool,
 ) -> Fitted:
     extra = [summary_message(summary)] if summary else []
-    out = [*head, *extra, *kept, last]
-    total = count(out)
-    while total > budget and kept:  # never send more than the counter allows
-        kept = kept[1:]
-        out = [*head, *extra, *kept, last]
-        total = count(out)
+    kept, out, total = _trim(head, extra, kept, last, count, budget)
+    if total > budget:  # a stored summary too big for this (smaller) window: leave it out
+        summary, changed = None, False
+        kept, out, total = _trim(head, [], kept, last, count, budget)
     condensed = summary.covered if summary else 0
     dropped = len(history) - condensed - len(kept)
     return Fitted(

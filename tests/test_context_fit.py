@@ -176,3 +176,12 @@ def test_counted_usage_uses_the_backends_tokenizer():
     usage = context.counted_usage(backend, msgs, "the answer text", MODEL)
     assert usage.prompt_tokens == count(msgs)
     assert usage.completion_tokens == tokens.count_text("the answer text", MODEL) + tokens.message_overhead()
+
+
+def test_stored_summary_too_big_for_a_smaller_window_is_left_out():
+    msgs = conversation(10, words=5)
+    big = context.Summary(text="remember " * 3000, covered=4)
+    fitted = fit(msgs, strategy="summarize", summarizer=RecordingSummarizer(), summary=big)
+    assert fitted.prompt_tokens <= 1800
+    assert all(not m.content.startswith(context.SUMMARY_HEADER) for m in fitted.messages)
+    assert not fitted.summary_changed
