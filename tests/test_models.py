@@ -104,3 +104,11 @@ def test_config_set_accepts_model_names_with_dots(aigc):
     config = tomllib.loads((aigc.home / "config.toml").read_text())
     assert config["models"]["llama3.2"] == {"context_window": 131072}
     assert rows_by_name(aigc("models", "list", "--json"))["llama3.2"]["context_window"] == 131072
+
+
+def test_default_with_a_gguf_file_sets_the_local_model_path(aigc, tmp_path):
+    r = aigc("models", "default", str(tmp_path / "tiny.gguf"))
+    assert r.code == 0, r.err
+    config = tomllib.loads((aigc.home / "config.toml").read_text())
+    assert config["local"]["model_path"] == str(tmp_path / "tiny.gguf")
+    assert r.err == ""

@@ -125,20 +125,25 @@ def default_cmd(name: str, backend: opt.BackendName = None) -> None:
 
     settings = config.load_settings()
     entry = modeltable.lookup(name, settings)
-    section = backend or (entry.backend if entry else "openai")
+    section = backend or (entry.backend if entry else ("local" if name.endswith(".gguf") else "openai"))
     if section not in ("openai", "local"):
         from aigc_cli.errors import UsageError
 
         raise UsageError(f"backend {section!r} has no model setting", hint="use -b openai or -b local")
-    path = config.set_value(f"{section}.model", name)
-    print(f"{section}.model = {name}  ({path})")
+    key = f"{section}.model"
+    if name.endswith(".gguf"):  # a model file: the local backend loads local.model_path
+        from pathlib import Path
+
+        key, name = "local.model_path", str(Path(name).expanduser().resolve())
+    path = config.set_value(key, name)
+    print(f"{key} = {name}  ({path})")
     if settings.model and settings.model != name:
         print(
             f"aigc: note: `model = {settings.model}` ({settings.sources.get('model', 'config')}) "
             "still takes precedence; `aigc config set model " + name + "` to change it",
             file=sys.stderr,
         )
-    if entry is None:
+    if entry is None and section == "openai":
         print(f"aigc: {name} is not in the model table; its window is assumed to be "
               f"{modeltable.FALLBACK_WINDOW:,} tokens until you set models.{name}.context_window",
               file=sys.stderr)
