@@ -65,7 +65,9 @@ def _fence_run(line: str) -> tuple[str, int]:
         return "", 0
     char = stripped[0]
     run = len(stripped) - len(stripped.lstrip(char))
-    return (char, run) if run >= 3 else ("", 0)
+    if run < 3 or (char == "`" and "`" in stripped[run:]):
+        return "", 0  # a backtick fence's info string has no backticks: that is inline code
+    return char, run
 
 
 class BlockSplitter:
@@ -85,16 +87,17 @@ class BlockSplitter:
     def feed(self, text: str) -> list[str]:
         """Add text; return the blocks it finished (as source text)."""
         done: list[str] = []
-        while text:
-            nl = text.find("\n")
+        start = 0  # an index, not slicing: a whole answer at once (--no-stream) stays linear
+        while True:
+            nl = text.find("\n", start)
             if nl < 0:
-                self.partial.append(text)
-                break
-            self.partial.append(text[:nl])
+                if start < len(text):
+                    self.partial.append(text[start:])
+                return done
+            self.partial.append(text[start:nl])
             line, self.partial = "".join(self.partial), []
-            text = text[nl + 1 :]
+            start = nl + 1
             self._line(line, done)
-        return done
 
     def _line(self, line: str, done: list[str]) -> None:
         char, run = _fence_run(line)

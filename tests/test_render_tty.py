@@ -160,13 +160,13 @@ def _render_whole(text: str, height: int) -> list[str]:
     return screen_lines(console.file.getvalue().replace("\n", "\r\n"), 80, height)
 
 
-def _render_streamed(text: str, height: int, seed: int) -> list[str]:
+def _render_streamed(text: str, height: int, seed: int, biggest: int = 9) -> list[str]:
     console = Console(file=io.StringIO(), force_terminal=True, width=80, height=height, color_system=None)
     renderer = MarkdownRenderer(console=console)
     rnd = random.Random(seed)
     i = 0
     while i < len(text):
-        n = rnd.randint(1, 9)
+        n = rnd.randint(1, biggest)
         renderer.write(text[i : i + n])
         i += n
     renderer.finish()
@@ -184,6 +184,7 @@ SAMPLES = {
     "chinese": "## 标题\n\n这是一个段落，包含**粗体**和`代码`。\n\n- 第一项\n- 第二项\n\n结束。\n",
     "unclosed fence": "Start\n\n```sh\necho one\necho two",
     "no final newline": "First paragraph.\n\nSecond paragraph.",
+    "inline triple backticks": "Use ```x``` inline.\n\nNext paragraph.\n",
     "paragraph taller than the screen": "Intro.\n\n" + " ".join(f"word{i}" for i in range(600)) + "\n\nEnd.",
 }
 
@@ -192,6 +193,12 @@ SAMPLES = {
 def test_streamed_rendering_matches_rendering_the_whole_answer(name):
     text = SAMPLES[name]
     assert _render_streamed(text, 24, seed=len(name)) == _render_whole(text, 24)
+
+
+def test_whole_answer_in_one_piece_renders_the_same():
+    # --no-stream hands the renderer everything in a single write
+    text = SAMPLES["mixed"]
+    assert _render_streamed(text, 24, seed=0, biggest=len(text)) == _render_whole(text, 24)
 
 
 def test_splitter_hands_out_every_block_once_in_order():
