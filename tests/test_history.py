@@ -59,6 +59,16 @@ def test_list_filters_by_model(aigc_api, fake):
     assert listed_ids(aigc_api, "--model", "gpt-4o") == [a]
 
 
+def test_recipe_turns_are_logged_with_their_recipe_and_filterable(aigc_api, fake):
+    fake.push(Reply(text="Rain on the roof."))
+    r = aigc_api("write", "--json", "a haiku about rain")
+    assert r.code == 0, r.err
+    written = json.loads(r.out)["conversation_id"]
+    ask(aigc_api, fake, "unrelated", "a")
+    assert listed_ids(aigc_api, "--recipe", "write") == [written]
+    assert json.loads(aigc_api("history", "list", "--json", "--recipe", "write").out)[0]["recipe"] == "write"
+
+
 def test_list_with_no_store_is_empty_and_creates_nothing(aigc):
     r = aigc("history", "list")
     assert (r.code, r.out) == (0, "")
