@@ -59,6 +59,8 @@ class Fitted:
     cut_tokens: int = 0
     summary: Summary | None = None
     summary_changed: bool = False
+    summary_usage: "Usage | None" = None   # what the summarizing requests used
+    summary_cost: float | None = None
     notices: list[str] = field(default_factory=list)
 
 
@@ -314,14 +316,34 @@ def fit_request(
 
     strategy = settings.context.strategy
     summarizer = None
+    spent: list[Usage] = []
     if strategy == "summarize":
         from aigc_cli.context_summary import backend_ask, make_summarizer
 
-        summarizer = make_summarizer(backend_ask(backend, options), window, count)
-    return fit_messages(
+        summarizer = make_summarizer(backend_ask(backend, options, spent), window, count)
+    fitted = fit_messages(
         messages, window=window, reserve=reserve, count=count, model=model,
         strategy=strategy, summary=summary, summarizer=summarizer, truncate=truncate,
     )
+    if spent:
+        _book_summary(fitted, spent, 0.0 if backend.name == "local" else None, model, settings)
+    return fitted
+
+
+def _book_summary(fitted: Fitted, spent: "list[Usage]", price: float | None, model: str, settings: "Settings") -> None:
+    """Say on the notice line what the summarizing requests used and cost."""
+    from aigc_cli import modeltable
+    from aigc_cli.messages import Usage
+
+    used = Usage(
+        prompt_tokens=sum(u.prompt_tokens for u in spent),
+        completion_tokens=sum(u.completion_tokens for u in spent),
+    )
+    cost = price if price is not None else modeltable.cost(model, used, settings)
+    fitted.summary_usage, fitted.summary_cost = used, cost
+    money = f", ${cost:.4f}" if cost else ""
+    if fitted.notices:
+        fitted.notices[0] += f" (summarizing: {len(spent)} requests, {used.total_tokens:,} tokens{money})"
 
 
 def counted_usage(

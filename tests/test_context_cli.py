@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aigc_cli import tokens
+from aigc_cli import modeltable, tokens
 from aigc_cli.context import SUMMARY_HEADER
 from aigc_cli.context_summary import SUMMARY_SYSTEM
 from aigc_cli.messages import Message
@@ -168,3 +168,14 @@ def test_local_model_request_fits_its_window_by_its_own_tokenizer(aigc):
     assert r.code == 0, r.err
     assert json.loads(r.out)["usage"]["prompt_tokens"] <= 1024 - 16
     assert "(--truncate) to fit gemma-3-270m's 1,024-token window" in r.err
+
+
+def test_summarizing_reports_its_own_tokens_and_cost(aigc_api, fake, long_conversation):
+    configure(aigc_api.home, "summarize")
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}
+    fake.default = Reply(text="a summary", usage=usage)
+    r = aigc_api("ask", "-c", "and the newest question?")
+    n = len(summary_requests(fake))
+    entry = modeltable.BUILTIN[MODEL]
+    cost = n * (1000 * entry.input_price + 100 * entry.output_price) / 1_000_000
+    assert f"(summarizing: {n} requests, {n * 1100:,} tokens, ${cost:.4f})" in r.err
