@@ -68,4 +68,13 @@ class StoreError(AigcError):
     exit_code = 1
 
 
+class ReaderGone(Exception):
+    """Whoever read our stdout went away (``aigc ask ... | head``).
+
+    Not an error of ours and not worth a message: the CLI stops quietly with
+    exit 0. A separate type because the CLI framework would otherwise turn
+    the BrokenPipeError into a silent exit 1.
+    """
+
+
 EXIT_INTERRUPTED = 130

@@ -40,19 +40,30 @@ class PlainRenderer:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self._last = "\n"
+        self._gone = False
 
     def write(self, text: str) -> None:
         if not text:
             return
-        self.out.write(text)
-        self.out.flush()
+        self._put(text)
         self._last = text[-1]
 
     def finish(self) -> None:
+        if self._gone:
+            return
         if self._last != "\n":
-            self.out.write("\n")
+            self._put("\n")
             self._last = "\n"
-        self.out.flush()
+
+    def _put(self, text: str) -> None:
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            from aigc_cli.errors import ReaderGone
+
+            self._gone = True
+            raise ReaderGone() from None
 
 
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")

@@ -144,3 +144,20 @@ def test_max_tokens_uses_the_new_name_for_the_official_api():
     req = backend._request([Message(role="user", content="hi")], GenOptions(max_tokens=5))
     assert req["max_completion_tokens"] == 5
     assert "max_tokens" not in req
+
+
+def test_reader_closing_the_pipe_stops_quietly_with_exit_0(aigc_api, fake):
+    import subprocess
+
+    from tests.conftest import AIGC
+
+    fake.push(Reply(text=("word " * 20 + "\n") * 3000))
+    proc = subprocess.Popen([AIGC, "ask", "hi"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=aigc_api.env)
+    head = proc.stdout.read(20)  # like `| head -c 20`
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=30)
+    assert head == b"word word word word "
+    assert proc.returncode == 0
+    assert err == b""

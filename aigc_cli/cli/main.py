@@ -82,7 +82,7 @@ def main() -> None:
     """Run the CLI: one line on stderr and a documented exit code for every failure."""
     from typer._click import exceptions as click_exc
 
-    from aigc_cli.errors import EXIT_INTERRUPTED, AigcError
+    from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone
 
     debug = os.environ.get("AIGC_DEBUG") == "1"
     try:
@@ -106,7 +106,7 @@ def main() -> None:
         if debug:
             raise
         _fail(exc.message, exc.hint, exc.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderGone):
         # the reader went away (e.g. `| head`): not our failure, and no traceback
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
