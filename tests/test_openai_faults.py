@@ -67,6 +67,21 @@ def test_server_error_then_success_is_retried(aigc_api, fake):
     assert len(fake.chat_requests) == 2
 
 
+def test_no_stream_request_is_retried_too(aigc_api, fake):
+    fake.push(Fault(502, "bad gateway"), Reply(text="whole answer"))
+    r = aigc_api("ask", "--no-stream", "hi")
+    assert r.code == 0, r.err
+    assert r.out == "whole answer\n"
+    assert len(fake.chat_requests) == 2
+
+
+def test_json_mode_error_leaves_stdout_empty(aigc_api, fake):
+    fake.push(QUOTA)
+    r = aigc_api("ask", "--json", "hi")
+    assert r.code == 5
+    assert r.out == ""
+
+
 def test_persistent_rate_limit_exits_5_after_the_configured_retries(aigc_api, fake, home):
     write_config(home, "[openai]\nmax_retries = 1\n")
     fake.push(Fault(429, "slow down"), Fault(429, "slow down"))
