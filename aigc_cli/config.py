@@ -215,7 +215,7 @@ def parse_value(raw: str, dotted: str | None = None) -> Any:
 
 
 def _is_text_field(dotted: str) -> bool:
-    parts = dotted.split(".")
+    parts = split_key(dotted)
     model: Any = ModelSpec if parts[0] == "models" else Settings
     names = parts[2:] if parts[0] == "models" else parts
     field = None
