@@ -150,11 +150,11 @@ def _history(store: "Store | None", conv: "Conversation | None") -> list[Message
 def _fit(
     messages: list[Message], backend: "Backend", options: GenOptions, settings: "Settings",
     req: TurnRequest, store: "Store | None" = None, conv: "Conversation | None" = None,
-) -> tuple[list[Message], list[str]]:
+) -> tuple[list[Message], list[str], float]:
     """CONTEXT FITTING CALL SITE: make ``messages`` fit the model's window.
 
-    Returns the messages to send and one-line notices (what was cut, left out
-    or condensed). With ``context.strategy = "summarize"`` the conversation's
+    Returns the messages to send, one-line notices (what was cut, left out
+    or condensed) and what summarizing cost (USD; part of this turn's cost). With ``context.strategy = "summarize"`` the conversation's
     running summary is read from the store and, when it changed, written back
     (only when this turn is logged).
     """
@@ -167,7 +167,7 @@ def _fit(
     fitted = context.fit_request(messages, backend, options, settings, summary=summary, truncate=req.truncate)
     if fitted.summary_changed and fitted.summary and conv is not None and store is not None and req.log and settings.log:
         store.set_summary(conv.id, fitted.summary.text, fitted.summary.covered, options.model)
-    return fitted.messages, fitted.notices
+    return fitted.messages, fitted.notices, fitted.summary_cost or 0.0
 
 
 def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Message]) -> None:
@@ -178,15 +178,17 @@ def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Messa
         answer.usage = context.counted_usage(backend, messages, answer.text, answer.model)
 
 
-def _cost(answer: Answer, settings: "Settings") -> float | None:
-    """COST CALL SITE: USD for this answer from the model price table (None: unknown)."""
+def _cost(answer: Answer, settings: "Settings", extra: float = 0.0) -> float | None:
+    """COST CALL SITE: USD for this answer from the model price table (None: unknown),
+    plus ``extra`` (the summarizing requests this turn needed)."""
     from aigc_cli import modeltable
 
     if answer.usage is None:
         return None
     if answer.backend == "local":
         return 0.0
-    return modeltable.cost(answer.model, answer.usage, settings)
+    cost = modeltable.cost(answer.model, answer.usage, settings)
+    return None if cost is None else cost + extra
 
 
 # ------------------------------------------------------------------ the turn
@@ -218,12 +220,12 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
         options = req.options.model_copy(update={"model": model})
         system = req.system if req.system is not None else (conv.system if conv else None)
         messages = build_messages(system, _history(store, conv), req.prompt)
-        messages, notices = _fit(messages, backend, options, settings, req, store, conv)
+        messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
         cid = conv.id if conv else None
         if not log or store is None:
             answer = generate(backend, messages, options, sink, stream=req.stream)
             _account(answer, backend, messages)
-            return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=_cost(answer, settings))
+            return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=_cost(answer, settings, extra))
         cid, user_id = store.begin_turn(
             cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
             system=req.system if conv else system,
@@ -234,12 +236,12 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
             partial: Answer | None = getattr(exc, "partial_answer", None)
             if partial is not None and partial.text:
                 _account(partial, backend, messages)
-            _store_answer(store, cid, user_id, partial, _status_of(exc, partial), settings, model)
+            _store_answer(store, cid, user_id, partial, _status_of(exc, partial), settings, model, extra)
             exc.conversation_id = cid  # type: ignore[attr-defined]  # the chat keeps its thread
             raise
         _account(answer, backend, messages)
-        _store_answer(store, cid, user_id, answer, "complete", settings, model)
-        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=_cost(answer, settings))
+        _store_answer(store, cid, user_id, answer, "complete", settings, model, extra)
+        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=_cost(answer, settings, extra))
     finally:
         if store is not None:
             store.close()
@@ -247,7 +249,7 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
 
 def _store_answer(
     store: "Store", cid: str, user_id: int, answer: Answer | None, status: str,
-    settings: "Settings", model: str,
+    settings: "Settings", model: str, extra: float = 0.0,
 ) -> None:
     usage = answer.usage if answer is not None else None
     store.finish_turn(
@@ -258,5 +260,5 @@ def _store_answer(
         model=answer.model if answer is not None else model,
         prompt_tokens=usage.prompt_tokens if usage else None,
         completion_tokens=usage.completion_tokens if usage else None,
-        cost=_cost(answer, settings) if answer is not None and usage else None,
+        cost=_cost(answer, settings, extra) if answer is not None and usage else None,
     )

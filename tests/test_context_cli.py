@@ -179,3 +179,16 @@ def test_summarizing_reports_its_own_tokens_and_cost(aigc_api, fake, long_conver
     entry = modeltable.BUILTIN[MODEL]
     cost = n * (1000 * entry.input_price + 100 * entry.output_price) / 1_000_000
     assert f"(summarizing: {n} requests, {n * 1100:,} tokens, ${cost:.4f})" in r.err
+
+
+def test_turn_cost_includes_the_summarizing_requests(aigc_api, fake, long_conversation):
+    configure(aigc_api.home, "summarize")
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}
+    fake.default = Reply(text="a summary", usage=usage)
+    data = json.loads(aigc_api("ask", "--json", "-c", "and the newest question?").out)
+    n = len(fake.chat_requests)  # the summarizing requests and the turn itself
+    entry = modeltable.BUILTIN[MODEL]
+    assert data["cost"] == pytest.approx(n * (1000 * entry.input_price + 100 * entry.output_price) / 1_000_000)
+    with sqlite3.connect(aigc_api.home / "history.db") as db:
+        stored = db.execute("SELECT cost FROM messages WHERE role = 'assistant' ORDER BY id DESC").fetchone()[0]
+    assert stored == pytest.approx(data["cost"])
