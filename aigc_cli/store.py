@@ -10,81 +10,35 @@ This is the user's data, so the store is built not to lose or damage it:
 * only roles, text, model names and token counts are stored, never settings,
   so API keys cannot reach it.
 
-Rows are slotted dataclasses rather than pydantic models: the ``history``
-commands must start in a few milliseconds, and importing pydantic alone costs
-more than a whole search.
+The rows it returns are in ``store_rows``.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from aigc_cli import paths
 from aigc_cli.errors import StoreError, UsageError
+from aigc_cli.store_rows import (  # noqa: F401 - re-exported: the store's API
+    Conversation,
+    Imported,
+    StoredMessage,
+    context_messages,
+    title_from,
+)
 from aigc_cli.store_schema import migrate, refuse_newer
 
 BUSY_TIMEOUT_S = 30.0
-TITLE_MAX = 60
 STATUSES = ("complete", "interrupted", "error")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(slots=True, frozen=True)
-class Conversation:
-    """One conversation's header; ``message_count`` is filled by listings."""
-
-    id: str
-    title: str
-    created: float
-    updated: float
-    backend: str | None
-    model: str | None
-    recipe: str | None
-    system: str | None
-    message_count: int = 0
-
-
-@dataclass(slots=True, frozen=True)
-class StoredMessage:
-    """One stored message; token usage sits on the assistant message of a turn."""
-
-    id: int
-    conversation_id: str
-    role: str
-    content: str
-    created: float
-    status: str
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    model: str | None
-    cost: float | None
-
-
-@dataclass(slots=True)
-class Imported:
-    """A conversation from elsewhere (e.g. a ChatGPT export), ready to be stored.
-
-    ``source`` identifies it at its origin, so importing it again adds nothing;
-    ``messages`` are (role, content, created) tuples, oldest first.
-    """
-
-    source: str
-    title: str
-    created: float
-    updated: float
-    model: str | None = None
-    system: str | None = None
-    messages: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 _CONV_COLS = "c.id, c.title, c.created, c.updated, c.backend, c.model, c.recipe, c.system"
@@ -92,19 +46,6 @@ _MSG_COLS = (
     "id, conversation_id, role, content, created, status,"
     " prompt_tokens, completion_tokens, model, cost"
 )
-
-
-def title_from(text: str) -> str:
-    """A one-line title from a user message: the instruction, trimmed and cut short.
-
-    A composed prompt (``<input>…</input>`` then the instruction) is titled by
-    its instruction, which says what the conversation is about.
-    """
-    m = re.match(r"<(\w+)>\n.*\n</\1>\n\n(.+)\Z", text, re.S)
-    if m and m.group(2).strip():
-        text = m.group(2)
-    line = " ".join(text.split())
-    return line if len(line) <= TITLE_MAX else line[: TITLE_MAX - 1].rstrip() + "…"
 
 
 def _guarded(fn: F) -> F:
@@ -411,21 +352,3 @@ class Store:
         """Delete conversations last updated before ``before`` (a Unix time)."""
         with self.transaction() as db:
             return db.execute("DELETE FROM conversations WHERE updated < ?", (before,)).rowcount
-
-
-def context_messages(messages: Iterable[StoredMessage]) -> list[tuple[str, str]]:
-    """(role, content) pairs to resend as context: every turn that got an answer.
-
-    A question whose answer failed or came back empty is left out, so the
-    model never sees two questions in a row; an interrupted answer is kept
-    with the text that arrived.
-    """
-    out: list[tuple[str, str]] = []
-    pending: tuple[str, str] | None = None
-    for m in messages:
-        if m.role == "user":
-            pending = (m.role, m.content) if m.status != "error" else None
-        elif m.role == "assistant" and pending and m.status != "error" and m.content:
-            out.extend([pending, (m.role, m.content)])
-            pending = None
-    return out

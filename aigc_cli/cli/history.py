@@ -267,9 +267,11 @@ def export_cmd(
 
 @history_app.command("import", help="Import a ChatGPT data export (conversations.json).")
 def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
+    from pathlib import Path
+
     from aigc_cli.store_chatgpt import read_export
 
-    items = read_export(file)  # type: ignore[arg-type]
+    items = read_export(Path(file))
     with _open(create=True) as store:  # type: ignore[union-attr]
         added, skipped = store.import_conversations(items)
     note = f" ({skipped} already imported)" if skipped else ""
