@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 MAX_STEPS = 12
+MAX_RISKS = 5
 REPAIR_PROMPT = (
     "Your answer was not a valid plan: {error}. Answer again with only the JSON object "
     "that matches the schema, nothing else."
@@ -40,7 +41,7 @@ class Plan(BaseModel):
     goal: str = Field(description="The goal, restated in one line.")
     summary: str = Field(description="The approach in one or two sentences.")
     steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
-    risks: list[str] = Field(description="What could go wrong, one short item each.")
+    risks: list[str] = Field(description="What could go wrong, one short item each.", max_length=MAX_RISKS)
 
     @model_validator(mode="after")
     def _normalize_dependencies(self) -> "Plan":
@@ -50,11 +51,19 @@ class Plan(BaseModel):
         return self
 
 
-def json_schema(max_steps: int = MAX_STEPS) -> dict[str, Any]:
+# character limits for grammar-constrained backends (see json_schema)
+MAX_CHARS = {"goal": 80, "summary": 200, "title": 60, "detail": 200, "estimate": 20, "risk": 100}
+
+
+def json_schema(max_steps: int = MAX_STEPS, bounded: bool = False) -> dict[str, Any]:
     """The Plan schema in the strict form OpenAI requires (and llama.cpp accepts).
 
     Strict mode wants every property required, ``additionalProperties: false``
     everywhere and no defaults or titles; ``maxItems`` bounds the steps.
+    ``bounded`` adds ``maxLength`` to every string (OpenAI's strict mode does
+    not accept it, llama.cpp's grammar does): a small local model sampling
+    under a grammar can otherwise run one string on until it hits max_tokens,
+    which truncates the JSON.
     """
     schema = Plan.model_json_schema()
     defs = schema.pop("$defs", {})
@@ -66,6 +75,13 @@ def json_schema(max_steps: int = MAX_STEPS) -> dict[str, Any]:
         "minItems": 1,
         "maxItems": max(1, min(max_steps, MAX_STEPS)),
     }
+    plan["properties"]["risks"]["maxItems"] = MAX_RISKS
+    if bounded:
+        for obj in (plan, step):
+            for name, prop in obj["properties"].items():
+                if prop.get("type") == "string":
+                    prop["maxLength"] = MAX_CHARS[name]
+        plan["properties"]["risks"]["items"]["maxLength"] = MAX_CHARS["risk"]
     return plan
 
 

@@ -225,10 +225,26 @@ def chunk_budget(window: int, reserve: int, overhead: int) -> int:
     return budget
 
 
-def prompt_overhead(recipe: "Recipe", values: dict[str, Any], count: CountTokens) -> int:
-    """Tokens the summarize prompt costs without any input (map or reduce, whichever is larger)."""
-    from aigc_cli.recipes import render
+def prompt_overhead(backend: "Backend", model: str, system: str | None, prompt: str) -> int:
+    """Tokens a request costs before any input: the larger of a map and the final request.
 
-    empty = render(recipe, values, "")
-    fixed = (empty.system or "") + empty.prompt + MERGE_NOTE + MAP_PROMPT
-    return count(fixed) + 16
+    Counted with the backend on real messages, so a local model's transcript
+    preamble is included.
+    """
+    from aigc_cli.session import build_messages
+
+    fixed = [MAP_PROMPT.format(part=9999, text=""), f"{MERGE_NOTE}\n{prompt}"]
+    return max(backend.count_tokens(build_messages(system, [], p), model) for p in fixed) + 16
+
+
+def text_counter(backend: "Backend", model: str) -> CountTokens:
+    """Tokens in plain text by the model's own tokenizer (no chat framing)."""
+    own = getattr(backend, "count_text", None)
+    if callable(own):
+        return lambda text: own(text, model)
+    if backend.name == "openai":
+        from aigc_cli import tokens
+
+        return lambda text: tokens.count_text(text, model)
+    empty = backend.count_tokens([Message(role="user", content="")], model)
+    return lambda text: max(1, backend.count_tokens([Message(role="user", content=text)], model) - empty)

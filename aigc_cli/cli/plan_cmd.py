@@ -33,7 +33,7 @@ def plan(
     from aigc_cli.cli.common import print_json
     from aigc_cli.config import load_settings
     from aigc_cli.errors import UsageError
-    from aigc_cli.session import run_turn
+    from aigc_cli.session import pick_backend, run_turn
 
     recipe = taskrun.load("plan")
     text = inputs.compose(" ".join(goal or []), inputs.read_stdin())
@@ -41,8 +41,9 @@ def plan(
         raise UsageError("no goal to plan for", hint='aigc plan "move house by March"')
     rendered = taskrun.render(recipe, params, text)
     steps = int(params.get("steps") or recipe.defaults().get("steps") or planmod.MAX_STEPS)
-    req = taskrun.turn_request(recipe, rendered, common, json_schema=planmod.json_schema(steps))
     settings = load_settings()
+    bounded = pick_backend(settings, common.backend or recipe.backend, common.model_path).name != "openai"
+    req = taskrun.turn_request(recipe, rendered, common, json_schema=planmod.json_schema(steps, bounded))
     with _spinner():
         answer = run_turn(req, settings).answer
         result = _validated(answer.text, req, settings)

@@ -42,7 +42,7 @@ def summarize(
     from aigc_cli import summarize as sm
     from aigc_cli.cli import taskrun
     from aigc_cli.config import load_settings
-    from aigc_cli.messages import GenOptions, Message
+    from aigc_cli.messages import GenOptions
 
     recipe = taskrun.load("summarize")
     values = recipes.check_values(recipe, params)
@@ -51,11 +51,12 @@ def summarize(
     backend = session.pick_backend(settings, common.backend or recipe.backend, common.model_path)
     model = session.choose_model(settings, backend, common.model or recipe.model)
 
-    def count(text: str) -> int:
-        return backend.count_tokens([Message(role="user", content=text)], model)
-
+    count = sm.text_counter(backend, model)
+    empty = recipes.render(recipe, values, "")
+    system = common.system if common.system is not None else empty.system
     reserve = common.max_tokens or recipe.max_tokens or settings.context.reserve_output
-    budget = sm.chunk_budget(backend.context_window(model), reserve, sm.prompt_overhead(recipe, values, count))
+    overhead = sm.prompt_overhead(backend, model, system, empty.prompt)
+    budget = sm.chunk_budget(backend.context_window(model), reserve, overhead)
     chunks = sm.split_by_tokens(sm.iter_sources(sources), budget, count)
     first = next(chunks, "")
     second = next(chunks, None)
@@ -66,11 +67,10 @@ def summarize(
     if second is None:
         taskrun.run_recipe(recipe, values, first.strip(), common)
         return
-    rendered = recipes.render(recipe, values, "")
     temperature = common.temperature if common.temperature is not None else recipe.temperature
     options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
     worker = sm.Summarizer(
-        backend, options, common.system or rendered.system, budget,
+        backend, options, system, budget,
         jobs=_jobs(jobs, backend.name), count=count,
     )
     with _progress_bar() as progress:
