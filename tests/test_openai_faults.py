@@ -275,3 +275,13 @@ def test_ctrl_c_while_streaming_keeps_the_text_and_exits_130(aigc_api, fake):
     assert "w199" not in out
     assert "interrupted" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_an_error_event_mid_stream_keeps_the_text_and_names_the_servers_message(aigc_api, fake):
+    from tests.fixtures.openai_server import StreamError
+
+    fake.push(StreamError(text="alpha beta gamma delta", after=2, message="overloaded, sorry"))
+    r = aigc_api("ask", "hi")
+    assert r.code == 1
+    assert r.out.startswith("alpha beta ")
+    assert "failed mid-answer: overloaded, sorry" in r.err

@@ -10,6 +10,7 @@ the answer); it is reported as lost mid-answer, with the text kept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -102,16 +103,29 @@ class OpenAIBackend:
         return req
 
     def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
+        """Stream through the SDK (auth, retries, errors), parsing the events ourselves.
+
+        The SDK's own stream builds a pydantic object per event, which costs
+        about as much per token as everything else aigc does together (2x the
+        wall time of an 8000-token answer, measured in bench/); with
+        ``with_streaming_response`` the SDK still makes the request, retries
+        and raises its typed errors, and we read the server-sent events as
+        plain JSON.
+        """
         req = self._request(messages, options)
         started = False
         try:
-            stream = self.client.chat.completions.create(
+            with self.client.chat.completions.with_streaming_response.create(
                 **req, stream=True, stream_options={"include_usage": True}
-            )
-            with stream:
-                for event in stream:
+            ) as response:
+                for line in response.iter_lines():
+                    event = _sse_event(line)
+                    if event is None:
+                        continue
+                    if event is _DONE:
+                        break
                     started = True
-                    yield from _chunks(event)
+                    yield from _chunks(event, self.cfg.base_url)
         except AigcError:
             raise
         except Exception as exc:  # the SDK and its HTTP client raise many kinds
@@ -201,21 +215,50 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-def _chunks(event: Any) -> Iterator[Chunk]:
-    usage = None
-    if getattr(event, "usage", None) is not None:
-        usage = Usage(
-            prompt_tokens=event.usage.prompt_tokens or 0,
-            completion_tokens=event.usage.completion_tokens or 0,
-        )
-    if not event.choices:
+_DONE: Any = object()
+
+
+def _sse_event(line: str) -> Any:
+    """One server-sent-events line -> its JSON payload, _DONE, or None to skip."""
+    if not line.startswith("data:"):
+        return None
+    data = line[5:].strip()
+    if data == "[DONE]":
+        return _DONE
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError:
+        raise BackendError(f"the server sent a malformed event: {data[:80]}") from None
+
+
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    return Usage(
+        prompt_tokens=raw.get("prompt_tokens") or 0,
+        completion_tokens=raw.get("completion_tokens") or 0,
+    )
+
+
+def _chunks(event: dict[str, Any], base_url: str | None) -> Iterator[Chunk]:
+    """Chunks from one streamed chat.completion.chunk event (a plain dict)."""
+    if event.get("error"):
+        err = event["error"]
+        msg = err.get("message") if isinstance(err, dict) else err
+        raise BackendError(f"{base_url or 'api.openai.com'} failed mid-answer: {msg}")
+    usage = _usage(event.get("usage"))
+    choices = event.get("choices")
+    if not choices:
         if usage is not None:
-            yield Chunk(usage=usage, model=event.model)
+            yield Chunk(usage=usage, model=event.get("model"))
         return
-    choice = event.choices[0]
-    text = choice.delta.content if choice.delta else None
-    if text or choice.finish_reason or usage:
-        yield Chunk(text=text or "", finish_reason=choice.finish_reason, usage=usage)
+    choice = choices[0]
+    text = (choice.get("delta") or {}).get("content")
+    finish = choice.get("finish_reason")
+    if text or finish or usage:
+        yield Chunk(text=text or "", finish_reason=finish, usage=usage)
 
 
 def _server_message(exc: Any) -> str:
