@@ -166,3 +166,10 @@ def test_config_show_says_where_a_value_came_from(aigc, fake):
 def test_config_get_unknown_key_exits_2(aigc):
     r = aigc("config", "get", "nonsense.key")
     assert r.code == 2
+
+
+def test_config_get_reads_a_model_entry_whose_name_has_dots(aigc):
+    assert aigc("config", "set", "models.llama3.2.context_window", "32768").code == 0
+    r = aigc("config", "get", "models.llama3.2.context_window")
+    assert r.code == 0, r.err
+    assert r.out.strip() == "32768"

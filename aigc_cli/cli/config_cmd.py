@@ -50,7 +50,7 @@ def get_cmd(key: str) -> None:
 
     data = config.display_dict(config.load_settings())
     node: object = data
-    for part in key.split("."):
+    for part in config.split_key(key):
         if not isinstance(node, dict) or part not in node:
             raise UsageError(f"unknown setting {key!r}", hint="see `aigc config show`")
         node = node[part]
