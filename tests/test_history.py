@@ -121,6 +121,15 @@ def test_show_json_has_every_message_with_status_and_usage(aigc_api, fake):
     assert (data["messages"][1]["prompt_tokens"], data["messages"][1]["completion_tokens"]) == (7, 2)
 
 
+def test_show_marks_an_interrupted_answer(aigc_api, fake):
+    from tests.fixtures.openai_server import Disconnect
+
+    fake.push(Disconnect(text="one two three four", after=2))
+    aigc_api("ask", "count to four")
+    (cid,) = listed_ids(aigc_api)
+    assert aigc_api("history", "show", cid).out.endswith("## Assistant (interrupted)\n\none two\n")
+
+
 def test_show_ambiguous_prefix_is_a_usage_error(aigc_api, tmp_path):
     from tests.fixtures.chatgpt_export import simple
 
