@@ -96,16 +96,23 @@ def iter_sources(sources: list[Source]) -> Iterator[str]:
 
 
 def segments(blocks: Iterable[str], size: int = SEGMENT) -> Iterator[str]:
-    """Re-cut text into pieces of about ``size`` characters, at line ends where possible."""
-    buf = ""
+    """Re-cut text into pieces of about ``size`` characters, at line ends where possible.
+
+    Walks each block with an index rather than re-slicing the rest of it, so
+    a 1 MB block costs one pass, not a copy per piece.
+    """
+    carry = ""
     for block in blocks:
-        buf += block
-        while len(buf) >= size:
-            cut = buf.rfind("\n", size // 2, size) + 1 or buf.rfind(" ", size // 2, size) + 1 or size
-            yield buf[:cut]
-            buf = buf[cut:]
-    if buf:
-        yield buf
+        buf = carry + block if carry else block
+        start = 0
+        while len(buf) - start >= size:
+            end = start + size
+            cut = buf.rfind("\n", start + size // 2, end) + 1 or buf.rfind(" ", start + size // 2, end) + 1 or end
+            yield buf[start:cut]
+            start = cut
+        carry = buf[start:]
+    if carry:
+        yield carry
 
 
 def split_by_tokens(blocks: Iterable[str], budget: int, count: CountTokens) -> Iterator[str]:
