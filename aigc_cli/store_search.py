@@ -17,7 +17,7 @@ from aigc_cli.store import Store, _guarded
 HL_START = "\x02"
 HL_END = "\x03"
 SNIPPET_TOKENS = 64  # FTS5's maximum; a trigram token is about one character
-SNIPPET_CHARS = 80
+SNIPPET_CHARS = 120
 RANK_WINDOW = 2000  # a term in more messages than this lists newest first (see _Search._ranked)
 _LIKE_SQL = " m.content LIKE ? ESCAPE '\\'"
 _FETCH_FACTOR = 5  # message hits fetched per conversation wanted, before grouping
@@ -56,10 +56,14 @@ def _snippet_around(text: str, terms: list[str]) -> str:
     low = text.lower()
     pos = min((p for p in (low.find(t.lower()) for t in terms) if p >= 0), default=0)
     start = max(0, pos - SNIPPET_CHARS // 3)
-    piece = " ".join(text[start : start + SNIPPET_CHARS].split())
-    for term in terms:
-        piece = _mark(piece, term)
+    piece = _mark_all(" ".join(text[start : start + SNIPPET_CHARS].split()), terms)
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(text) else "")
+
+
+def _mark_all(text: str, terms: list[str]) -> str:
+    for term in terms:
+        text = _mark(text, term)
+    return text
 
 
 def _mark(text: str, term: str) -> str:
@@ -88,7 +92,8 @@ class _Search:
         phrases = [_fts_phrase(t) for t in long_terms]
         match = " ".join(phrases)
         rows = _best_per_conversation(self._ranked(match, phrases, short_terms, limit * _FETCH_FACTOR), limit)
-        return [self._hit(r, self._snippet(match, r[0], short_terms)) for r in rows]
+        terms = long_terms + short_terms
+        return [self._hit(r, self._snippet(match, r[0], terms, short_terms)) for r in rows]
 
     def _ranked(self, match: str, phrases: list[str], short_terms: list[str], fetch: int) -> list[tuple]:
         """Index hits, best first: bm25 when every term is selective, else newest first.
@@ -116,16 +121,17 @@ class _Search:
         sql = "SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
         return self.store.conn.execute(sql, (phrase, n + 1)).fetchone()[0] > n
 
-    def _snippet(self, match: str, mid: int, short_terms: list[str]) -> str:
+    def _snippet(self, match: str, mid: int, terms: list[str], short_terms: list[str]) -> str:
+        """A short message whole, a long one as FTS5's best window; every term marked."""
+        (text,) = self.store.conn.execute("SELECT content FROM messages WHERE id = ?", (mid,)).fetchone()
+        if len(text) <= SNIPPET_CHARS:
+            return _mark_all(" ".join(text.split()), terms)
         row = self.store.conn.execute(
             "SELECT snippet(messages_fts, 0, ?, ?, '…', ?) FROM messages_fts"
             " WHERE messages_fts MATCH ? AND rowid = ?",
             (HL_START, HL_END, SNIPPET_TOKENS, match, mid),
         ).fetchone()
-        snippet = " ".join((row[0] if row else "").split())
-        for term in short_terms:
-            snippet = _mark(snippet, term)
-        return snippet
+        return _mark_all(" ".join((row[0] if row else "").split()), short_terms)
 
     def _scan(self, short_terms: list[str], fetch: int) -> list[tuple]:
         """Terms too short for trigrams: newest messages first, until enough match."""

@@ -196,6 +196,16 @@ def test_search_plain_output_marks_the_match(aigc_api, fake):
     assert "assistant: A quokka is a small [marsupial]." in r.out
 
 
+def test_search_snippet_of_a_long_message_is_the_window_around_the_match(aigc_api, fake):
+    long_answer = "filler text " * 40 + "the axolotl regrows limbs " + "more filler " * 40
+    cid = ask(aigc_api, fake, "tell me something", long_answer)
+    r = aigc_api("history", "search", "axolotl")
+    line = r.out.splitlines()[1]
+    assert r.out.startswith(cid)
+    assert "[axolotl] regrows" in line and line.count("…") == 2
+    assert len(line) < 120
+
+
 def test_search_with_no_match_prints_nothing_on_stdout(aigc_api, fake):
     ask(aigc_api, fake, "hello", "world")
     r = aigc_api("history", "search", "nonexistentword")

@@ -44,6 +44,6 @@ def test_list_is_a_table_with_headers_on_a_terminal(aigc_api, stored):
 
 def test_search_highlights_the_match_on_a_terminal(aigc_api, stored):
     term = on_terminal(aigc_api.env, "history", "search", "Seine")
-    assert "assistant: …- on the Seine - 2 million people" in term.display()
+    assert "assistant: Paris is the **capital** of France. - on the Seine - 2 million people" in term.display()
     assert "\x1b[1;33mSeine" in term.raw  # bold yellow, and no [brackets] as on a pipe
     assert "[Seine]" not in term.text
