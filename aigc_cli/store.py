@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -46,6 +48,25 @@ _MSG_COLS = (
     "id, conversation_id, role, content, created, status,"
     " prompt_tokens, completion_tokens, model, cost"
 )
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT until the block is done, then deliver it (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 def _guarded(fn: F) -> F:
@@ -137,14 +158,19 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction, taking the write lock up front (no upgrade deadlocks)."""
+        """A short write transaction, taking the write lock up front (no upgrade deadlocks).
+
+        Once the lock is held, Ctrl-C waits for the commit: a second Ctrl-C
+        right after the first must not throw away the partial answer being saved.
+        """
         self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with _interrupts_held():
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     # ------------------------------------------------------------ reading
 

@@ -98,6 +98,16 @@ def test_sigkill_mid_answer_keeps_the_question_and_the_store_usable(aigc_api, fa
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == ["next question"]
 
 
+def test_ctrl_c_during_a_write_waits_for_the_commit_then_interrupts(aigc_api):
+    proc = worker(aigc_api.env, "interrupted", "c")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    assert "not reached" not in out
+    with db(aigc_api.home) as conn:
+        assert conn.execute("SELECT role, content, status FROM messages ORDER BY id").fetchall() == [
+            ("user", "c question (edited)", "complete"), ("assistant", "partial answer", "interrupted")]
+
+
 # ------------------------------------------------------------ files it must refuse
 
 
