@@ -84,7 +84,7 @@ class Chat:
         from aigc_cli.repl_ui import no_echo
 
         state = self.state
-        sent = prompt if retry else self.with_context(prompt)
+        sent = prompt if retry else rs.compose_prompt(state, self.with_context(prompt))
         renderer = make_renderer()
         try:
             with no_echo(self.tty_fd):

@@ -166,12 +166,18 @@ def _system(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(lines=["System prompt cleared." if state.system is None else "System prompt set."])
 
 
-@command("recipe", "NAME", "use a recipe's system prompt and model")
+@command("recipe", "NAME [key=value…]", "chat through a recipe (its system prompt, template, model); '-' stops")
 def _recipe(state: rs.ChatState, arg: str) -> Outcome:
     if not arg:
         return Outcome(lines=[f"Recipe: {state.recipe or '(none)'}; available: {', '.join(recipe_names())}"])
-    recipe = apply_recipe(state, arg)
-    return Outcome(lines=[f"Recipe {arg}: {recipe.description or 'loaded'} (model {state.model_name()})"])
+    name, *sets = arg.split()
+    if name == "-":
+        if state.recipe_obj is not None and state.system == recipes_system(state):
+            state.system = None
+        state.recipe, state.recipe_obj, state.recipe_values = None, None, {}
+        return Outcome(lines=["Recipe off: messages are sent as typed, with no system prompt from it."])
+    recipe = apply_recipe(state, name, sets)
+    return Outcome(lines=[f"Recipe {name}: {recipe.description or 'loaded'} (model {state.model_name()})"])
 
 
 @command("history", "", "recent conversations")
@@ -228,7 +234,10 @@ def _tokens(state: rs.ChatState, arg: str) -> Outcome:
     window = state.context_window()
     used = state.context_used
     pct = f" ({100 * used / window:.1f}%)" if window else ""
-    cost = f"${sp.cost:.4f}" if sp.priced else "unknown (no prices for this model; see `aigc models list`)"
+    if not (sp.prompt_tokens or sp.completion_tokens):
+        cost = "$0 (nothing sent yet)"
+    else:
+        cost = f"${sp.cost:.4f}" if sp.priced else "unknown (no prices for this model; see `aigc models list`)"
     return Outcome(lines=[
         f"Context: {used:,} of {window:,} tokens{pct}" if window else f"Context: {used:,} tokens",
         f"This session: {sp.prompt_tokens:,} prompt + {sp.completion_tokens:,} answer tokens",
@@ -296,26 +305,28 @@ def load_recipe(name: str) -> Any:
     return recipes.get_recipe(name)
 
 
-def apply_recipe(state: rs.ChatState, name: str, keep_system: bool = False, keep_model: bool = False) -> Any:
-    """Take a recipe's system prompt, backend and model (unless given explicitly)."""
+def apply_recipe(state: rs.ChatState, name: str, sets: list[str] | None = None) -> Any:
+    """Chat through a recipe: its system prompt, its template around each
+    message, and its backend, model and temperature (flags still win)."""
+    from aigc_cli import recipes
+
     recipe = load_recipe(name)
-    state.recipe = name
-    if not keep_system:
-        state.system = recipe_system(recipe)
-    if not keep_model:
-        if recipe.backend:
-            state.backend_name, state.model = recipe.backend, None
-        state.model = recipe.model or state.model
+    values = recipes.check_values(recipe, recipes.parse_sets(sets))
+    state.recipe, state.recipe_obj, state.recipe_values = name, recipe, values
+    state.system = recipes.render(recipe, values).system
+    if recipe.backend:
+        state.backend_name, state.model = recipe.backend, None
+    state.model = recipe.model or state.model
+    if recipe.temperature is not None:
+        state.temperature = recipe.temperature
     return recipe
 
 
-def recipe_system(recipe: Any) -> str | None:
-    """The recipe's system prompt with its parameters at their defaults."""
+def recipes_system(state: rs.ChatState) -> str | None:
+    """The system prompt the chat's current recipe gives."""
     from aigc_cli import recipes
 
-    if not recipe.system:
-        return None
-    return recipes.render_text(recipe.system, recipe.defaults())
+    return recipes.render(state.recipe_obj, state.recipe_values).system
 
 
 def save_recipe(name: str, state: rs.ChatState) -> Path:
@@ -330,6 +341,8 @@ def save_recipe(name: str, state: rs.ChatState) -> Path:
 
 
 def model_names(state: rs.ChatState) -> list[str]:
-    """Models worth completing: configured ones and the current backend's default."""
-    names = set(state.settings.models) | {state.model_name()}
-    return sorted(names)
+    """Models worth completing: the model table's for this backend, and the current one."""
+    from aigc_cli import modeltable
+
+    names = {e.name for e in modeltable.entries(state.settings) if e.backend == state.backend_name}
+    return sorted(names | {state.model_name()})

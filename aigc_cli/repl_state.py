@@ -52,6 +52,8 @@ class ChatState:
     model: str | None = None
     system: str | None = None
     recipe: str | None = None
+    recipe_obj: Any = None  # the loaded recipe: its template wraps each message
+    recipe_values: dict[str, Any] = field(default_factory=dict)
     model_path: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
@@ -86,6 +88,15 @@ class ChatState:
             return self.backend.context_window(self.model_name())
         except Exception:  # noqa: BLE001 - the toolbar must never break the chat
             return None
+
+
+def compose_prompt(state: ChatState, text: str) -> str:
+    """The message as sent: through the recipe's prompt template when one is in use."""
+    if state.recipe_obj is None:
+        return text
+    from aigc_cli import recipes
+
+    return recipes.render(state.recipe_obj, state.recipe_values, user_input=text).prompt
 
 
 def _uses_store(state: ChatState) -> bool:

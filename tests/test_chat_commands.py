@@ -183,3 +183,40 @@ def test_export_to_json_is_machine_readable(chat, fake, tmp_path):
     c.expect("Wrote 2 messages")
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+
+
+def test_tab_completes_a_recipe_name(chat, fake):
+    c = chat()
+    c.ready()
+    c.type("/recipe transl")
+    c.type(TAB)
+    c.send("\r")
+    c.expect("Recipe translate:")
+    c.ready()
+    c.say("bonjour")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"][0]["role"] == "system"
+
+
+def test_recipe_template_wraps_each_message(chat, fake):
+    c = chat("--recipe", "translate", "--set", "to=ja")
+    c.ready()
+    c.say("good morning")
+    c.ready()
+    c.say("good night")
+    c.ready()
+    sent = fake.chat_requests[-1]["json"]["messages"]
+    assert sent[0]["role"] == "system" and "translator" in sent[0]["content"]
+    assert "Japanese" in sent[-1]["content"]
+    assert "<input>\ngood night\n</input>" in sent[-1]["content"]
+
+
+def test_recipe_dash_goes_back_to_plain_messages(chat, fake):
+    c = chat("--recipe", "translate")
+    c.ready()
+    c.say("/recipe -")
+    c.expect("Recipe off")
+    c.ready()
+    c.say("plain text")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "plain text"}]

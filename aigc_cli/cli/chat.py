@@ -11,10 +11,10 @@ from aigc_cli.cli import options as opt
 if TYPE_CHECKING:
     from aigc_cli.repl_state import ChatState
 
-Continue = Annotated[bool, typer.Option("--continue", "-c", help="Resume the last conversation.")]
-Cid = Annotated[Optional[str], typer.Option("--cid", help="Resume the conversation with this id (or prefix).")]
-RecipeName = Annotated[Optional[str], typer.Option("--recipe", "-r", help="Start with a recipe's system prompt.")]
-NoLog = Annotated[bool, typer.Option("--no-log", help="Keep this chat out of the history store.")]
+RecipeName = Annotated[
+    Optional[str], typer.Option("--recipe", "-r", help="Chat through a recipe (system prompt, template, model).")
+]
+Sets = Annotated[Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter, key=value (repeatable).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -26,12 +26,13 @@ def chat(
     backend: opt.BackendName = None,
     system: opt.System = None,
     recipe: RecipeName = None,
-    continue_last: Continue = False,
-    cid: Cid = None,
+    sets: Sets = None,
+    continue_last: opt.Continue = False,
+    cid: opt.Cid = None,
     temperature: opt.Temperature = None,
     max_tokens: opt.MaxTokens = None,
     model_path: opt.ModelPath = None,
-    no_log: NoLog = False,
+    no_log: opt.NoLog = False,
 ) -> int:
     from aigc_cli import inputs, repl
     from aigc_cli import repl_state as rs
@@ -59,8 +60,10 @@ def chat(
     if recipe:
         from aigc_cli.repl_commands import apply_recipe
 
-        apply_recipe(state, recipe)
-    _apply_flags(state, model, backend, system)
+        apply_recipe(state, recipe, sets)
+    elif sets:
+        raise UsageError("--set needs --recipe NAME")
+    _apply_flags(state, model, backend, system, temperature)
     return repl.run_chat(state, resumed=resumed)
 
 
@@ -78,8 +81,12 @@ def _resume(state: "ChatState", continue_last: bool, cid: str | None) -> bool:
     return True
 
 
-def _apply_flags(state: "ChatState", model: str | None, backend: str | None, system: str | None) -> None:
+def _apply_flags(
+    state: "ChatState", model: str | None, backend: str | None, system: str | None, temperature: float | None
+) -> None:
     """Flags win over a resumed conversation's and a recipe's setup."""
+    if temperature is not None:
+        state.temperature = temperature
     if backend:
         state.backend_name = backend
         state.model = None
