@@ -113,7 +113,9 @@ class Chat:
 
     def failed(self, sent: str, exc: AigcError) -> None:
         """A backend error: show it, keep the chat, remember the prompt for /retry."""
+        partial = getattr(exc, "partial_answer", None)
         self.state.failed_prompt = sent
+        self.state.failed_partial = partial is not None and bool(partial.text)
         self.console.print(f"[red]✗ {escape(exc.message)}[/red]")
         hint = f"{exc.hint}; " if exc.hint else ""
         self.console.print(f"[dim]{escape(hint)}/retry sends it again.[/dim]")

@@ -210,6 +210,8 @@ def _load(state: rs.ChatState, arg: str) -> Outcome:
 @command("retry", "", "regenerate the last answer (or resend a failed prompt)")
 def _retry(state: rs.ChatState, arg: str) -> Outcome:
     if state.failed_prompt is not None:
+        if state.failed_partial:  # a stream cut mid-answer: replace it, don't add to it
+            rs.undo(state)
         return Outcome(send=state.failed_prompt)
     prompt = rs.undo(state)
     if prompt is None:

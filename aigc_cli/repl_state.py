@@ -61,6 +61,7 @@ class ChatState:
     cid: str | None = None
     pending_context: str | None = None
     failed_prompt: str | None = None
+    failed_partial: bool = False  # the failed turn kept a partial answer in the transcript
     context_used: int = 0
     spend: Spend = field(default_factory=Spend)
     memory: list[Message] = field(default_factory=list)
@@ -150,7 +151,7 @@ def _send_in_memory(state: ChatState, prompt: str, sink: TextSink | None) -> tup
     fitted = context.fit_request(messages, backend, options, state.settings)
     try:
         answer = session.generate(backend, fitted.messages, options, sink)
-    except KeyboardInterrupt as exc:
+    except BaseException as exc:  # Ctrl-C or a stream cut mid-answer: keep what arrived
         partial = getattr(exc, "partial_answer", None)
         if partial is not None and partial.text:
             state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=partial.text)]
@@ -299,4 +300,4 @@ def new_conversation(state: ChatState) -> None:
     state.cid = None
     state.memory = []
     state.context_used = 0
-    state.failed_prompt = None
+    state.failed_prompt, state.failed_partial = None, False

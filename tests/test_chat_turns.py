@@ -280,3 +280,24 @@ def test_keys_typed_while_an_answer_streams_wait_for_the_next_prompt(chat, fake)
     assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "typed ahead"
     answer_line = next(line for line in c.display().splitlines() if line.startswith("one two"))
     assert "typed" not in answer_line
+
+
+def test_retry_after_a_stream_cut_mid_answer_replaces_the_partial_answer(chat, fake, home):
+    from tests.fixtures.openai_server import Disconnect
+
+    write_config(home, "[openai]\nmax_retries = 0\n")
+    fake.push(Disconnect(text="alpha beta gamma delta epsilon", after=2), Reply(text="Complete answer."))
+    c = chat()
+    c.ready()
+    c.say("Tell me")
+    c.expect("/retry")
+    c.ready()
+    assert "alpha beta" in c.text  # what arrived stays on screen
+    c.say("/retry")
+    c.expect("Complete answer")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "Tell me"}]
+    _, msgs = stored(home)
+    assert [(r, t, st) for r, t, st in msgs] == [
+        ("user", "Tell me", "complete"), ("assistant", "Complete answer.", "complete")
+    ]
