@@ -301,3 +301,17 @@ def test_retry_after_a_stream_cut_mid_answer_replaces_the_partial_answer(chat, f
     assert [(r, t, st) for r, t, st in msgs] == [
         ("user", "Tell me", "complete"), ("assistant", "Complete answer.", "complete")
     ]
+
+
+def test_a_spinner_shows_until_the_first_token_then_goes(chat, fake):
+    fake.push(Reply(chunks=["", "", "", "", "Late answer."], chunk_delay=0.4))
+    c = chat()
+    c.ready()
+    c.say("Take your time")
+    c.expect("thinking…")
+    c.expect("Late answer")
+    c.ready()
+    c.settle()
+    screen = c.display()
+    assert "Late answer." in screen
+    assert "thinking" not in screen
