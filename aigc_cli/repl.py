@@ -9,6 +9,7 @@ Backend errors are shown and the chat goes on; ``/retry`` resends.
 
 from __future__ import annotations
 
+import os
 import signal
 from dataclasses import dataclass
 
@@ -46,8 +47,17 @@ class Chat:
                 continue
             except EOFError:
                 break
-            if not self.handle(text):
-                break
+            try:
+                if not self.handle(text):
+                    break
+            except KeyboardInterrupt:  # Ctrl-C outside a stream (a command, a store write)
+                self.console.print("[yellow]⏹ cancelled[/yellow]")
+            except AigcError as exc:  # e.g. a store or recipe problem in a command
+                self.console.print(f"[red]✗ {escape(exc.message)}[/red]")
+            except Exception as exc:  # noqa: BLE001 - a bug must not cost the session
+                if os.environ.get("AIGC_DEBUG") == "1":
+                    raise
+                self.console.print(f"[red]✗ unexpected {type(exc).__name__}: {escape(str(exc))}[/red]")
         self.console.print("[dim]Bye.[/dim]")
         return 0
 

@@ -263,7 +263,10 @@ def _export(state: rs.ChatState, arg: str) -> Outcome:
     if not msgs:
         return fail("Nothing to export yet.")
     path = Path(arg).expanduser()
-    path.write_text(export_text(state, msgs, json_format=path.suffix.lower() == ".json"), encoding="utf-8")
+    try:
+        path.write_text(export_text(state, msgs, json_format=path.suffix.lower() == ".json"), encoding="utf-8")
+    except OSError as exc:
+        return fail(f"Cannot write {path}: {exc.strerror}")
     return Outcome(lines=[f"Wrote {len(msgs)} messages to {path}."])
 
 

@@ -220,3 +220,16 @@ def test_recipe_dash_goes_back_to_plain_messages(chat, fake):
     c.say("plain text")
     c.ready()
     assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "plain text"}]
+
+
+def test_export_to_an_unwritable_place_is_reported_and_the_chat_goes_on(chat, fake, tmp_path):
+    c = chat()
+    c.ready()
+    c.say("hi")
+    c.ready()
+    c.say(f"/export {tmp_path}/missing/dir/chat.md")
+    c.expect("Cannot write .*No such file or directory")
+    c.ready()
+    c.say("still chatting")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "still chatting"
