@@ -52,7 +52,8 @@ class Plan(BaseModel):
 
 
 # character limits for grammar-constrained backends (see json_schema)
-MAX_CHARS = {"goal": 80, "summary": 200, "title": 60, "detail": 200, "estimate": 20, "risk": 100}
+MAX_CHARS = {"goal": 80, "summary": 160, "title": 48, "detail": 160, "estimate": 16, "risk": 80}
+MAX_RISKS_BOUNDED = 3
 
 
 def json_schema(max_steps: int = MAX_STEPS, bounded: bool = False) -> dict[str, Any]:
@@ -77,12 +78,22 @@ def json_schema(max_steps: int = MAX_STEPS, bounded: bool = False) -> dict[str, 
     }
     plan["properties"]["risks"]["maxItems"] = MAX_RISKS
     if bounded:
-        for obj in (plan, step):
-            for name, prop in obj["properties"].items():
-                if prop.get("type") == "string":
-                    prop["maxLength"] = MAX_CHARS[name]
-        plan["properties"]["risks"]["items"]["maxLength"] = MAX_CHARS["risk"]
+        _bound(plan, step, plan["properties"]["steps"]["maxItems"])
     return plan
+
+
+def _bound(plan: dict[str, Any], step: dict[str, Any], max_steps: int) -> None:
+    """Cap every string, list and number so a sampled plan always ends in time."""
+    for obj in (plan, step):
+        for name, prop in obj["properties"].items():
+            if prop.get("type") == "string":
+                prop["maxLength"] = MAX_CHARS[name]
+    risks = plan["properties"]["risks"]
+    risks["maxItems"] = MAX_RISKS_BOUNDED
+    risks["items"]["maxLength"] = MAX_CHARS["risk"]
+    deps = step["properties"]["depends_on"]
+    deps["maxItems"] = max_steps - 1
+    deps["items"].update({"minimum": 1, "maximum": max_steps})
 
 
 def _strict(obj: dict[str, Any]) -> dict[str, Any]:

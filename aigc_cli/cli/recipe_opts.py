@@ -31,6 +31,7 @@ _COMMON: dict[str, tuple[Any, Any]] = {
     "continue_last": (opt.Continue, False),
     "cid": (opt.Cid, None),
     "no_log": (opt.NoLog, False),
+    "truncate": (opt.Truncate, False),
     "no_stream": (opt.NoStream, False),
     "as_json": (opt.Json, False),
     "model_path": (opt.ModelPath, None),
@@ -49,6 +50,7 @@ class Common:
     continue_last: bool = False
     cid: str | None = None
     no_log: bool = False
+    truncate: bool = False
     no_stream: bool = False
     as_json: bool = False
     model_path: str | None = None

@@ -52,6 +52,7 @@ def turn_request(
         continue_last=common.continue_last,
         cid=common.cid,
         log=not common.no_log,
+        truncate=common.truncate,
         stream=not common.no_stream if stream is None else stream,
     )
 
