@@ -21,8 +21,8 @@ FABRIC = Path(__file__).parent / "fixtures" / "recipes" / "fabric"
 def local(aigc, gguf_model):
     """`aigc` on the local backend with the bundled model, greedy, short answers."""
 
-    def run(*args: str, input: str | None = None):
-        return aigc(*args, "--model-path", str(gguf_model), "-t", "0", input=input, timeout=300)
+    def run(*args: str, input: str | None = None, timeout: float = 300):
+        return aigc(*args, "--model-path", str(gguf_model), "-t", "0", input=input, timeout=timeout)
 
     return run
 
@@ -56,10 +56,12 @@ def test_summarize_input_larger_than_the_window_goes_map_reduce(local, aigc, tmp
 
 
 def test_plan_json_parses_against_the_plan_schema(local):
-    r = local("plan", "--json", "--steps", "2", "--max-tokens", "400", "learn to swim")
+    # grammar-constrained sampling on this model is slow (~0.5 s a token on a
+    # busy 2-core machine): one step keeps the test to a minute or two
+    r = local("plan", "--json", "--steps", "1", "--max-tokens", "400", "learn to swim", timeout=600)
     assert r.code == 0, r.err
     plan = Plan.model_validate(json.loads(r.out))
-    assert 1 <= len(plan.steps) <= 2
+    assert len(plan.steps) == 1
 
 
 def test_ask_with_a_file_as_context(local, tmp_path):
