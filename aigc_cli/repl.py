@@ -156,7 +156,6 @@ class Chat:
             self.console.print(f"[dim]Read {n:,} characters from stdin; they go with your first message.[/dim]")
         if resumed:
             self.show_transcript(rs.transcript(st))
-            st.context_used = rs.count_context(st)
 
     def show_transcript(self, msgs: list[Message]) -> None:
         """Earlier turns, briefly: the last few messages, each cut short."""

@@ -1,10 +1,10 @@
 """What a chat session knows between turns, and how a turn reaches the backend.
 
-The chat keeps no transcript of its own when the store is there: every turn
-goes through ``session.run_turn`` with the chat's conversation id, so the
-store is the single source of truth and ``/retry``, ``/undo``, ``/load`` and
-``-c`` all read the same rows. Until ``run_turn`` exists (or with logging off)
-turns are kept in memory instead, behind the same small interface.
+The chat keeps no transcript of its own when logging is on: every turn goes
+through ``session.run_turn`` with the chat's conversation id, so the store is
+the single source of truth and ``/retry``, ``/undo``, ``/load`` and ``-c``
+all read the same rows. With ``--no-log`` the turns live in this process
+only, behind the same small interface.
 
 No UI imports here: the REPL, the slash commands and tests share this module.
 """
@@ -20,6 +20,8 @@ from aigc_cli.messages import Answer, GenOptions, Message, Usage
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
+    from aigc_cli.recipes import Recipe
+    from aigc_cli.store import Conversation, Store
 
 TextSink = Callable[[str], None]
 
@@ -52,7 +54,7 @@ class ChatState:
     model: str | None = None
     system: str | None = None
     recipe: str | None = None
-    recipe_obj: Any = None  # the loaded recipe: its template wraps each message
+    recipe_obj: "Recipe | None" = None  # its prompt template wraps each message
     recipe_values: dict[str, Any] = field(default_factory=dict)
     model_path: str | None = None
     temperature: float | None = None
@@ -203,16 +205,16 @@ def transcript(state: ChatState) -> list[Message]:
     if _uses_store(state):
         if state.cid is None:
             return []
-        from aigc_cli import store
-
-        return store_messages(store, state.cid)
+        return stored_context(state.cid)
     return list(state.memory)
 
 
-def store_messages(store: Any, cid: str) -> list[Any]:
-    """The stored messages of one conversation that would be sent as context."""
+def stored_context(cid: str) -> list[Message]:
+    """A stored conversation's turns as they are sent as context (failed ones left out)."""
+    from aigc_cli import store
+
     with store.Store.open() as db:
-        return [Message(role=r, content=c) for r, c in store.context_messages(db.messages(cid))]
+        return [Message(role=r, content=c) for r, c in store.context_messages(db.messages(cid))]  # type: ignore[arg-type]
 
 
 def undo(state: ChatState) -> str | None:
@@ -233,11 +235,12 @@ def undo(state: ChatState) -> str | None:
     return None
 
 
-def drop_last_turn(db: Any, cid: str) -> str | None:
+def drop_last_turn(db: "Store", cid: str) -> str | None:
     """Delete a conversation's last question and everything after it, in one transaction.
 
     The running summary (if any) may cover the dropped turn, so it goes too and
     is rebuilt on the next turn that needs it. Returns the dropped question.
+    (The store has no such method yet; this uses its transaction and schema.)
     """
     users = [m for m in db.messages(cid) if m.role == "user"]
     if not users:
@@ -249,7 +252,7 @@ def drop_last_turn(db: Any, cid: str) -> str | None:
     return str(last.content)
 
 
-def recent_conversations(limit: int = 10) -> list[Any]:
+def recent_conversations(limit: int = 10) -> list["Conversation"]:
     """The newest conversations in the store, for /history."""
     from aigc_cli import store
 
@@ -260,7 +263,7 @@ def recent_conversations(limit: int = 10) -> list[Any]:
         return db.list(limit)
 
 
-def find_conversation(ref: str | None, last: bool = False) -> Any:
+def find_conversation(ref: str | None, last: bool = False) -> "Conversation | None":
     """A stored conversation by id prefix (``--cid``, ``/load``) or the last one (``-c``)."""
     from aigc_cli import store
 
@@ -271,24 +274,21 @@ def find_conversation(ref: str | None, last: bool = False) -> Any:
         return db.last() if last else db.resolve(ref) if ref else None
 
 
-def adopt(state: ChatState, conv: Any, keep_setup: bool = False) -> list[Message]:
+def adopt(state: ChatState, conv: "Conversation") -> list[Message]:
     """Make ``conv`` the chat's conversation; return its turns to show.
 
-    Unless the user chose them for this run, the conversation's own backend,
-    model and system prompt carry on, so a resumed chat sounds the same.
+    The conversation's own backend, model and system prompt carry on, so a
+    resumed chat sounds the same (flags given for this run override them).
     """
-    from aigc_cli import store
     from aigc_cli.backends import available
 
     new_conversation(state)
     state.cid = conv.id
-    if not keep_setup:
-        if conv.backend in available():
-            state.backend_name = conv.backend
-        state.model = conv.model or None
-        state.system = conv.system
-    with store.Store.open() as db:
-        msgs = [Message(role=r, content=c) for r, c in store.context_messages(db.messages(conv.id))]
+    if conv.backend in available():
+        state.backend_name = conv.backend
+    state.model = conv.model or None
+    state.system = conv.system
+    msgs = stored_context(conv.id)
     if not state.log:
         state.memory = list(msgs)
     state.context_used = count_context(state)
