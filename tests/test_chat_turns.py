@@ -10,6 +10,15 @@ from tests.fixtures.pty import write_config
 LONG = " ".join(f"word{i}" for i in range(200))
 
 
+def wait_for(condition, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.05)
+
+
 def stored(home):
     """(conversation, [(role, content, status)]) of the newest stored conversation."""
     with Store.open(home / "history.db") as db:
@@ -315,3 +324,20 @@ def test_a_spinner_shows_until_the_first_token_then_goes(chat, fake):
     screen = c.display()
     assert "Late answer." in screen
     assert "thinking" not in screen
+
+
+def test_ctrl_c_while_waiting_for_a_silent_server_returns_to_the_prompt(chat, fake):
+    from tests.fixtures.openai_server import Hang
+
+    fake.push(Hang(seconds=30), Reply(text="Awake now."))
+    c = chat()
+    c.ready()
+    c.say("Are you there?")
+    c.expect("thinking…")
+    wait_for(lambda: len(fake.chat_requests) == 1)  # the request is out, no answer comes
+    c.interrupt()
+    c.expect(r"stopped \(nothing received\)")
+    c.ready()
+    c.say("Hello again")
+    c.expect("Awake now")
+    assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "Hello again"}]
