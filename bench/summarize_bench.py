@@ -82,15 +82,15 @@ def speed(tmp: Path, runs: int) -> list[str]:
     for jobs in (1, 4):
         fake.requests.clear()
         results = [timed(["summarize", "--no-log", "--jobs", str(jobs), str(doc)], env) for _ in range(runs)]
-        parts = len(fake.chat_requests) // runs - 1
+        requests = len(fake.chat_requests) // runs
         walls[jobs] = statistics.median(w for w, _ in results)
         rss = max(r for _, r in results) / 1024
-        rows.append(f"| `--jobs {jobs}` | {parts} | {walls[jobs]:.2f} | {rss:.0f} |")
+        rows.append(f"| `--jobs {jobs}` | {requests} | {walls[jobs]:.2f} | {rss:.0f} |")
     fake.stop()
     return [
         "1 MB English text, fake server streaming a 100-token answer at 10 ms/token, window 4,096:",
         "",
-        "| run | parts | wall s (median) | peak RSS MiB |",
+        "| run | requests (map + reduce) | wall s (median) | peak RSS MiB |",
         "| --- | ---: | ---: | ---: |",
         *rows,
         "",
@@ -107,13 +107,13 @@ def memory(tmp: Path, megabytes: float) -> list[str]:
     make_text(doc, megabytes)
     env = env_for(home, fake.url)
     wall, rss = timed(["summarize", "--no-log", str(doc)], env)
-    parts = len(fake.chat_requests) - 1
+    requests = len(fake.chat_requests)
     small = tmp / "small.txt"
     small.write_text("A short text.\n")
     _, base = timed(["summarize", "--no-log", str(small)], env)
     fake.stop()
     return [
-        f"{megabytes:.0f} MB English text, default window (128k), instant answers: {parts} parts, "
+        f"{megabytes:.0f} MB English text, default window (128k), instant answers: {requests} requests, "
         f"wall {wall:.1f} s, **peak RSS {rss / 1024:.0f} MiB** (a 14-byte input: {base / 1024:.0f} MiB).",
     ]
 

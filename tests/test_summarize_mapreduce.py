@@ -127,3 +127,26 @@ def test_window_too_small_for_the_prompt_is_input_too_large(aigc_api, fake, tmp_
     assert r.code == 6
     assert "leaves no room for input" in r.err
     assert fake.chat_requests == []
+
+
+def test_progress_bar_is_drawn_on_a_terminal(small_window, parts_server, tmp_path):
+    import pexpect
+
+    from tests.conftest import AIGC
+
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    child = pexpect.spawn(AIGC, ["summarize", "--jobs", "2", str(doc)], env=small_window.env,
+                          encoding="utf-8", dimensions=(30, 100), timeout=120)
+    child.expect(r"summarizing parts.*\d+/\d+")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_no_progress_bar_in_a_pipe(small_window, parts_server, tmp_path):
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    r = small_window("summarize", str(doc))
+    assert "summarizing parts" not in r.err
+    assert "\x1b" not in r.err + r.out
