@@ -95,22 +95,22 @@ def completions(text_before_cursor: str, state: rs.ChatState | None = None) -> l
     head, space, arg = text_before_cursor[1:].partition(" ")
     if not space:
         return [(f"/{c.name}", c.help) for c in COMMANDS.values() if c.name.startswith(head.lower())]
-    return [(w, "") for w in argument_choices(head.lower(), state) if w.startswith(arg)]
+    return [(w, meta) for w, meta in argument_choices(head.lower(), state) if w.startswith(arg)]
 
 
-def argument_choices(name: str, state: rs.ChatState | None) -> list[str]:
-    """Values worth offering after a command: backends, recipes, conversation ids."""
+def argument_choices(name: str, state: rs.ChatState | None) -> list[tuple[str, str]]:
+    """Values worth offering after a command: backends, recipes, models, conversations."""
     try:
         if name == "backend":
             from aigc_cli.backends import available
 
-            return available()
+            return [(b, "") for b in available()]
         if name == "recipe":
-            return recipe_names()
+            return [(r, "") for r in recipe_names()]
         if name == "load":
-            return [c.id for c in rs.recent_conversations(20)]
+            return [(c.id, c.title) for c in rs.recent_conversations(20)]
         if name == "model" and state is not None:
-            return model_names(state)
+            return [(m, "") for m in model_names(state)]
     except Exception:  # noqa: BLE001 - completion must never break typing
         return []
     return []

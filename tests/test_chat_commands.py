@@ -233,3 +233,16 @@ def test_export_to_an_unwritable_place_is_reported_and_the_chat_goes_on(chat, fa
     c.say("still chatting")
     c.ready()
     assert fake.chat_requests[-1]["json"]["messages"][-1]["content"] == "still chatting"
+
+
+def test_tab_completes_a_conversation_id_for_load(chat, fake, home):
+    c = chat()
+    c.ready()
+    c.say("the only conversation")
+    c.ready()
+    c.say("/new")
+    c.ready()
+    c.type("/load ")
+    c.type(TAB)
+    c.send("\r")
+    c.expect("Resumed conversation [0-9a-f]{8}: the only conversation")
