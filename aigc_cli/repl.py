@@ -175,7 +175,8 @@ class Chat:
 
 def run_chat(state: rs.ChatState, resumed: bool = False) -> int:
     """Entry point used by `aigc chat`."""
-    signal.signal(signal.SIGHUP, _hang_up)
+    if hasattr(signal, "SIGHUP"):  # POSIX: a closed terminal window
+        signal.signal(signal.SIGHUP, _hang_up)
     return Chat(state, Console(highlight=False)).run(resumed)
 
 

@@ -11,7 +11,6 @@ the data dir and is shared by every chat session.
 from __future__ import annotations
 
 import sys
-import termios
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
@@ -113,6 +112,20 @@ def open_terminal_input() -> Any:
     return create_input(stdin=tty)
 
 
+def _tty_attrs(fd: int | None) -> tuple[Any, list[Any]] | None:
+    """(termios, the terminal's attributes), or None off POSIX or off a terminal."""
+    try:
+        import termios
+    except ImportError:
+        return None
+    if fd is None:
+        return None
+    try:
+        return termios, termios.tcgetattr(fd)
+    except (termios.error, OSError, ValueError):
+        return None
+
+
 @contextmanager
 def no_echo(fd: int | None) -> Iterator[None]:
     """While an answer streams, keys are not echoed (Ctrl-C still interrupts).
@@ -121,13 +134,11 @@ def no_echo(fd: int | None) -> Iterator[None]:
     shift it by a line, leaving a stale copy of the answer on screen; with
     echo off, keys typed meanwhile wait quietly for the next prompt.
     """
-    try:
-        old = termios.tcgetattr(fd) if fd is not None else None
-    except (termios.error, OSError):
-        old = None
-    if old is None:
+    found = _tty_attrs(fd)
+    if found is None:
         yield
         return
+    termios, old = found
     new = list(old)
     new[3] &= ~(termios.ECHO | termios.ECHOCTL)
     termios.tcsetattr(fd, termios.TCSANOW, new)
