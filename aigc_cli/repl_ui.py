@@ -32,19 +32,23 @@ PROMPT = "› "
 
 
 def in_open_block(text: str) -> bool:
-    """True while a \"\"\" block is open: it starts the input and is not closed."""
-    stripped = text.lstrip()
-    if not stripped.startswith(FENCE):
+    """True while a \"\"\" block is open: it starts the input, and no line of
+    its own (after the first) has closed it yet. A one-line \"\"\"text\"\"\" is closed."""
+    lines = text.split("\n")
+    first = lines[0].strip()
+    if not first.startswith(FENCE):
         return False
-    return not (text.rstrip().endswith(FENCE) and len(stripped.rstrip()) >= 2 * len(FENCE))
+    if len(lines) == 1:
+        return not (len(first) >= 2 * len(FENCE) and first.endswith(FENCE))
+    return lines[-1].strip() != FENCE
 
 
 def unwrap_block(text: str) -> str:
-    """The message inside a \"\"\" block (or the text itself if it is not one)."""
+    """The message inside a closed \"\"\" block (or the text itself if it is not one)."""
     stripped = text.strip()
-    if stripped.startswith(FENCE) and stripped.endswith(FENCE) and len(stripped) >= 2 * len(FENCE):
-        return stripped[len(FENCE):-len(FENCE)].strip("\n")
-    return text
+    if not stripped.startswith(FENCE) or in_open_block(text):
+        return text
+    return stripped[len(FENCE):-len(FENCE)].strip("\n")
 
 
 class SlashCompleter(Completer):

@@ -58,6 +58,16 @@ def test_triple_quote_block_is_one_message(chat, fake):
     assert sent_user(fake) == "def f():\n    return 1"
 
 
+def test_triple_quote_block_ends_only_at_a_line_of_its_own(chat, fake):
+    c = chat()
+    c.ready()
+    for line in ['"""', "def f():", '    """Docstring."""', '"""']:
+        c.say(line)
+    c.ready()
+    assert len(fake.chat_requests) == 1
+    assert sent_user(fake) == 'def f():\n    """Docstring."""'
+
+
 def test_bracketed_paste_of_several_lines_is_one_unmangled_message(chat, fake):
     text = "line one\n  indented {x} $y\r\nline three\n\nafter a blank"
     c = chat()
