@@ -121,18 +121,6 @@ def parse(text: str) -> Plan:
         raise ValueError(f"{where}: {err['msg']}") from None
 
 
-def to_markdown(plan: Plan) -> str:
-    """The plan as Markdown: a table of steps, then the risks."""
-    lines = [f"## {plan.goal}", "", plan.summary, "", "| # | step | estimate | after |", "|---|---|---|---|"]
-    for i, step in enumerate(plan.steps, start=1):
-        after = ", ".join(map(str, step.depends_on)) or "-"
-        cell = f"**{_cell(step.title)}**<br>{_cell(step.detail)}" if step.detail else f"**{_cell(step.title)}**"
-        lines.append(f"| {i} | {cell} | {_cell(step.estimate)} | {after} |")
-    if plan.risks:
-        lines += ["", "**Risks**", ""] + [f"- {r}" for r in plan.risks]
-    return "\n".join(lines) + "\n"
-
-
 def to_text(plan: Plan) -> str:
     """Plain text for pipes: numbered steps, one block each."""
     lines = [plan.goal, "", plan.summary, ""]
@@ -144,7 +132,3 @@ def to_text(plan: Plan) -> str:
     if plan.risks:
         lines += ["", "Risks:"] + [f"- {r}" for r in plan.risks]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

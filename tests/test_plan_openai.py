@@ -91,3 +91,19 @@ def test_no_goal_is_a_usage_error(aigc_api, fake):
     r = aigc_api("plan")
     assert r.code == 2
     assert "no goal" in r.err
+
+
+def test_plan_on_a_terminal_is_a_table(aigc_api, fake):
+    import pexpect
+
+    from tests.conftest import AIGC
+
+    fake.push(Reply(text=json.dumps(GOOD)))
+    child = pexpect.spawn(AIGC, ["plan", "run a 10k race"], env=aigc_api.env, encoding="utf-8",
+                          dimensions=(40, 120), timeout=60)
+    child.expect(pexpect.EOF)
+    screen = child.before
+    assert "Run a 10k race" in screen
+    assert "Buy shoes" in screen and "8 weeks" in screen
+    assert "┃" in screen or "│" in screen  # rich drew the steps as a table
+    assert "Injury from doing too much too soon" in screen

@@ -168,3 +168,16 @@ def test_template_syntax_in_input_and_values_reaches_the_model_verbatim(aigc_api
 def test_template_syntax_in_a_brief_reaches_the_model_verbatim(aigc_api, fake):
     aigc_api("write", "--tone", "{{format}}", "price: ${price} {{input}} %d")
     assert messages(fake)[1]["content"].endswith("Tone: {{format}}. Length: medium. Format: paragraph.\n\nprice: ${price} {{input}} %d")
+
+
+def test_summarize_empty_stdin_is_a_usage_error(aigc_api, fake):
+    r = aigc_api("summarize", input="  \n")
+    assert r.code == 2
+    assert "nothing to summarize" in r.err
+    assert fake.chat_requests == []
+
+
+def test_summarize_dash_reads_stdin_next_to_a_file(aigc_api, fake, tmp_path):
+    (tmp_path / "a.txt").write_text("alpha\n")
+    aigc_api("summarize", str(tmp_path / "a.txt"), "-", input="beta\n")
+    assert f"==> {tmp_path / 'a.txt'} <==\nalpha\n\n\n==> stdin <==\nbeta" in messages(fake)[1]["content"]

@@ -80,6 +80,7 @@ def _validated(text: str, req: "TurnRequest", settings: "Settings") -> "Plan":
 
 
 def _show(result: "Plan") -> None:
+    """A table on a terminal (rich), numbered plain text in a pipe."""
     from aigc_cli import plan as planmod
     from aigc_cli.render import stdout_is_terminal
 
@@ -87,9 +88,22 @@ def _show(result: "Plan") -> None:
         sys.stdout.write(planmod.to_text(result))
         return
     from rich.console import Console
-    from rich.markdown import Markdown
+    from rich.table import Table
+    from rich.text import Text
 
-    Console().print(Markdown(planmod.to_markdown(result)))
+    table = Table(title=result.goal, caption=result.summary, show_lines=True, expand=False)
+    for name, kw in (("#", {"justify": "right"}), ("step", {"ratio": 1}), ("estimate", {}), ("after", {})):
+        table.add_column(name, **kw)
+    for number, step in enumerate(result.steps, start=1):
+        cell = Text.assemble((step.title, "bold"), ("\n" + step.detail) if step.detail else "")
+        after = ", ".join(map(str, step.depends_on)) or "-"
+        table.add_row(str(number), cell, step.estimate, after)
+    console = Console()
+    console.print(table)
+    if result.risks:
+        console.print(Text("Risks", style="bold"))
+        for risk in result.risks:
+            console.print(Text(f"  • {risk}"))
 
 
 def _spinner() -> Any:
