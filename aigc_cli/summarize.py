@@ -165,8 +165,18 @@ class Summarizer:
         return answer.text.strip()
 
     def map(self, chunks: Iterable[str], progress: Progress | None = None, estimate: Callable[[int], int | None] | None = None) -> list[str]:
-        """Summaries of all chunks, in chunk order, at most ``2 * jobs`` in flight."""
+        """Summaries of all chunks, in chunk order, at most ``2 * jobs`` in flight.
+
+        With one job everything runs in the calling thread: an in-process model
+        is then never used from two threads (tokenizing the next chunk while
+        the previous one generates).
+        """
         results: list[str] = []
+        if self.jobs <= 1:
+            for i, chunk in enumerate(chunks, start=1):
+                results.append(self.one(i, chunk))
+                self._tick(progress, estimate)
+            return results
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             pending: deque[Future[str]] = deque()
             try:
