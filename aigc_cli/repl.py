@@ -109,6 +109,8 @@ class Chat:
             self.finish(renderer)
             state.failed_prompt = None
             rs.after_turn(state, answer)
+            if not answer.text.strip():
+                self.console.print(f"[dim](no answer text; finish reason: {answer.finish_reason or 'none'})[/dim]")
             for note in notices:
                 self.console.print(f"[dim]{escape(note)}[/dim]")
         self.console.print()
@@ -154,7 +156,8 @@ class Chat:
         if st.pending_context:
             n = len(st.pending_context)
             self.console.print(f"[dim]Read {n:,} characters from stdin; they go with your first message.[/dim]")
-        if resumed:
+        if resumed and st.cid:
+            self.console.print(f"[dim]Resuming conversation {st.cid[:8]}; /new starts another.[/dim]")
             self.show_transcript(rs.transcript(st))
 
     def show_transcript(self, msgs: list[Message]) -> None:
