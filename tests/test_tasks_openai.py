@@ -181,3 +181,20 @@ def test_summarize_dash_reads_stdin_next_to_a_file(aigc_api, fake, tmp_path):
     (tmp_path / "a.txt").write_text("alpha\n")
     aigc_api("summarize", str(tmp_path / "a.txt"), "-", input="beta\n")
     assert f"==> {tmp_path / 'a.txt'} <==\nalpha\n\n\n==> stdin <==\nbeta" in messages(fake)[1]["content"]
+
+
+def test_tasks_are_logged_and_continue_with_c(aigc_api, fake):
+    fake.push(Reply(text="First draft."), Reply(text="Shorter."))
+    aigc_api("write", "a note")
+    first_user = messages(fake)[1]
+    aigc_api("write", "-c", "make it shorter")
+    sent = messages(fake)
+    assert sent[1:3] == [first_user, {"role": "assistant", "content": "First draft."}]
+    assert sent[-1]["content"].endswith("make it shorter")
+    conversations = json.loads(aigc_api("history", "list", "--json").out)
+    assert [(c["recipe"], c["messages"]) for c in conversations] == [("write", 4)]
+
+
+def test_no_log_keeps_a_task_out_of_the_history(aigc_api, fake):
+    aigc_api("summarize", "--no-log", input="text")
+    assert json.loads(aigc_api("history", "list", "--json").out) == []
