@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigc_cli import repl_state as rs
 from aigc_cli.errors import AigcError
 from aigc_cli.messages import Message
+
+if TYPE_CHECKING:
+    from aigc_cli.recipes import Recipe
 
 
 @dataclass
@@ -247,12 +250,13 @@ def _tokens(state: rs.ChatState, arg: str) -> Outcome:
     ])
 
 
-@command("save", "NAME", "save this setup (system prompt, model) as a recipe")
+@command("save", "NAME [--force]", "save this setup (system prompt, backend, model) as a recipe")
 def _save(state: rs.ChatState, arg: str) -> Outcome:
-    if not arg:
-        return fail("Usage: /save NAME")
-    path = save_recipe(arg, state)
-    return Outcome(lines=[f"Saved recipe {arg!r} ({path}); use it with /recipe {arg} or `aigc run {arg}`."])
+    name, *flags = arg.split() or [""]
+    if not name or flags not in ([], ["--force"]):
+        return fail("Usage: /save NAME  (add --force to replace an existing recipe)")
+    path = save_recipe(name, state, overwrite=bool(flags))
+    return Outcome(lines=[f"Saved recipe {name!r} ({path}); use it with /recipe {name} or `aigc run {name}`."])
 
 
 @command("export", "PATH", "write this conversation to a Markdown (or .json) file")
@@ -295,18 +299,14 @@ def export_text(state: rs.ChatState, msgs: list[Message], json_format: bool) -> 
 
 
 def recipe_names() -> list[str]:
-    try:
-        from aigc_cli import recipes
-    except ImportError:
-        return []
+    from aigc_cli import recipes
+
     return sorted(recipes.load_catalog().recipes)
 
 
-def load_recipe(name: str) -> Any:
-    try:
-        from aigc_cli import recipes
-    except ImportError:
-        raise AigcError("Recipes are not available in this build.") from None
+def load_recipe(name: str) -> "Recipe":
+    from aigc_cli import recipes
+
     return recipes.get_recipe(name)
 
 
@@ -334,15 +334,21 @@ def recipes_system(state: rs.ChatState) -> str | None:
     return recipes.render(state.recipe_obj, state.recipe_values).system
 
 
-def save_recipe(name: str, state: rs.ChatState) -> Path:
+def save_recipe(name: str, state: rs.ChatState, overwrite: bool = False) -> Path:
     """Write the chat's setup as a user recipe (the recipes module owns the format)."""
+    from pydantic import ValidationError
+
+    from aigc_cli import recipes
+
     try:
-        from aigc_cli import recipes
-    except ImportError:
-        raise AigcError("Recipes are not available in this build.") from None
-    recipe = recipes.Recipe(name=name, description="saved from aigc chat", system=state.system,
-                            model=state.model, backend=state.backend_name)
-    return recipes.save_recipe(recipe, overwrite=True)
+        recipe = recipes.Recipe(name=name, description="saved from aigc chat", system=state.system,
+                                model=state.model, backend=state.backend_name, temperature=state.temperature)
+    except ValidationError as exc:
+        raise AigcError(f"Cannot save {name!r}: {exc.errors()[0]['msg']}") from None
+    try:
+        return recipes.save_recipe(recipe, overwrite=overwrite)
+    except AigcError as exc:
+        raise AigcError(exc.message, hint=f"/save {name} --force replaces it") from None
 
 
 def model_names(state: rs.ChatState) -> list[str]:

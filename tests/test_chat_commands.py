@@ -246,3 +246,22 @@ def test_tab_completes_a_conversation_id_for_load(chat, fake, home):
     c.type(TAB)
     c.send("\r")
     c.expect("Resumed conversation [0-9a-f]{8}: the only conversation")
+
+
+def test_save_does_not_replace_an_existing_recipe_without_force(chat, fake, home):
+    (home / "recipes").mkdir()
+    mine = home / "recipes" / "mine.toml"
+    mine.write_text('name = "mine"\nsystem = "hand written"\n', encoding="utf-8")
+    c = chat()
+    c.ready()
+    c.say("/system from the chat")
+    c.ready()
+    c.say("/save mine")
+    c.expect("already exists")
+    c.expect(r"/save\s+mine\s+--force")
+    c.ready()
+    assert "hand written" in mine.read_text(encoding="utf-8")
+    c.say("/save mine --force")
+    c.expect("Saved recipe 'mine'")
+    c.ready()
+    assert "from the chat" in mine.read_text(encoding="utf-8")
