@@ -8,6 +8,7 @@ kept, JSON parses against its schema, errors carry their exit codes.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,8 +151,6 @@ def test_missing_model_file_is_a_config_error_naming_it(tmp_path, data_home):
 
 
 def test_default_threads_is_at_least_one_and_at_most_the_usable_cpus():
-    import os
-
     assert 1 <= gguf.default_threads() <= len(os.sched_getaffinity(0))
 
 
@@ -161,6 +160,44 @@ def test_bundled_model_is_assembled_once_and_reused(data_home):
     second = gguf.bundled_model()
     assert second == first and second.stat().st_mtime_ns == stamp
     assert first.read_bytes()[:4] == b"GGUF"
+
+
+# ------------------------------------------------------ saved prompt state
+
+
+def answer_of(be: LocalBackend, messages: list[Message]) -> str:
+    return "".join(c.text for c in be.stream(messages, GenOptions(temperature=0, max_tokens=24)))
+
+
+def test_continuing_from_a_saved_prompt_state_gives_the_cold_answer(backend, gguf_model, data_home):
+    cached = make_backend(gguf_model, state_cache_mb=64)
+    llm = backend.llm()
+    assert cached.llm() is llm  # one model per process: reset() stands for a new process
+    notes = "\n".join(f"Note {i}: the meeting about topic {i} moved to room {i * 7 % 31}." for i in range(40))
+    turn1 = [Message(role="user", content=f"{notes}\n\nWhich room is the meeting about topic 3 in?")]
+    llm.reset()
+    first = answer_of(cached, turn1)  # cold, then saves the state
+    states = sorted((data_home / "models" / "state").glob("*.state"))
+    assert states
+    for state in states:
+        os.utime(state, (1, 1))  # so a load (which touches the file) shows
+    turn2 = [*turn1, Message(role="assistant", content=first), Message(role="user", content="And topic 5?")]
+    llm.reset()
+    cold = answer_of(backend, turn2)
+    llm.reset()
+    warm = answer_of(cached, turn2)
+    assert any(state.stat().st_mtime > 1 for state in states), "the saved state was not used"
+    assert warm == cold
+
+
+def test_a_second_turn_in_the_same_process_gives_the_cold_answer(backend):
+    llm = backend.llm()
+    turn1 = [Message(role="user", content="Name three colours. " * 20)]
+    first = answer_of(backend, turn1)
+    turn2 = [*turn1, Message(role="assistant", content=first), Message(role="user", content="And three animals?")]
+    warm = answer_of(backend, turn2)  # reuses the evaluated prefix in memory
+    llm.reset()
+    assert answer_of(backend, turn2) == warm
 
 
 # ---------------------------------------------------------------- the CLI

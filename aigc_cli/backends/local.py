@@ -39,7 +39,12 @@ if TYPE_CHECKING:
 BUNDLED_NAME = "gemma-3-270m"
 DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
 
+# Reused prompt prefixes end at a multiple of this (see _reuse_prefix).
+ALIGN = 32
+
 _MODELS: dict[tuple[str, int, int], "Llama"] = {}
+_TRUSTED: dict[int, int] = {}  # id(llm) -> evaluated prefix safe to reuse
+_RESTORED: dict[int, int] = {}  # id(llm) -> cells restored from disk, never trimmed
 _VOCABS: dict[str, "Llama"] = {}  # tokenizer-only loads, for counting
 _log_callback: Any = None
 
@@ -191,12 +196,11 @@ class LocalBackend:
         llm = self.llm(options.model)
         prompt = self.prompt(messages, options.model)
         cache = self._state_cache(llm, options.model)
-        if cache is not None:
-            _restore(llm, cache, prompt.tokens)
         room = llm.n_ctx() - len(prompt.tokens)
         max_tokens = min(options.max_tokens or room, room)
         kwargs = self._sampling(options, prompt)
         try:
+            _reuse_prefix(llm, cache, prompt.tokens)
             events = llm.create_completion(prompt.tokens, max_tokens=max_tokens, stream=True, **kwargs)
             finish = yield from _clean(events)
         except AigcError:
@@ -206,9 +210,10 @@ class LocalBackend:
         # every sampled token but the last was evaluated into the context
         completion = max(0, min(max_tokens, llm.n_tokens - len(prompt.tokens) + 1))
         usage = Usage(prompt_tokens=len(prompt.tokens), completion_tokens=completion)
+        _TRUSTED[id(llm)] = _aligned(len(prompt.tokens))
         yield Chunk(finish_reason=finish, usage=usage, model=options.model or self.default_model)
         if cache is not None:
-            _save(llm, cache)
+            _save(llm, cache, _TRUSTED[id(llm)])
 
     def _sampling(self, options: GenOptions, prompt: Prompt) -> dict[str, Any]:
         temperature = DEFAULT_TEMPERATURE if options.temperature is None else options.temperature
@@ -307,41 +312,90 @@ def _clean(events: Iterator[dict[str, Any]]) -> Generator[Chunk, None, str]:
     return finish or "stop"
 
 
-def _restore(llm: "Llama", cache: StateCache, tokens: list[int]) -> None:
-    """Load the saved state sharing the longest prefix with ``tokens``, if it
-    beats what the model already holds in memory."""
-    in_memory = 0
-    for a, b in zip(llm.input_ids[: llm.n_tokens], tokens):
-        if a != b:
+def _aligned(n: int) -> int:
+    return max(0, n - n % ALIGN)
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
             break
-        in_memory += 1
-    found = cache.lookup(tokens, better_than=in_memory)
-    if found is None:
-        return
-    entry, _ = found
+        n += 1
+    return n
+
+
+def _reuse_prefix(llm: "Llama", cache: StateCache | None, tokens: list[int]) -> None:
+    """Keep (or load from disk) the longest evaluated prefix of ``tokens``
+    whose KV cache is bit-identical to what a cold run would compute, and
+    evaluate the rest in the same batches a cold run would.
+
+    A greedy answer can change with the last bits of a logit, and llama.cpp's
+    CPU results depend on how tokens were batched: rows in aligned groups of
+    a prompt batch take one kernel path; leftover rows, single generated
+    tokens and batches of under 4 rows take another. So only tokens that
+    were evaluated in aligned groups are reused, cut at a multiple of
+    ``ALIGN`` and at least ``ALIGN`` tokens before the end; the previous
+    answer is evaluated again; and the first batch ends on a multiple of
+    ``n_batch``, so the following batches, the last one included, are the
+    cold run's own. A state from disk is restored per sequence (a whole-
+    context restore rewinds the cache head, and new tokens land in cells of
+    the sliding window's past) and only continued from its end: trimming
+    restored cells leaves llama.cpp's bookkeeping off, so a context that
+    would need that starts over instead.
+    """
+    key = id(llm)
+    limit = _aligned(len(tokens) - ALIGN)
+    keep = _aligned(min(_common_prefix(llm.input_ids[: llm.n_tokens], tokens), _TRUSTED.get(key, 0), limit))
+    if keep < _RESTORED.get(key, 0):
+        keep = 0
+    entry = cache.lookup(tokens, better_than=keep, limit=limit) if cache is not None else None
+    if entry is not None and _load(llm, entry.state):
+        keep = len(entry.tokens)
+        _RESTORED[key] = keep
+        cache.touch(entry)  # type: ignore[union-attr]
+    if keep == 0:
+        _RESTORED[key] = 0
+    llm.n_tokens = keep  # eval()/generate() drop the KV cells past the kept prefix
+    _TRUSTED[key] = keep  # raised once the whole prompt is evaluated
+    boundary = -(-keep // llm.n_batch) * llm.n_batch
+    if 0 < keep < boundary < len(tokens):
+        llm.eval(tokens[keep:boundary])
+
+
+def _load(llm: "Llama", state: Path) -> bool:
     import llama_cpp
 
     capacity = llm.n_ctx()
     buf = (llama_cpp.llama_token * capacity)()
     n_out = ctypes.c_size_t(0)
-    ok = llama_cpp.llama_state_load_file(
-        llm.ctx, str(entry.state).encode(), buf, capacity, ctypes.byref(n_out)
-    )
-    if not ok:
-        llm.reset()  # a bad file leaves the context undefined: start clean
-        return
+    path = str(state).encode()
+    if not llama_cpp.llama_state_seq_load_file(llm.ctx, path, 0, buf, capacity, ctypes.byref(n_out)):
+        llm._ctx.kv_cache_clear()  # a bad file leaves the context undefined
+        llm.reset()
+        return False
     n = int(n_out.value)
     llm.input_ids[:n] = buf[:n]
     llm.n_tokens = n
-    llm._requires_eval = True  # logits come from a decode, not the file
-    cache.touch(entry)
+    return True
 
 
-def _save(llm: "Llama", cache: StateCache) -> None:
-    """Save the evaluated tokens' state for a later run to continue from."""
+def _save(llm: "Llama", cache: StateCache, trusted: int) -> None:
+    """Save the trusted prefix's state for a later run.
+
+    The cells past it (the answer) are dropped first: restored with them and
+    trimmed afterwards, the cache no longer matches a cold run bit for bit.
+    """
     import llama_cpp
 
-    n = llm.n_tokens
-    tokens = [int(t) for t in llm.input_ids[:n]]
-    arr = (llama_cpp.llama_token * n)(*tokens)
-    cache.store(tokens, lambda path: bool(llama_cpp.llama_state_save_file(llm.ctx, str(path).encode(), arr, n)))
+    if trusted < cache.min_tokens:
+        return
+    llm._ctx.kv_cache_seq_rm(-1, trusted, -1)
+    llm.n_tokens = trusted
+    tokens = [int(t) for t in llm.input_ids[:trusted]]
+    arr = (llama_cpp.llama_token * max(1, trusted))(*tokens)
+
+    def write(path: Path) -> bool:
+        return bool(llama_cpp.llama_state_seq_save_file(llm.ctx, str(path).encode(), 0, arr, trusted))
+
+    cache.store(tokens, write)

@@ -76,13 +76,20 @@ class StateCache:
             out.append(Entry(state, toks))
         return out
 
-    def lookup(self, tokens: Sequence[int], better_than: int = 0) -> tuple[Entry, int] | None:
-        """The entry sharing the longest prefix with ``tokens``, if worth loading."""
-        best: tuple[Entry, int] | None = None
+    def lookup(self, tokens: Sequence[int], better_than: int = 0, limit: int | None = None) -> Entry | None:
+        """The longest saved state whose tokens all start ``tokens``, if worth loading.
+
+        Only whole matches count: a state is restored as it was saved and
+        continued from its end (see ``local._reuse_prefix``). ``limit`` caps
+        its length, to leave some of the prompt to evaluate.
+        """
+        best: Entry | None = None
         for entry in self._entries():
-            n = entry.common_prefix(tokens)
-            if n >= self.min_tokens and n > better_than and (best is None or n > best[1]):
-                best = (entry, n)
+            n = len(entry.tokens)
+            if n < self.min_tokens or n <= better_than or (limit is not None and n > limit):
+                continue
+            if (best is None or n > len(best.tokens)) and entry.common_prefix(tokens) == n:
+                best = entry
         return best
 
     def touch(self, entry: Entry) -> None:
