@@ -43,7 +43,9 @@ class Chat:
         while True:
             try:
                 text = session.prompt()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # clears the line; on an empty one, say how to leave
+                if not session.default_buffer.text:
+                    self.console.print("[dim]Ctrl-D or /exit leaves.[/dim]")
                 continue
             except EOFError:
                 break

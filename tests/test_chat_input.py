@@ -91,6 +91,17 @@ def test_ctrl_c_at_the_prompt_clears_the_line(chat, fake):
     assert sent_user(fake) == "the real question"
 
 
+def test_ctrl_c_on_an_empty_line_says_how_to_leave(chat, fake):
+    c = chat()
+    c.ready()
+    c.send(CTRL_C)
+    c.expect("Ctrl-D or /exit leaves")
+    c.ready()
+    c.say("still here")
+    c.ready()
+    assert sent_user(fake) == "still here"
+
+
 def test_ctrl_d_leaves_with_status_zero(chat, fake):
     c = chat()
     c.ready()
