@@ -8,6 +8,7 @@ summary goes through ``run_turn`` and so is logged like any other turn.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -69,19 +70,22 @@ def summarize(
         return
     temperature = common.temperature if common.temperature is not None else recipe.temperature
     options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
-    worker = sm.Summarizer(
-        backend, options, system, budget,
-        jobs=_jobs(jobs, backend.name), count=count,
-    )
-    with _progress_bar() as progress:
-        parts = worker.map(chain([first, second], chunks), progress, _estimator(sources, budget))
-        merged = worker.reduce(parts, progress)
-    print(f"aigc: summarized {len(parts)} parts of the input map-reduce style", file=sys.stderr)
+    worker = sm.Summarizer(backend, options, system, budget, jobs=_jobs(jobs, backend.name), count=count)
+    merged = _map_reduce(worker, chain([first, second], chunks), sources)
     final = recipes.render(recipe, values, merged)
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
     from aigc_cli.cli.common import run_and_show
 
     run_and_show(taskrun.turn_request(recipe, final, common), as_json=common.as_json)
+
+
+def _map_reduce(worker: Any, chunks: Iterator[str], sources: list["Source"]) -> str:
+    """Summarize every chunk (progress bar on a terminal), then merge the part summaries."""
+    with _progress_bar() as progress:
+        parts = worker.map(chunks, progress, _estimator(sources, worker.budget))
+        merged = worker.reduce(parts, progress)
+    print(f"aigc: summarized {len(parts)} parts of the input map-reduce style", file=sys.stderr)
+    return merged
 
 
 def open_sources(files: list[str]) -> list["Source"]:
