@@ -15,6 +15,7 @@ are kept.
 from __future__ import annotations
 
 import codecs
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -144,6 +145,10 @@ def _fit_segment(seg: str, budget: int, count: CountTokens) -> Iterator[tuple[st
 # --------------------------------------------------------------- map-reduce
 
 
+class Stopped(Exception):
+    """A part's request was abandoned because the map step is stopping."""
+
+
 @dataclass
 class Summarizer:
     """Summarizes chunks with one backend and the (rendered) summarize recipe."""
@@ -155,14 +160,21 @@ class Summarizer:
     jobs: int = 1
     count: CountTokens = field(default=len)
     parts_done: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     def one(self, part: int, text: str) -> str:
         """The map step for one chunk (no conversation, nothing stored)."""
         from aigc_cli.session import build_messages, generate
 
         prompt = MAP_PROMPT.format(part=part, text=text.strip())
-        answer = generate(self.backend, build_messages(self.system, [], prompt), self.options, None, stream=True)
+        messages = build_messages(self.system, [], prompt)
+        answer = generate(self.backend, messages, self.options, self._check_stop, stream=True)
         return answer.text.strip()
+
+    def _check_stop(self, _text: str) -> None:
+        """Called per streamed piece: abandons a request once the map step was stopped."""
+        if self._stop.is_set():
+            raise Stopped()
 
     def map(self, chunks: Iterable[str], progress: Progress | None = None, estimate: Callable[[int], int | None] | None = None) -> list[str]:
         """Summaries of all chunks, in chunk order, at most ``2 * jobs`` in flight.
@@ -189,6 +201,7 @@ class Summarizer:
                     results.append(pending.popleft().result())
                     self._tick(progress, estimate)
             except BaseException:
+                self._stop.set()  # Ctrl-C or a failed part: running requests end at their next piece
                 for fut in pending:
                     fut.cancel()
                 raise

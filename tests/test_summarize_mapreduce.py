@@ -11,7 +11,7 @@ import time
 import pytest
 
 from aigc_cli.tokens import count_text
-from tests.fixtures.openai_server import FakeOpenAI, _Handler
+from tests.fixtures.openai_server import FakeOpenAI, Reply, _Handler
 
 WINDOW = 700
 RESERVE = 100
@@ -151,3 +151,28 @@ def test_no_progress_bar_in_a_pipe(small_window, parts_server, tmp_path):
     r = small_window("summarize", str(doc))
     assert "summarizing parts" not in r.err
     assert "\x1b" not in r.err + r.out
+
+
+def test_ctrl_c_during_the_map_step_stops_with_130(aigc_api, fake, tmp_path):
+    import signal
+    import subprocess
+
+    from tests.conftest import AIGC
+
+    (aigc_api.home / "config.toml").write_text(f"[models.gpt-4o-mini]\ncontext_window = {WINDOW}\n"
+                                               f"[context]\nreserve_output = {RESERVE}\n")
+    fake.default = Reply(text="word " * 400, chunk_delay=0.02)  # each part takes ~8 s
+    doc = tmp_path / "long.txt"
+    doc.write_text(long_text())
+    proc = subprocess.Popen([AIGC, "summarize", "--jobs", "2", str(doc)], env=aigc_api.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not fake.chat_requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted" in err.decode()
+    assert "Traceback" not in err.decode()
+    assert out == b""
