@@ -162,6 +162,39 @@ def test_bundled_model_is_assembled_once_and_reused(data_home):
     assert first.read_bytes()[:4] == b"GGUF"
 
 
+# ------------------------------------------------------ chat-template models
+
+
+@pytest.fixture(scope="module")
+def chat_backend(gguf_model: Path, tmp_path_factory: pytest.TempPathFactory, data_home: Path) -> LocalBackend:
+    """The bundled model with a Gemma chat template added to its metadata."""
+    from tests.fixtures.gguf_edit import GEMMA_TEMPLATE, add_string_metadata
+
+    dst = tmp_path_factory.mktemp("chat") / "gemma-chat.gguf"
+    add_string_metadata(gguf_model, dst, "tokenizer.chat_template", GEMMA_TEMPLATE)
+    return make_backend(dst, n_ctx=512)
+
+
+def test_a_gguf_chat_template_shapes_the_prompt(chat_backend):
+    from aigc_cli.backends.local import _render
+
+    llm = chat_backend.llm()
+    messages = [Message(role="system", content="Be brief."), Message(role="user", content="Capital of France?")]
+    tokens = _render(llm, messages).tokens
+    assert llm.detokenize(tokens, special=True).decode() == (
+        "<bos><start_of_turn>system\nBe brief.<end_of_turn>\n"
+        "<start_of_turn>user\nCapital of France?<end_of_turn>\n<start_of_turn>model\n"
+    )
+    assert tokens.count(llm.token_bos()) == 1
+    assert chat_backend.count_tokens(messages) == len(tokens)
+
+
+def test_a_chat_template_model_streams_with_usage(chat_backend):
+    chunks = list(chat_backend.stream([Message(role="user", content="Hi")], GenOptions(temperature=0, max_tokens=8)))
+    assert "".join(c.text for c in chunks)
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+
+
 # ------------------------------------------------------ saved prompt state
 
 
