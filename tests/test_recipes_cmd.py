@@ -85,3 +85,10 @@ def test_path_prints_the_folder_and_a_recipe_file(aigc):
     assert aigc("recipes", "path").out.strip() == str(aigc.home / "recipes")
     aigc("recipes", "new", "mine")
     assert aigc("recipes", "path", "mine").out.strip() == str(aigc.home / "recipes" / "mine.toml")
+
+
+def test_new_with_a_bad_name_is_a_usage_error(aigc):
+    r = aigc("recipes", "new", "../evil")
+    assert r.code == 2
+    assert "bad recipe name" in r.err
+    assert not (aigc.home / "evil.toml").exists()

@@ -198,3 +198,18 @@ def test_tasks_are_logged_and_continue_with_c(aigc_api, fake):
 def test_no_log_keeps_a_task_out_of_the_history(aigc_api, fake):
     aigc_api("summarize", "--no-log", input="text")
     assert json.loads(aigc_api("history", "list", "--json").out) == []
+
+
+def test_run_set_without_equals_is_a_usage_error(aigc_api, fake):
+    r = aigc_api("run", "translate", "--set", "to", "hello")
+    assert r.code == 2
+    assert "--set needs key=value, got 'to'" in r.err
+    assert fake.chat_requests == []
+
+
+def test_run_bool_parameter_accepts_yes_and_no(aigc_api, fake):
+    aigc_api("run", "write", "--set", "rewrite=yes", input="old text")
+    assert messages(fake)[1]["content"].startswith("Rewrite the text inside <input> tags.")
+    r = aigc_api("run", "write", "--set", "rewrite=maybe", input="old text")
+    assert r.code == 2
+    assert "rewrite must be true or false, not 'maybe'" in r.err

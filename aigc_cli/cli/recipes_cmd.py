@@ -88,9 +88,9 @@ def new_cmd(
     from aigc_cli import recipes
     from aigc_cli.errors import UsageError
 
-    path = recipes.user_file(name)
     if not _valid_name(name):
         raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
+    path = recipes.user_file(name)
     if path.exists() and not force:
         raise UsageError(f"recipe {name!r} already exists at {path}", hint="use --force, or `aigc recipes edit`")
     if copy_from:
