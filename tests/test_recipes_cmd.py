@@ -92,3 +92,11 @@ def test_new_with_a_bad_name_is_a_usage_error(aigc):
     assert r.code == 2
     assert "bad recipe name" in r.err
     assert not (aigc.home / "evil.toml").exists()
+
+
+def test_rm_of_a_path_like_name_touches_nothing_outside_the_folder(aigc):
+    (aigc.home / "config.toml").write_text("log = true\n")
+    r = aigc("recipes", "rm", "../config")
+    assert r.code == 2
+    assert "bad recipe name" in r.err
+    assert (aigc.home / "config.toml").exists()
