@@ -67,7 +67,7 @@ def _items(path: Path) -> list[Path]:
 
 def _recipe_name(raw: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.")[:64]
-    if not re.match(NAME_RE, name):
+    if not re.fullmatch(NAME_RE, name):
         raise ConfigError(f"cannot make a recipe name from {raw!r}", hint="use --name")
     return name
 

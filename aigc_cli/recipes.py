@@ -326,7 +326,7 @@ def _builtin_files() -> Iterator[tuple[str, str]]:
 def user_file(name: str) -> Path:
     """The file of the user's recipe ``name``; a name that is not a plain name
     (``../config``) is refused, so no command can touch a file outside the folder."""
-    if not re.match(NAME_RE, name):
+    if not re.fullmatch(NAME_RE, name):
         raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
     return paths.recipes_dir() / f"{name}.toml"
 

@@ -187,7 +187,7 @@ def _valid_name(name: str) -> bool:
 
     from aigc_cli.recipes import NAME_RE
 
-    return re.match(NAME_RE, name) is not None
+    return re.fullmatch(NAME_RE, name) is not None
 
 
 def _renamed(text: str, old: str, new: str) -> str:

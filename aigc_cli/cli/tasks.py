@@ -122,7 +122,7 @@ def save_setup(
     from aigc_cli import recipes
     from aigc_cli.errors import UsageError
 
-    if not re.match(recipes.NAME_RE, name):
+    if not re.fullmatch(recipes.NAME_RE, name):
         raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
     recipe = recipes.Recipe(
         name=name,
