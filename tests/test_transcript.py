@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aigc_cli.backends.transcript import DEFAULT_PREAMBLE, STOP_SEQUENCES, build_prompt
+from aigc_cli.backends.transcript import DEFAULT_PREAMBLE, STOP_SEQUENCES, build_prompt, tidy_stream
 from aigc_cli.messages import Message
 
 EXAMPLES = (
@@ -89,3 +89,30 @@ def test_a_stored_answer_re_renders_as_a_prefix_of_the_next_prompt():
 def test_stop_sequences_end_the_assistant_turn_at_the_next_speaker():
     assert "\nUser:" in STOP_SEQUENCES
     assert all(s.startswith("\n") for s in STOP_SEQUENCES)
+
+
+def events(*pieces: str, finish: str = "stop") -> list[dict]:
+    out = [{"choices": [{"text": p, "finish_reason": None}]} for p in pieces]
+    out.append({"choices": [{"text": "", "finish_reason": finish}]})
+    return out
+
+
+def collect(evs: list[dict]) -> tuple[list[str], str]:
+    gen = tidy_stream(evs)
+    texts = []
+    while True:
+        try:
+            texts.append(next(gen).text)
+        except StopIteration as stop:
+            return texts, stop.value
+
+
+def test_tidy_stream_drops_leading_and_trailing_whitespace_but_keeps_inner():
+    texts, finish = collect(events(" ", " Paris", " is", "\n", "\n", "big", ".", "\n"))
+    assert "".join(texts) == "Paris is\n\nbig."
+    assert finish == "stop"
+
+
+def test_tidy_stream_returns_the_finish_reason():
+    _, finish = collect(events("a", finish="length"))
+    assert finish == "length"

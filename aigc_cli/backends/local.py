@@ -18,7 +18,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -202,7 +202,7 @@ class LocalBackend:
         try:
             _reuse_prefix(llm, cache, prompt.tokens)
             events = llm.create_completion(prompt.tokens, max_tokens=max_tokens, stream=True, **kwargs)
-            finish = yield from _clean(events)
+            finish = yield from transcript.tidy_stream(events)
         except AigcError:
             raise
         except (ValueError, RuntimeError) as exc:
@@ -280,36 +280,7 @@ class LocalBackend:
         return [ModelInfo(name=n, backend=self.name, context_window=self.cfg.n_ctx) for n in names]
 
 
-# ------------------------------------------------------------- streaming
-
-
-def _clean(events: Iterator[dict[str, Any]]) -> Generator[Chunk, None, str]:
-    """Chunks without the answer's leading and trailing whitespace.
-
-    Leading whitespace is dropped (the transcript's ``Assistant:`` is followed
-    by a space-prefixed token); trailing whitespace is held back until more
-    text follows, so the newline before a stop sequence never reaches the user.
-    Returns the finish reason.
-    """
-    started = False
-    held = ""
-    finish: str | None = None
-    for event in events:
-        choice = event["choices"][0]
-        text: str = choice.get("text") or ""
-        finish = choice.get("finish_reason") or finish
-        if not started:
-            text = text.lstrip()
-            started = bool(text)
-        if not text:
-            continue
-        body = text.rstrip()
-        if body:
-            yield Chunk(text=held + body)
-            held = text[len(body):]
-        else:
-            held += text
-    return finish or "stop"
+# ------------------------------------------------------ prompt-state reuse
 
 
 def _aligned(n: int) -> int:

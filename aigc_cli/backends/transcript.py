@@ -21,9 +21,10 @@ next turn. This module has no llama.cpp import so it is unit-testable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Iterable, Sequence
+from typing import Any
 
-from aigc_cli.messages import Message
+from aigc_cli.messages import Chunk, Message
 
 USER = "User:"
 ASSISTANT = "Assistant:"
@@ -76,3 +77,32 @@ def build_prompt(messages: Sequence[Message], few_shot: bool = True) -> str:
     block.append(ASSISTANT)
     parts.append("\n".join(block))
     return "\n\n".join(parts)
+
+
+def tidy_stream(events: Iterable[dict[str, Any]]) -> Generator[Chunk, None, str]:
+    """Chunks without the answer's leading and trailing whitespace.
+
+    Leading whitespace is dropped (the transcript's ``Assistant:`` is followed
+    by a space-prefixed token); trailing whitespace is held back until more
+    text follows, so the newline before a stop sequence never reaches the user.
+    Returns the finish reason.
+    """
+    started = False
+    held = ""
+    finish: str | None = None
+    for event in events:
+        choice = event["choices"][0]
+        text: str = choice.get("text") or ""
+        finish = choice.get("finish_reason") or finish
+        if not started:
+            text = text.lstrip()
+            started = bool(text)
+        if not text:
+            continue
+        body = text.rstrip()
+        if body:
+            yield Chunk(text=held + body)
+            held = text[len(body):]
+        else:
+            held += text
+    return finish or "stop"
