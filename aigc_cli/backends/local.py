@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 BUNDLED_NAME = "gemma-3-270m"
 DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
 
-# Reused prompt prefixes end at a multiple of this (see _reuse_prefix).
+# Reused prompt prefixes end at a multiple of ALIGN, at least MIN_TAIL tokens
+# before the end of the prompt (see _reuse_prefix).
 ALIGN = 32
+MIN_TAIL = 8
 
 _MODELS: dict[tuple[str, int, int], "Llama"] = {}
 _TRUSTED: dict[int, int] = {}  # id(llm) -> evaluated prefix safe to reuse
@@ -306,7 +308,7 @@ def _reuse_prefix(llm: "Llama", cache: StateCache | None, tokens: list[int]) -> 
     a prompt batch take one kernel path; leftover rows, single generated
     tokens and batches of under 4 rows take another. So only tokens that
     were evaluated in aligned groups are reused, cut at a multiple of
-    ``ALIGN`` and at least ``ALIGN`` tokens before the end; the previous
+    ``ALIGN`` and at least ``MIN_TAIL`` tokens before the end; the previous
     answer is evaluated again; and the first batch ends on a multiple of
     ``n_batch``, so the following batches, the last one included, are the
     cold run's own. A state from disk is restored per sequence (a whole-
@@ -316,7 +318,7 @@ def _reuse_prefix(llm: "Llama", cache: StateCache | None, tokens: list[int]) -> 
     would need that starts over instead.
     """
     key = id(llm)
-    limit = _aligned(len(tokens) - ALIGN)
+    limit = len(tokens) - MIN_TAIL
     keep = _aligned(min(_common_prefix(llm.input_ids[: llm.n_tokens], tokens), _TRUSTED.get(key, 0), limit))
     if keep < _RESTORED.get(key, 0):
         keep = 0
