@@ -341,7 +341,9 @@ def save_recipe(name: str, state: rs.ChatState, overwrite: bool = False) -> Path
     from aigc_cli import recipes
 
     try:
-        recipe = recipes.Recipe(name=name, description="saved from aigc chat", system=state.system,
+        # the system prompt is user text: stored escaped, so it never acts as a template
+        system = recipes.literal(state.system) if state.system else state.system
+        recipe = recipes.Recipe(name=name, description="saved from aigc chat", system=system,
                                 model=state.model, backend=state.backend_name, temperature=state.temperature)
     except ValidationError as exc:
         raise AigcError(f"Cannot save {name!r}: {exc.errors()[0]['msg']}") from None

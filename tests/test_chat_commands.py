@@ -109,6 +109,23 @@ def test_save_then_recipe_restores_the_setup(chat, fake, home):
     assert sent["messages"][0] == {"role": "system", "content": "You are a careful editor."}
 
 
+def test_save_keeps_template_syntax_in_the_system_prompt_literal(chat, fake, home):
+    c = chat()
+    c.ready()
+    c.say("/system Reply with {{name}} and {x} verbatim.")
+    c.ready()
+    c.say("/save braces")
+    c.expect("Saved recipe 'braces'")
+    c.say("/exit")
+    c.wait_exit()
+    again = chat("--recipe", "braces")
+    again.ready()
+    again.say("go")
+    again.ready()
+    sent = fake.chat_requests[-1]["json"]
+    assert sent["messages"][0] == {"role": "system", "content": "Reply with {{name}} and {x} verbatim."}
+
+
 def test_tokens_reports_usage_and_cost(chat, fake):
     fake.push(Reply(text="ok", usage={"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500}))
     c = chat()
