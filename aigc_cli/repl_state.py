@@ -225,7 +225,7 @@ def undo(state: ChatState) -> str | None:
         from aigc_cli import store
 
         with store.Store.open() as db:
-            return drop_last_turn(db, state.cid)
+            return db.drop_last_exchange(state.cid)
     mem = state.memory
     for i in range(len(mem) - 1, -1, -1):
         if mem[i].role == "user":
@@ -233,23 +233,6 @@ def undo(state: ChatState) -> str | None:
             del mem[i:]
             return prompt
     return None
-
-
-def drop_last_turn(db: "Store", cid: str) -> str | None:
-    """Delete a conversation's last question and everything after it, in one transaction.
-
-    The running summary (if any) may cover the dropped turn, so it goes too and
-    is rebuilt on the next turn that needs it. Returns the dropped question.
-    (The store has no such method yet; this uses its transaction and schema.)
-    """
-    users = [m for m in db.messages(cid) if m.role == "user"]
-    if not users:
-        return None
-    last = users[-1]
-    with db.transaction() as conn:
-        conn.execute("DELETE FROM messages WHERE conversation_id = ? AND id >= ?", (cid, last.id))
-        conn.execute("DELETE FROM summaries WHERE conversation_id = ?", (cid,))
-    return str(last.content)
 
 
 def recent_conversations(limit: int = 10) -> list["Conversation"]:

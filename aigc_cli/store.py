@@ -357,6 +357,25 @@ class Store:
         return added, skipped
 
     @_guarded
+    def drop_last_exchange(self, cid: str) -> str | None:
+        """Delete a conversation's last question and all after it (chat's /undo, /retry).
+
+        The running summary may cover the dropped turn, so it goes too and is
+        rebuilt by the next turn that needs it. Returns the dropped question.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id, content FROM messages WHERE conversation_id = ? AND role = 'user'"
+                " ORDER BY id DESC LIMIT 1",
+                (cid,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM messages WHERE conversation_id = ? AND id >= ?", (cid, row[0]))
+            db.execute("DELETE FROM summaries WHERE conversation_id = ?", (cid,))
+        return str(row[1])
+
+    @_guarded
     def set_title(self, cid: str, title: str) -> None:
         title = " ".join(title.split())
         if not title:
