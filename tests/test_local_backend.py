@@ -89,6 +89,12 @@ def test_max_tokens_cuts_the_answer_and_reports_length(backend):
     assert len(backend.llm().tokenize(answer.text.encode(), add_bos=False)) <= 6
 
 
+def test_an_answer_cut_by_max_tokens_ends_without_a_partial_user_turn(backend):
+    _, answer = ask(backend, "hi", max_tokens=4)  # "Hi." then the start of "\nUser:"
+    assert answer.finish_reason == "length"
+    assert answer.text.strip() and "User" not in answer.text
+
+
 def test_last_chunk_carries_usage_finish_reason_and_model(backend):
     chunks, _ = ask(backend, "What is 2+2?")
     last = chunks[-1]

@@ -98,7 +98,10 @@ def events(*pieces: str, finish: str = "stop") -> list[dict]:
 
 
 def collect(evs: list[dict]) -> tuple[list[str], str]:
-    gen = tidy_stream(evs)
+    return collect_gen(tidy_stream(evs))
+
+
+def collect_gen(gen) -> tuple[list[str], str]:
     texts = []
     while True:
         try:
@@ -116,3 +119,16 @@ def test_tidy_stream_drops_leading_and_trailing_whitespace_but_keeps_inner():
 def test_tidy_stream_returns_the_finish_reason():
     _, finish = collect(events("a", finish="length"))
     assert finish == "length"
+
+
+def test_tidy_stream_drops_a_stop_sequence_cut_off_by_max_tokens():
+    gen = tidy_stream(events("Hi", ".", "\n", "User", finish="length"), STOP_SEQUENCES)
+    texts, finish = collect_gen(gen)
+    assert "".join(texts) == "Hi."
+    assert finish == "length"
+
+
+def test_tidy_stream_releases_held_text_that_turns_out_not_to_be_a_stop():
+    gen = tidy_stream(events("a", "\n", "Use", " it", "."), STOP_SEQUENCES)
+    texts, _ = collect_gen(gen)
+    assert "".join(texts) == "a\nUse it."

@@ -204,7 +204,7 @@ class LocalBackend:
         try:
             _reuse_prefix(llm, cache, prompt.tokens)
             events = llm.create_completion(prompt.tokens, max_tokens=max_tokens, stream=True, **kwargs)
-            finish = yield from transcript.tidy_stream(events)
+            finish = yield from transcript.tidy_stream(events, kwargs["stop"])
         except AigcError:
             raise
         except (ValueError, RuntimeError) as exc:

@@ -79,30 +79,41 @@ def build_prompt(messages: Sequence[Message], few_shot: bool = True) -> str:
     return "\n\n".join(parts)
 
 
-def tidy_stream(events: Iterable[dict[str, Any]]) -> Generator[Chunk, None, str]:
-    """Chunks without the answer's leading and trailing whitespace.
+def _held_tail(text: str, stops: Sequence[str]) -> int:
+    """Length of the end of ``text`` to hold back: whitespace, or the start of a stop sequence."""
+    n = len(text) - len(text.rstrip())
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), n, -1):
+            if text.endswith(stop[:k]):
+                n = k
+                break
+    return n
+
+
+def tidy_stream(events: Iterable[dict[str, Any]], stops: Sequence[str] = ()) -> Generator[Chunk, None, str]:
+    """Chunks without the answer's leading and trailing whitespace; returns the finish reason.
 
     Leading whitespace is dropped (the transcript's ``Assistant:`` is followed
-    by a space-prefixed token); trailing whitespace is held back until more
-    text follows, so the newline before a stop sequence never reaches the user.
-    Returns the finish reason.
+    by a space-prefixed token). The end of the text so far is held back while
+    it is whitespace or could be the start of a stop sequence: the newline
+    before ``User:`` never reaches the user, and an answer cut by max_tokens
+    in the middle of ``\nUser:`` does not end in a dangling ``\nUser``.
     """
-    started = False
     held = ""
+    started = False
     finish: str | None = None
     for event in events:
         choice = event["choices"][0]
-        text: str = choice.get("text") or ""
         finish = choice.get("finish_reason") or finish
+        text = held + (choice.get("text") or "")
         if not started:
             text = text.lstrip()
             started = bool(text)
-        if not text:
-            continue
-        body = text.rstrip()
-        if body:
-            yield Chunk(text=held + body)
-            held = text[len(body):]
-        else:
-            held += text
-    return finish or "stop"
+        keep = _held_tail(text, stops)
+        if len(text) > keep:
+            yield Chunk(text=text[: len(text) - keep])
+        held = text[len(text) - keep :]
+    finish = finish or "stop"
+    if finish != "length" and held.rstrip():
+        yield Chunk(text=held.rstrip())
+    return finish
