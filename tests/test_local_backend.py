@@ -257,6 +257,32 @@ def test_cli_garbage_model_file_exits_3(aigc, tmp_path):
     assert "junk.gguf" in r.err
 
 
+def test_cli_continuation_from_the_saved_state_matches_a_cold_one(tmp_path, gguf_model):
+    from tests.conftest import Aigc, base_env
+
+    homes = {name: tmp_path / name for name in ("warm", "cold")}
+    for name, home in homes.items():
+        home.mkdir()
+        off = "state_cache_mb = 0\n" if name == "cold" else ""
+        (home / "config.toml").write_text(f'backend = "local"\n[local]\nmodel_path = "{gguf_model}"\n{off}')
+    doc = "\n".join(f"Entry {i}: item {i * 13 % 97} left warehouse {i % 7}." for i in range(40))
+    answers = {}
+    for name, home in homes.items():
+        run = Aigc(home, base_env(home))
+        first = run("ask", "-t", "0", "--max-tokens", "16", "Which warehouse did item 13 leave?", input=doc)
+        assert first.code == 0, first.err
+        if name == "warm":
+            states = list((home / "models" / "state").glob("*.state"))
+            assert states
+            for state in states:
+                os.utime(state, (1, 1))
+        again = run("ask", "-c", "--no-log", "-t", "0", "--max-tokens", "16", "And item 26?")
+        assert again.code == 0, again.err
+        answers[name] = again.out
+    assert any(state.stat().st_mtime > 1 for state in states), "the saved state was not loaded"
+    assert answers["warm"] == answers["cold"] and answers["warm"].strip()
+
+
 def test_cli_answers_from_a_fresh_home_with_plain_text_and_no_llama_noise(aigc):
     r = aigc("ask", "-b", "local", "--max-tokens", "32", "--temperature", "0",
              "What is the capital of France?", timeout=180)  # fmt: skip
