@@ -1,8 +1,9 @@
 # aigc as a peer of the shared harness (../shared/bench-peers/run_peers.sh).
 # Sourced by run_peers.sh through PEER_FILE; see bench/run.sh.
-AIGC_BIN=${AIGC_BIN:-$(command -v aigc)}
+# the real console script beside the interpreter, not a pyenv shim (~70 ms of bash)
+AIGC_PY=${AIGC_PY:-$(python3 -c 'import sys; print(sys.executable)')}
+AIGC_BIN=${AIGC_BIN:-$(dirname "$AIGC_PY")/aigc}
 AIGC_BENCH_HOME=${AIGC_BENCH_HOME:-$PEERS_DIR/aigc-home}
-AIGC_PY=${AIGC_PY:-$(head -1 "$AIGC_BIN" | sed 's/^#!//')}
 AIGC_BENCH_DIR=${AIGC_BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 
 cmd_aigc() {
