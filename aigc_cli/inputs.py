@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from aigc_cli.errors import UsageError
 
@@ -40,19 +41,27 @@ def read_stdin() -> str | None:
     return decode(data, "stdin")
 
 
-def read_file(path: str | Path) -> str:
-    """A text file's content; a missing or unreadable file is a usage error."""
-    p = Path(path)
-    if str(path) == "-":
-        return read_stdin() or ""
+def open_input(path: str | Path) -> BinaryIO:
+    """Open a file the user named, for reading; a missing or unreadable one is a usage error."""
     try:
-        data = p.read_bytes()
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory, not a file") from None
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_file(path: str | Path) -> str:
+    """A text file's content; a missing or unreadable file is a usage error."""
+    if str(path) == "-":
+        return read_stdin() or ""
+    with open_input(path) as fh:
+        try:
+            data = fh.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     return decode(data, str(path))
 
 

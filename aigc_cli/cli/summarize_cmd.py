@@ -92,7 +92,7 @@ def open_sources(files: list[str]) -> list["Source"]:
     """Binary streams for each file (and stdin), opened now so errors come early."""
     import os
 
-    from aigc_cli.errors import UsageError
+    from aigc_cli.inputs import open_input
     from aigc_cli.summarize import Source
 
     out: list[Source] = []
@@ -100,14 +100,7 @@ def open_sources(files: list[str]) -> list["Source"]:
         if path == "-":
             out.append(Source("stdin", sys.stdin.buffer))
             continue
-        try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed at process exit, read once
-        except FileNotFoundError:
-            raise UsageError(f"no such file: {path}") from None
-        except IsADirectoryError:
-            raise UsageError(f"{path} is a directory, not a file") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        fh = open_input(path)  # closed at process exit, read once
         out.append(Source(path, fh, os.fstat(fh.fileno()).st_size))
     if not files and not sys.stdin.isatty():
         out.append(Source("stdin", sys.stdin.buffer))
