@@ -311,6 +311,10 @@ def fit_request(
     entry = modeltable.lookup(model, settings)
     reserve = reserve_for(options.max_tokens, entry.max_output if entry else None, settings.context.reserve_output)
 
+    quick = _surely_fits(messages, backend, window - reserve, summary)
+    if quick is not None:
+        return Fitted(list(messages), quick, window - reserve, window)
+
     def count(msgs: Sequence[Message]) -> int:
         return backend.count_tokens(msgs, model)
 
@@ -328,6 +332,22 @@ def fit_request(
     if spent:
         _book_summary(fitted, spent, 0.0 if backend.name == "local" else None, model, settings)
     return fitted
+
+
+def _surely_fits(
+    messages: Sequence[Message], backend: "Backend", budget: int, summary: Summary | None
+) -> int | None:
+    """The backend's cheap upper bound on the prompt, when it already fits the budget.
+
+    Most requests are far below the window; counting them exactly would load
+    a tokenizer for nothing. A stored summary always goes through the full
+    path, which decides what it replaces.
+    """
+    bound_of = getattr(backend, "token_upper_bound", None)
+    if bound_of is None or summary is not None:
+        return None
+    bound = bound_of(messages)
+    return bound if bound <= budget else None
 
 
 def _book_summary(fitted: Fitted, spent: "list[Usage]", price: float | None, model: str, settings: "Settings") -> None:

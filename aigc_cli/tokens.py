@@ -163,3 +163,18 @@ def count_messages(messages: Sequence["Message"], model: str | None = None) -> i
     for msg in messages:
         total += message_overhead() + count(msg.content)
     return total
+
+
+def upper_bound(messages: Sequence["Message"]) -> int:
+    """Tokens these messages can take at most, for any model we count, without a tokenizer.
+
+    Byte-level BPE never makes a token of less than one byte, and our
+    approximate counts add at most ESTIMATE_FACTOR; so UTF-8 bytes times that
+    factor, plus the per-message overhead, is never below the real count.
+    Loading a BPE table costs ~0.2 s and ~40 MB, so a request that surely
+    fits is sent without one.
+    """
+    total = TOKENS_PER_REPLY
+    for msg in messages:
+        total += math.ceil(len(msg.content.encode("utf-8")) * ESTIMATE_FACTOR) + message_overhead()
+    return total

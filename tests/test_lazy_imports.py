@@ -63,3 +63,18 @@ def test_help_does_not_import_rich_markdown(home):
     mods = imported_modules(home, "--help")
     assert "rich.markdown" not in mods
     assert "pydantic" not in mods
+
+
+def test_a_short_question_is_sent_without_loading_a_tokenizer(home, fake):
+    """A request far below the window is fitted by a byte bound, not by tiktoken."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "hi"],
+        capture_output=True,
+        env={**base_env(home), "OPENAI_API_KEY": "sk-test-fixture", "OPENAI_BASE_URL": fake.url},
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if line.startswith("import time:")}
+    assert "openai" in mods
+    assert "tiktoken" not in mods

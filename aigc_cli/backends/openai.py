@@ -167,6 +167,12 @@ class OpenAIBackend:
 
         return tokens.count_messages(messages, model or self.default_model)
 
+    def token_upper_bound(self, messages: Sequence[Message]) -> int:
+        """A cheap bound on count_tokens (no tokenizer load): see tokens.upper_bound."""
+        from aigc_cli import tokens
+
+        return tokens.upper_bound(messages)
+
     def context_window(self, model: str | None = None) -> int:
         from aigc_cli import modeltable
 
