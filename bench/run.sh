@@ -49,6 +49,8 @@ done
   "$PY" "$PEERS_HARNESS/summarize.py" "$OUT_DIR/results.jsonl"
   echo
   cat "$own_sections"
+  # the hand-written reading of the targets, kept beside the script
+  [ -f "$HERE/READING.md" ] && { cat "$HERE/READING.md"; echo; }
   [ -s "$OUT_DIR/problems.txt" ] && { echo "## Problems the harness flagged"; echo; sed 's/^/- /' "$OUT_DIR/problems.txt"; }
 } >"$HERE/RESULTS.md"
 echo "wrote $HERE/RESULTS.md" >&2
