@@ -234,8 +234,10 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
             answer = generate(backend, messages, options, sink, stream=req.stream)
         except BaseException as exc:
             partial: Answer | None = getattr(exc, "partial_answer", None)
-            if partial is not None and partial.text:
-                _account(partial, backend, messages)
+            # store first, count nothing: a closing terminal may SIGKILL us
+            # a moment after SIGHUP, and loading a tokenizer takes ~0.2 s.
+            # The text is what must not be lost; usage stays as the API
+            # reported it (usually none for a cut-off answer).
             _store_answer(store, cid, user_id, partial, _status_of(exc, partial), settings, model, extra)
             exc.conversation_id = cid  # type: ignore[attr-defined]  # the chat keeps its thread
             raise
