@@ -93,13 +93,18 @@ def aigc(home: Path) -> Aigc:
     return Aigc(home, base_env(home))
 
 
+def aigc_at(home: Path, base_url: str, api_key: str = API_KEY) -> Aigc:
+    """`aigc` whose openai backend points at an OpenAI-compatible server on loopback."""
+    env = base_env(home)
+    env["OPENAI_API_KEY"] = api_key
+    env["OPENAI_BASE_URL"] = base_url
+    return Aigc(home, env)
+
+
 @pytest.fixture
 def aigc_api(home: Path, fake: FakeOpenAI) -> Aigc:
     """`aigc` pointed at the loopback OpenAI server through the environment."""
-    env = base_env(home)
-    env["OPENAI_API_KEY"] = API_KEY
-    env["OPENAI_BASE_URL"] = fake.url
-    return Aigc(home, env)
+    return aigc_at(home, fake.url)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Aigc, base_env
+from tests.conftest import Aigc, aigc_at
 from tests.fixtures.llama_server import API_KEY, MODEL_ALIAS, LlamaServer
 
 pytestmark = pytest.mark.slow
@@ -34,10 +34,7 @@ def llama_server(gguf_model: Path) -> Iterator[LlamaServer]:
 @pytest.fixture
 def aigc_llama(home: Path, llama_server: LlamaServer) -> Aigc:
     """`aigc` whose openai backend points at the llama.cpp server."""
-    env = base_env(home)
-    env["OPENAI_API_KEY"] = API_KEY
-    env["OPENAI_BASE_URL"] = llama_server.url
-    return Aigc(home, env)
+    return aigc_at(home, llama_server.url, API_KEY)
 
 
 def ask(aigc: Aigc, *args: str):
