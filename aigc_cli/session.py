@@ -18,7 +18,7 @@ from aigc_cli.messages import Answer, Chunk, GenOptions, Message
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
-    from aigc_cli.store import Conversation, Store
+    from aigc_cli.store.db import Conversation, Store
 
 TextSink = Callable[[str], None]
 
@@ -137,7 +137,7 @@ def _conversation(req: TurnRequest, store: "Store | None") -> "Conversation | No
 
 
 def _history(store: "Store | None", conv: "Conversation | None") -> list[Message]:
-    from aigc_cli.store import context_messages
+    from aigc_cli.store.db import context_messages
 
     if store is None or conv is None:
         return []
@@ -208,7 +208,7 @@ def run_turn(req: TurnRequest, settings: "Settings", sink: TextSink | None = Non
     completes; an answer cut off by Ctrl-C or a broken connection is stored
     with what arrived, marked interrupted, and the exception is re-raised.
     """
-    from aigc_cli.store import Store
+    from aigc_cli.store.db import Store
 
     log = req.log and settings.log
     needs_store = log or req.continue_last or bool(req.cid)

@@ -20,14 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from aigc_cli.errors import InputTooLarge, UsageError
 from aigc_cli.messages import GenOptions, Message
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
-    from aigc_cli.recipes import Recipe
 
 BLOCK = 1 << 20          # bytes read at a time
 SEGMENT = 2000           # characters counted at a time

@@ -21,7 +21,7 @@ import random
 import sys
 import time
 
-from aigc_cli.store import Imported, Store
+from aigc_cli.store.db import Imported, Store
 
 VOCAB = ("the of and to in is that for it as with was on be by this are or from at "
          "function return value error file line python shell command output input "

@@ -58,8 +58,8 @@ def fill(home: Path, messages: int) -> float:
 
 def store_times(path: Path, repeats: int) -> dict[str, float]:
     """Milliseconds per store operation, in process."""
-    from aigc_cli.store import Store, context_messages
-    from aigc_cli.store_search import search
+    from aigc_cli.store.db import Store, context_messages
+    from aigc_cli.store.search import search
 
     def continue_last() -> object:
         with Store.open(path) as s:  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from aigc_cli.store import Store
+from aigc_cli.store.db import Store
 from tests.fixtures.openai_server import Reply
 from tests.fixtures.pty import TAB
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aigc_cli.store import Store
+from aigc_cli.store.db import Store
 from tests.conftest import AIGC, base_env
 from tests.fixtures.pty import ChatPty, write_config
 

@@ -3,7 +3,7 @@ Ctrl-C mid-stream, errors and /retry, /undo, /new, resuming with -c and --cid.""
 
 from __future__ import annotations
 
-from aigc_cli.store import Store
+from aigc_cli.store.db import Store
 from tests.fixtures.openai_server import Fault, Reply
 from tests.fixtures.pty import write_config
 

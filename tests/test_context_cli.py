@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from aigc_cli import modeltable, tokens
-from aigc_cli.context import SUMMARY_HEADER
-from aigc_cli.context_summary import SUMMARY_SYSTEM
+from aigc_cli.context.fit import SUMMARY_HEADER
+from aigc_cli.context.summary import SUMMARY_SYSTEM
 from aigc_cli.messages import Message
-from aigc_cli.store import Store
+from aigc_cli.store.db import Store
 from tests.fixtures.openai_server import Reply
 
 MODEL = "gpt-4o-mini"

@@ -6,7 +6,8 @@ from functools import partial
 
 import pytest
 
-from aigc_cli import context, context_summary, tokens
+from aigc_cli import context, tokens
+from aigc_cli.context import summary as context_summary
 from aigc_cli.errors import InputTooLarge
 from aigc_cli.messages import Message
 

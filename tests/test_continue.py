@@ -7,7 +7,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import time
 
 from tests.conftest import AIGC
 from tests.fixtures.openai_server import API_KEY, Disconnect, Fault, Reply

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from aigc_cli.store_schema import LATEST
+from aigc_cli.store.schema import LATEST
 
 # The version-1 schema exactly as the first release wrote it (frozen: a copy,
 # so an accidental edit of the migration in the code is caught here).

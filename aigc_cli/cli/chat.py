@@ -1,4 +1,4 @@
-"""`aigc chat`: the interactive chat (the loop itself is aigc_cli/repl.py)."""
+"""`aigc chat`: the interactive chat (the loop itself is aigc_cli/chat/loop.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from aigc_cli.cli import options as opt
 
 if TYPE_CHECKING:
-    from aigc_cli.repl_state import ChatState
+    from aigc_cli.chat.state import ChatState
 
 RecipeName = Annotated[
     Optional[str], typer.Option("--recipe", "-r", help="Chat through a recipe (system prompt, template, model).")
@@ -34,8 +34,9 @@ def chat(
     model_path: opt.ModelPath = None,
     no_log: opt.NoLog = False,
 ) -> int:
-    from aigc_cli import inputs, repl
-    from aigc_cli import repl_state as rs
+    from aigc_cli import inputs
+    from aigc_cli.chat import loop as repl
+    from aigc_cli.chat import state as rs
     from aigc_cli.backends import choose_backend_name
     from aigc_cli.config import load_settings
     from aigc_cli.errors import UsageError
@@ -58,7 +59,7 @@ def chat(
     )
     resumed = _resume(state, continue_last, cid)
     if recipe:
-        from aigc_cli.repl_commands import apply_recipe
+        from aigc_cli.chat.commands import apply_recipe
 
         apply_recipe(state, recipe, sets)
     elif sets:
@@ -69,7 +70,7 @@ def chat(
 
 def _resume(state: "ChatState", continue_last: bool, cid: str | None) -> bool:
     """Point the chat at a stored conversation for -c / --cid; True if it did."""
-    from aigc_cli import repl_state as rs
+    from aigc_cli.chat import state as rs
     from aigc_cli.errors import UsageError
 
     if not (continue_last or cid):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 if TYPE_CHECKING:
-    from aigc_cli.store import Conversation, Store
+    from aigc_cli.store.db import Conversation, Store
 
 history_app = typer.Typer(help="Find, show, export and remove stored conversations.", no_args_is_help=True)
 
@@ -65,7 +65,7 @@ def _tty() -> bool:
 
 
 def _open(create: bool = False) -> "Store | None":
-    from aigc_cli.store import Store
+    from aigc_cli.store.db import Store
 
     return Store.open(create=create)
 
@@ -96,7 +96,7 @@ def list_cmd(
         with store:
             convs = store.list(limit, model=model, recipe=recipe, since=since_ts, until=until_ts)
     if as_json:
-        from aigc_cli.store_io import iso
+        from aigc_cli.store.io import iso
 
         _emit_json([
             {"id": c.id, "title": c.title, "updated": iso(c.updated), "messages": c.message_count,
@@ -137,7 +137,7 @@ def _require_store() -> "Store":
 
 @history_app.command("show", help="One conversation: Markdown on a terminal, or --json.")
 def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_json: AsJson = False) -> None:
-    from aigc_cli.store_io import conversation_json, conversation_markdown
+    from aigc_cli.store.io import conversation_json, conversation_markdown
 
     with _require_store() as store:
         conv = store.resolve(conversation_id)
@@ -164,7 +164,7 @@ def search_cmd(
     limit: Limit = 20,
     as_json: AsJson = False,
 ) -> None:
-    from aigc_cli.store_search import HL_END, HL_START, search
+    from aigc_cli.store.search import HL_END, HL_START, search
 
     store = _open()
     hits = []
@@ -247,7 +247,7 @@ def export_cmd(
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     from aigc_cli.errors import UsageError
-    from aigc_cli.store_io import export_json, export_markdown
+    from aigc_cli.store.io import export_json, export_markdown
 
     if fmt not in ("md", "json"):
         raise UsageError(f"unknown format {fmt!r}", hint="use --format md or --format json")
@@ -269,7 +269,7 @@ def export_cmd(
 def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
     from pathlib import Path
 
-    from aigc_cli.store_chatgpt import read_export
+    from aigc_cli.store.chatgpt import read_export
 
     items = read_export(Path(file))
     with _open(create=True) as store:  # type: ignore[union-attr]

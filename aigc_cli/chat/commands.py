@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aigc_cli import repl_state as rs
+from aigc_cli.chat import state as rs
 from aigc_cli.errors import AigcError
 from aigc_cli.messages import Message
 

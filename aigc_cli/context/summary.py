@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from aigc_cli.context import Count, Summarizer
-from aigc_cli.messages import GenOptions, Message
+from aigc_cli.context.fit import Count, Summarizer
+from aigc_cli.messages import Message
 
 if TYPE_CHECKING:
-    from aigc_cli.backends.base import Backend
-    from aigc_cli.messages import Usage
+    pass
 
 SUMMARY_SYSTEM = (
     "You condense conversations. Update the running summary so that it also covers "
@@ -98,28 +97,3 @@ def make_summarizer(ask: Ask, window: int, count: Count) -> Summarizer:
         return text or ""
 
     return summarize
-
-
-def backend_ask(backend: "Backend", options: GenOptions, spent: "list[Usage] | None" = None) -> Ask:
-    """Plain-text generation on the turn's backend and model, for summaries.
-
-    Each request's usage (as reported, else counted) is appended to ``spent``,
-    so the turn can say what summarizing cost.
-    """
-
-    def ask(messages: list[Message], max_tokens: int) -> str:
-        from aigc_cli.context import counted_usage
-
-        opts = options.model_copy(update={"max_tokens": max_tokens, "json_schema": None})
-        parts, usage = [], None
-        for chunk in backend.stream(messages, opts):
-            parts.append(chunk.text)
-            usage = chunk.usage or usage
-        text = "".join(parts)
-        if spent is not None:
-            usage = usage or counted_usage(backend, messages, text, opts.model)
-            if usage is not None:
-                spent.append(usage)
-        return text
-
-    return ask

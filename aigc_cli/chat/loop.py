@@ -35,8 +35,9 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from rich.console import Console
 from rich.markup import escape
 
-from aigc_cli import inputs, paths, repl_commands
-from aigc_cli import repl_state as rs
+from aigc_cli import inputs, paths
+from aigc_cli.chat import commands as repl_commands
+from aigc_cli.chat import state as rs
 from aigc_cli.errors import AigcError, UsageError
 from aigc_cli.render import Renderer
 from aigc_cli.messages import Answer, Message

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from aigc_cli.store import Conversation, Store, StoredMessage
+from aigc_cli.store.db import Conversation, Store, StoredMessage
 
 EXPORT_VERSION = 1
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aigc_cli.store import Store, _guarded
+from aigc_cli.store.db import Store, _guarded
 
 HL_START = "\x02"
 HL_END = "\x03"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
     from aigc_cli.recipes import Recipe
-    from aigc_cli.store import Conversation, Store
+    from aigc_cli.store.db import Conversation
 
 TextSink = Callable[[str], None]
 
@@ -211,7 +211,7 @@ def transcript(state: ChatState) -> list[Message]:
 
 def stored_context(cid: str) -> list[Message]:
     """A stored conversation's turns as they are sent as context (failed ones left out)."""
-    from aigc_cli import store
+    from aigc_cli.store import db as store
 
     with store.Store.open() as db:
         return [Message(role=r, content=c) for r, c in store.context_messages(db.messages(cid))]  # type: ignore[arg-type]
@@ -222,7 +222,7 @@ def undo(state: ChatState) -> str | None:
     if _uses_store(state):
         if state.cid is None:
             return None
-        from aigc_cli import store
+        from aigc_cli.store import db as store
 
         with store.Store.open() as db:
             return db.drop_last_exchange(state.cid)
@@ -237,7 +237,7 @@ def undo(state: ChatState) -> str | None:
 
 def recent_conversations(limit: int = 10) -> list["Conversation"]:
     """The newest conversations in the store, for /history."""
-    from aigc_cli import store
+    from aigc_cli.store import db as store
 
     db = store.Store.open(create=False)
     if db is None:
@@ -248,7 +248,7 @@ def recent_conversations(limit: int = 10) -> list["Conversation"]:
 
 def find_conversation(ref: str | None, last: bool = False) -> "Conversation | None":
     """A stored conversation by id prefix (``--cid``, ``/load``) or the last one (``-c``)."""
-    from aigc_cli import store
+    from aigc_cli.store import db as store
 
     db = store.Store.open(create=False)
     if db is None:

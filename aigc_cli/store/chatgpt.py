@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from aigc_cli.errors import UsageError
-from aigc_cli.store import Imported, title_from
+from aigc_cli.store.db import Imported, title_from
 
 ROLES = ("user", "assistant", "system")
 

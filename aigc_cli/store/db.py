@@ -28,14 +28,14 @@ from typing import Any, TypeVar
 
 from aigc_cli import paths
 from aigc_cli.errors import StoreError, UsageError
-from aigc_cli.store_rows import (  # noqa: F401 - re-exported: the store's API
+from aigc_cli.store.rows import (  # noqa: F401 - re-exported: the store's API
     Conversation,
     Imported,
     StoredMessage,
     context_messages,
     title_from,
 )
-from aigc_cli.store_schema import migrate, refuse_newer
+from aigc_cli.store.schema import migrate, refuse_newer
 
 BUSY_TIMEOUT_S = 30.0
 STATUSES = ("complete", "interrupted", "error")
