@@ -56,6 +56,9 @@ class LocalSettings(_Section):
     state_cache_mb: int = Field(
         default=512, ge=0, description="saved prompt states for long conversations; 0 = off"
     )
+    # llama.cpp's repacked CPU weights: auto = off on AMX CPUs, else probed once per
+    # model in a child process (see backends/loadsafety.py)
+    extra_buffers: Literal["auto", "on", "off"] = "auto"
 
 
 class ContextSettings(_Section):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_cli import paths
-from aigc_cli.backends import transcript
+from aigc_cli.backends import loadsafety, transcript
 from aigc_cli.backends.base import ModelInfo
 from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
 from aigc_cli.backends.statecache import StateCache, model_key
@@ -60,11 +60,11 @@ def _llama_cpp() -> Any:
         import llama_cpp
     except ImportError as exc:
         raise ConfigError(f"the local backend needs llama-cpp-python ({exc})", hint=INSTALL_HINT) from None
-    _silence(llama_cpp)
+    silence_llama_logs(llama_cpp)
     return llama_cpp
 
 
-def _silence(llama_cpp: Any) -> None:
+def silence_llama_logs(llama_cpp: Any) -> None:
     """Route llama.cpp's log lines nowhere (stderr with AIGC_DEBUG=1).
 
     ``verbose=False`` alone still lets warnings through (llama-cpp-python
@@ -165,20 +165,46 @@ class LocalBackend:
         if key not in _MODELS:
             llama_cpp = _llama_cpp()
             check_gguf(path)
+            decision = self.load_decision(model)
             try:
-                _MODELS[key] = llama_cpp.Llama(
-                    str(path),
-                    n_ctx=self.cfg.n_ctx,
-                    n_threads=threads,
-                    n_threads_batch=threads,
-                    verbose=False,
-                )
+                with loadsafety.model_params(llama_cpp, decision.extra_buffers):
+                    _MODELS[key] = llama_cpp.Llama(
+                        str(path),
+                        n_ctx=self.cfg.n_ctx,
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        verbose=False,
+                    )
             except (ValueError, RuntimeError, OSError):
                 raise ConfigError(
                     f"llama.cpp cannot load the model file {path}",
                     hint="check that it is a complete GGUF model llama.cpp supports",
                 ) from None
         return _MODELS[key]
+
+    def load_decision(self, model: str | None = None) -> "loadsafety.Decision":
+        """Whether ``model`` loads with llama.cpp's repacked weights here (probed once)."""
+        path = self.model_path(model)
+        check_gguf(path)
+        threads = self.cfg.n_threads or default_threads()
+        return loadsafety.decide(self.cfg.extra_buffers, path, threads, _llama_cpp())
+
+    def diagnostics(self, live: bool) -> list[tuple[str, str]]:
+        """What `aigc doctor` shows: the model file, the CPU features, how it loads."""
+        llama_cpp = _llama_cpp()
+        features = loadsafety.cpu_features(loadsafety.system_info(llama_cpp))
+        shown = " ".join(k for k, v in sorted(features.items()) if v == "1")
+        rows = [("llama.cpp", f"llama-cpp-python {llama_cpp.__version__}"), ("cpu features", shown or "none reported")]
+        rows.append(("model file", str(self.model_path())))
+        if live:
+            decision = self.load_decision()
+            how = "on (repacked, faster)" if decision.extra_buffers else "off (safe)"
+            rows.append(("extra buffers", f"{how}: {decision.reason} [{decision.source}]"))
+        else:
+            first = loadsafety.candidate(self.cfg.extra_buffers, features)
+            how = "on" if first.extra_buffers else "off"
+            rows.append(("extra buffers", f"{how} before the probe: {first.reason}"))
+        return rows
 
     # ------------------------------------------------------------ generation
 

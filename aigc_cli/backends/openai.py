@@ -180,6 +180,10 @@ class OpenAIBackend:
         # conservative fallback, so requests still fit a small server's window
         return modeltable.window(model or self.default_model, self.settings)
 
+    def diagnostics(self, live: bool) -> list[tuple[str, str]]:
+        """What `aigc doctor` shows before the live check."""
+        return [("server", self.cfg.base_url or "https://api.openai.com/v1 (the SDK's default)")]
+
     def list_models(self) -> list[ModelInfo]:
         try:
             page = self.client.models.list()

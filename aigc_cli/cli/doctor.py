@@ -37,6 +37,7 @@ def doctor(
 ) -> None:
     from aigc_cli import __version__, config, paths
     from aigc_cli.backends import get_backend
+    from aigc_cli.errors import AigcError
 
     settings = config.load_settings()
     if model_path:
@@ -51,10 +52,18 @@ def doctor(
     for key, source in sorted(settings.sources.items()):
         shown = config.mask(settings.openai_key() or "") if key in config.SECRET_KEYS else _value(settings, key)
         print(f"  {key} = {shown}  <- {source}")
+    try:
+        be = get_backend(name, settings)
+    except AigcError as exc:
+        if not offline:
+            raise
+        print(f"              not usable here: {exc.message}")
+        return
+    print(f"model       : {be.default_model}")
+    for label, value in be.diagnostics(live=not offline):
+        print(f"{label:<12}: {value}")
     if offline:
         return
-    be = get_backend(name, settings)
-    print(f"model       : {be.default_model}")
     start = time.perf_counter()
     _live_check(be)
     print(f"live check  : ok in {time.perf_counter() - start:.2f} s")
