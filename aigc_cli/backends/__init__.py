@@ -122,19 +122,26 @@ def get_backend(name: str, settings: "Settings") -> "Backend":
                 hint="fix its settings, or fix or uninstall the package that provides it",
             ) from exc
         if name not in BUILTIN:
-            _check_plugin(name, backend)
+            backend = _adopt_plugin(name, backend)
         _cache[name] = backend
     return _cache[name]
 
 
-def _check_plugin(name: str, backend: object) -> None:
-    """A plugin missing part of the protocol fails here, by name, not mid-answer."""
+def _adopt_plugin(name: str, backend: Any) -> "Backend":
+    """A plugin as a full Backend: checked here, by name, not mid-answer.
+
+    A plugin that subclasses ``Backend`` is used as it is; an older one that
+    implements only the protocol members is wrapped so it gets the defaults.
+    """
+    from aigc_cli.backends.base import Backend, PluginBackend
+
     missing = [attr for attr in REQUIRED if not hasattr(backend, attr)]
     if missing:
         raise ConfigError(
             f"backend plugin {name!r} does not implement {', '.join(missing)}",
-            hint="see the Backend protocol in aigc_cli/backends/base.py",
+            hint="see the Backend contract in aigc_cli/backends/base.py",
         )
+    return backend if isinstance(backend, Backend) else PluginBackend(backend)
 
 
 def _cannot_import(name: str, settings: "Settings", exc: ImportError) -> ConfigError:

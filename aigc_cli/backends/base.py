@@ -1,20 +1,25 @@
-"""The Backend protocol: the one interface the rest of aigc talks to.
+"""The Backend contract: everything the core asks of a backend, with defaults.
 
 A backend turns messages into a stream of chunks and knows how to count
-tokens and how big its models' windows are. Everything else (recipes,
-history, context fitting, rendering) is backend-agnostic.
+tokens and how big its models' windows are; those four are required. Every
+other capability the core uses is declared here with a default, so the core
+never probes a backend (no ``hasattr``) and never compares backend names:
+a backend that can do better overrides the method. See
+docs/ARCHITECTURE.md, "The Backend contract".
 
-The same contract binds third-party backends (entry-point group
-``aigc_cli.backends``, see ``aigc_cli/backends/__init__.py``): the factory is
-called with the ``Settings``; failures are raised as ``aigc_cli.errors``
-classes so they get their exit codes (anything else is exit 1); a missing
-library raises ImportError, which the registry turns into an install hint.
+Third-party backends (entry-point group ``aigc_cli.backends``, see
+``aigc_cli/backends/__init__.py``) may subclass ``Backend``; an older plugin
+that only implements the six protocol members is wrapped in
+``PluginBackend`` by the registry, which supplies the defaults. The factory
+is called with the ``Settings``; failures are raised as ``aigc_cli.errors``
+classes so they get their exit codes; a missing library raises ImportError,
+which the registry turns into an install hint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -32,27 +37,109 @@ class ModelInfo(BaseModel):
     output_price: float | None = None
 
 
-@runtime_checkable
-class Backend(Protocol):
-    """What a backend must do. Third-party backends implement this too."""
+class Price(BaseModel):
+    """USD per million tokens."""
 
-    name: str
+    input: float
+    output: float
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (prompt_tokens * self.input + completion_tokens * self.output) / 1_000_000
+
+
+FREE = Price(input=0.0, output=0.0)
+
+
+class Backend:
+    """What a backend must do (the first five members) and may do better (the rest)."""
+
+    name: str = "backend"
+    #: requests this backend serves at once (map-reduce summarize); 1 for in-process models
+    max_parallel: int = 4
+    #: JSON schemas may carry length bounds (grammar decoders need them; OpenAI's strict mode refuses them)
+    bounded_json_schema: bool = True
+
+    # ------------------------------------------------------------ required
 
     @property
-    def default_model(self) -> str: ...
+    def default_model(self) -> str:
+        raise NotImplementedError
 
     def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
         """Yield the answer as it is generated; the last chunk carries usage if known."""
-        ...
+        raise NotImplementedError
 
     def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
         """Tokens these messages take in a request, by the model's own tokenizer."""
-        ...
+        raise NotImplementedError
 
     def context_window(self, model: str | None = None) -> int:
         """The model's window in tokens (prompt + answer)."""
-        ...
+        raise NotImplementedError
+
+    # ------------------------------------------------------ with defaults
 
     def list_models(self) -> list[ModelInfo]:
         """Models this backend can serve right now."""
-        ...
+        return [ModelInfo(name=self.default_model, backend=self.name)]
+
+    def complete(self, messages: Sequence[Message], options: GenOptions) -> Chunk:
+        """One whole answer (``--no-stream``); by default the stream, gathered."""
+        text, last = [], Chunk()
+        for chunk in self.stream(messages, options):
+            text.append(chunk.text)
+            last = chunk
+        return Chunk(text="".join(text), finish_reason=last.finish_reason, usage=last.usage, model=last.model)
+
+    def count_text(self, text: str, model: str | None = None) -> int:
+        """Tokens in plain text (no chat framing): by default the framed count minus the frame."""
+        empty = self.count_tokens([Message(role="user", content="")], model)
+        return max(1, self.count_tokens([Message(role="user", content=text)], model) - empty) if text else 0
+
+    def token_upper_bound(self, messages: Sequence[Message]) -> int | None:
+        """A cheap bound on ``count_tokens`` (no tokenizer load), or None if there is none."""
+        return None
+
+    def price(self, model: str | None = None) -> Price | None:
+        """What ``model`` costs, or None when unknown (then no cost is shown)."""
+        return None
+
+    def diagnostics(self, live: bool) -> list[tuple[str, str]]:
+        """(label, value) rows `aigc doctor` prints; ``live`` may load or contact things."""
+        return []
+
+    def live_check(self) -> str:
+        """Something cheap that proves the backend works; returns what it found."""
+        n = self.count_tokens([Message(role="user", content="hello")])
+        return f"counted 'hello' as {n} tokens (window {self.context_window()} tokens)"
+
+    def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
+        """Embedding vectors for ``texts`` (knowledge bases); most backends have none."""
+        from aigc_cli.errors import ConfigError
+
+        raise ConfigError(f"the {self.name} backend has no embeddings", hint="use -b openai or -b local")
+
+
+class PluginBackend(Backend):
+    """An older third-party backend (the six protocol members only), given the defaults."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    @property
+    def default_model(self) -> str:
+        return self.inner.default_model
+
+    def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
+        return self.inner.stream(messages, options)
+
+    def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
+        return self.inner.count_tokens(messages, model)
+
+    def context_window(self, model: str | None = None) -> int:
+        return self.inner.context_window(model)
+
+    def list_models(self) -> list[ModelInfo]:
+        own = getattr(self.inner, "list_models", None)  # optional in the old protocol
+        return own() if own is not None else super().list_models()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_cli import paths
 from aigc_cli.backends import loadsafety, transcript
-from aigc_cli.backends.base import ModelInfo
+from aigc_cli.backends.base import FREE, Backend, ModelInfo, Price
 from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
 from aigc_cli.backends.statecache import StateCache, model_key
 from aigc_cli.errors import AigcError, BackendError, ConfigError, InputTooLarge
@@ -118,10 +118,11 @@ def _render(llm: "Llama", messages: Sequence[Message]) -> Prompt:
 # ----------------------------------------------------------------- backend
 
 
-class LocalBackend:
+class LocalBackend(Backend):
     """Any GGUF model, in this process, through llama-cpp-python."""
 
     name = "local"
+    max_parallel = 1  # one in-process model, one request at a time
 
     def __init__(self, settings: "Settings") -> None:
         # fail here, as an ImportError, so the registry can say which backend
@@ -299,6 +300,13 @@ class LocalBackend:
 
     def context_window(self, model: str | None = None) -> int:
         return self.cfg.n_ctx
+
+    def price(self, model: str | None = None) -> Price:
+        return FREE
+
+    def live_check(self) -> str:
+        n = self.count_tokens([Message(role="user", content="hello")])
+        return f"model loaded (window {self.context_window()} tokens, 'hello' = {n} tokens)"
 
     def list_models(self) -> list[ModelInfo]:
         names = [self.default_model]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from aigc_cli.backends.base import ModelInfo
+from aigc_cli.backends.base import Backend, ModelInfo, Price
 from aigc_cli.errors import (
     AigcError,
     AuthError,
@@ -36,10 +36,12 @@ KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
 MAX_RETRY_WAIT = 20.0
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     """Chat completions over HTTP with the ``openai`` SDK."""
 
     name = "openai"
+    max_parallel = 32
+    bounded_json_schema = False  # strict mode refuses maxLength
 
     def __init__(self, settings: "Settings") -> None:
         self.settings = settings
@@ -179,6 +181,22 @@ class OpenAIBackend:
         # the model table (config overrides first); unknown models get its
         # conservative fallback, so requests still fit a small server's window
         return modeltable.window(model or self.default_model, self.settings)
+
+    def count_text(self, text: str, model: str | None = None) -> int:
+        """tiktoken's count for the model (exact, approx or estimate: see tokens.py)."""
+        from aigc_cli import tokens
+
+        return tokens.count_text(text, model or self.default_model)
+
+    def price(self, model: str | None = None) -> Price | None:
+        """The model table's prices (config overrides first); None for unknown models."""
+        from aigc_cli import modeltable
+
+        entry = modeltable.lookup(model or self.default_model, self.settings)
+        return Price(input=entry.input_price, output=entry.output_price) if entry else None
+
+    def live_check(self) -> str:
+        return f"the server lists {len(self.list_models())} model(s)"
 
     def diagnostics(self, live: bool) -> list[tuple[str, str]]:
         """What `aigc doctor` shows before the live check."""

@@ -13,7 +13,7 @@ from aigc_cli.context.summary import Ask, make_summarizer
 from aigc_cli.messages import GenOptions, Message
 
 if TYPE_CHECKING:
-    from aigc_cli.backends.base import Backend
+    from aigc_cli.backends.base import Backend, Price
     from aigc_cli.config import Settings
     from aigc_cli.messages import Usage
 
@@ -61,7 +61,7 @@ def fit_request(
         strategy=strategy, summary=summary, summarizer=summarizer, truncate=truncate,
     )
     if spent:
-        _book_summary(fitted, spent, 0.0 if backend.name == "local" else None, model, settings)
+        _book_summary(fitted, spent, backend.price(model))
     return fitted
 
 
@@ -74,23 +74,21 @@ def _surely_fits(
     a tokenizer for nothing. A stored summary always goes through the full
     path, which decides what it replaces.
     """
-    bound_of = getattr(backend, "token_upper_bound", None)
-    if bound_of is None or summary is not None:
+    if summary is not None:
         return None
-    bound = bound_of(messages)
-    return bound if bound <= budget else None
+    bound = backend.token_upper_bound(messages)
+    return bound if bound is not None and bound <= budget else None
 
 
-def _book_summary(fitted: Fitted, spent: "list[Usage]", price: float | None, model: str, settings: "Settings") -> None:
+def _book_summary(fitted: Fitted, spent: "list[Usage]", price: "Price | None") -> None:
     """Say on the notice line what the summarizing requests used and cost."""
-    from aigc_cli import modeltable
     from aigc_cli.messages import Usage
 
     used = Usage(
         prompt_tokens=sum(u.prompt_tokens for u in spent),
         completion_tokens=sum(u.completion_tokens for u in spent),
     )
-    cost = price if price is not None else modeltable.cost(model, used, settings)
+    cost = price.cost(used.prompt_tokens, used.completion_tokens) if price is not None else None
     fitted.summary_usage, fitted.summary_cost = used, cost
     money = f", ${cost:.4f}" if cost else ""
     if fitted.notices:
