@@ -78,3 +78,20 @@ def compose(instruction: str | None, content: str | None, label: str = "input") 
     if not instruction:
         return content
     return f"<{label}>\n{content.rstrip()}\n</{label}>\n\n{instruction}"
+
+
+def delimit(text: str, label: str = "input") -> str:
+    """Text as clearly delimited content, even when it is the only input."""
+    return f"<{label}>\n{text.rstrip()}\n</{label}>"
+
+
+def join_sources(files: list[str], piped: str | None) -> str | None:
+    """Files (each under a ``==> name <==`` header when there are several) and stdin."""
+    parts = [(path, read_file(path)) for path in files]
+    if piped and piped.strip():
+        parts.append(("stdin", piped))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0][1]
+    return "\n\n".join(f"==> {name} <==\n{text.rstrip()}" for name, text in parts)

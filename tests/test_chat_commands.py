@@ -186,7 +186,7 @@ def test_export_writes_the_conversation_as_markdown(chat, fake, tmp_path):
     c.say(f"/export {out}")
     c.expect("Wrote 2 messages")
     text = out.read_text(encoding="utf-8")
-    assert "## You\n\nWhy are there tides?" in text
+    assert "## User\n\nWhy are there tides?" in text  # the store's exporter, as `history export`
     assert "## Assistant\n\nTides follow the moon." in text
 
 

@@ -1,11 +1,12 @@
-"""Token-based chunking (aigc_cli.summarize) with the real offline tokenizer:
+"""Token-based chunking (aigc_cli.textsplit, aigc_cli.session.mapreduce) with the real offline tokenizer:
 lossless, every chunk within its budget, CJK included, blocks cut anywhere."""
 
 from __future__ import annotations
 
 import io
 
-from aigc_cli.summarize import Source, iter_sources, split_by_tokens
+from aigc_cli.session.mapreduce import Source, iter_sources
+from aigc_cli.textsplit import split_by_tokens
 from aigc_cli.tokens import count_text
 
 TEXT = ("The committee met and agreed on the budget.\n" * 300) + ("会议改到周五，预算是五千元。\n" * 300) + ("x" * 9000)
@@ -31,7 +32,7 @@ def test_input_within_the_budget_is_one_chunk():
 
 
 def test_utf8_split_across_read_blocks_decodes_whole_characters(monkeypatch):
-    import aigc_cli.summarize as sm
+    import aigc_cli.session.mapreduce as sm
 
     monkeypatch.setattr(sm, "BLOCK", 1001)  # cut inside a 3-byte character
     src = Source("s", io.BytesIO(("中文" * 1000).encode()))

@@ -263,15 +263,15 @@ def _save(state: rs.ChatState, arg: str) -> Outcome:
 def _export(state: rs.ChatState, arg: str) -> Outcome:
     if not arg:
         return fail("Usage: /export PATH")
-    msgs = rs.transcript(state)
-    if not msgs:
+    if not rs.transcript(state):
         return fail("Nothing to export yet.")
     path = Path(arg).expanduser()
+    text, count = export_text(state, json_format=path.suffix.lower() == ".json")
     try:
-        path.write_text(export_text(state, msgs, json_format=path.suffix.lower() == ".json"), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         return fail(f"Cannot write {path}: {exc.strerror}")
-    return Outcome(lines=[f"Wrote {len(msgs)} messages to {path}."])
+    return Outcome(lines=[f"Wrote {count} messages to {path}."])
 
 
 @command("exit", "", "leave the chat (or Ctrl-D)")
@@ -282,20 +282,16 @@ def _exit(state: rs.ChatState, arg: str) -> Outcome:
 # ------------------------------------------------------------------- helpers
 
 
-def export_text(state: rs.ChatState, msgs: list[Message], json_format: bool) -> str:
-    """The conversation as Markdown (headed by role) or as a JSON document."""
-    if json_format:
-        import json
+def export_text(state: rs.ChatState, json_format: bool) -> tuple[str, int]:
+    """The conversation as the store's exporter writes it (``history export``): text, messages."""
+    import json
 
-        data = {"id": state.cid, "system": state.system, "model": state.model_name(),
-                "messages": [m.model_dump() for m in msgs]}
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    parts = [f"# Conversation {state.cid or ''}".rstrip(), ""]
-    if state.system:
-        parts += ["**System:** " + state.system, ""]
-    for m in msgs:
-        parts += [f"## {'You' if m.role == 'user' else m.role.capitalize()}", "", m.content.rstrip(), ""]
-    return "\n".join(parts)
+    from aigc_cli.store import io
+
+    conv, messages = rs.exportable(state)
+    if json_format:
+        return json.dumps(io.conversation_json(conv, messages), ensure_ascii=False, indent=2) + "\n", len(messages)
+    return io.conversation_markdown(conv, messages), len(messages)
 
 
 def recipe_names() -> list[str]:
@@ -335,22 +331,15 @@ def recipes_system(state: rs.ChatState) -> str | None:
 
 
 def save_recipe(name: str, state: rs.ChatState, overwrite: bool = False) -> Path:
-    """Write the chat's setup as a user recipe (the recipes module owns the format)."""
-    from pydantic import ValidationError
-
-    from aigc_cli import recipes
+    """Write the chat's setup as a user recipe (session/tasks.py owns how)."""
+    from aigc_cli.session.tasks import save_setup
 
     try:
-        # the system prompt is user text: stored escaped, so it never acts as a template
-        system = recipes.literal(state.system) if state.system else state.system
-        recipe = recipes.Recipe(name=name, description="saved from aigc chat", system=system,
-                                model=state.model, backend=state.backend_name, temperature=state.temperature)
-    except ValidationError as exc:
-        raise AigcError(f"Cannot save {name!r}: {exc.errors()[0]['msg']}") from None
-    try:
-        return recipes.save_recipe(recipe, overwrite=overwrite)
+        return save_setup(name, origin="aigc chat", system=state.system, model=state.model,
+                          backend=state.backend_name, temperature=state.temperature, overwrite=overwrite)  # fmt: skip
     except AigcError as exc:
-        raise AigcError(exc.message, hint=f"/save {name} --force replaces it") from None
+        hint = f"/save {name} --force replaces it" if "already exists" in exc.message else exc.hint
+        raise AigcError(exc.message, hint=hint) from None
 
 
 def model_names(state: rs.ChatState) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -41,6 +41,9 @@ from aigc_cli.chat import state as rs
 from aigc_cli.errors import AigcError, UsageError
 from aigc_cli.render import Renderer
 from aigc_cli.messages import Answer, Message
+
+if TYPE_CHECKING:
+    from aigc_cli.session.request import TurnResult
 
 PREVIEW_TURNS = 6  # how many earlier messages a resumed chat shows
 PREVIEW_CHARS = 300
@@ -268,34 +271,45 @@ class Chat:
         renderer = make_renderer()
         try:
             with no_echo(self.tty_fd):
-                answer, notices = rs.send(state, sent, renderer.write)
-        except KeyboardInterrupt as exc:
+                result = rs.send(state, sent, renderer.write)
+        except KeyboardInterrupt:  # before anything was sent (fitting, loading)
             self.finish(renderer)
-            self.stopped(getattr(exc, "partial_answer", None))
+            self.stopped(None)
         except AigcError as exc:
             self.finish(renderer)
-            self.failed(sent, exc)
+            self.failed(sent, exc, None)
         else:
             self.finish(renderer)
-            state.failed_prompt = None
-            rs.after_turn(state, answer)
-            if not answer.text.strip():
-                self.console.print(f"[dim](no answer text; finish reason: {answer.finish_reason or 'none'})[/dim]")
-            for note in notices:
-                self.console.print(f"[dim]{escape(note)}[/dim]")
+            self.shown(sent, result)
         self.console.print()
 
-    def stopped(self, partial: Answer | None) -> None:
+    def shown(self, sent: str, result: "TurnResult") -> None:
+        """After the stream: what stopped it, or the notes of a complete answer."""
+        state, answer, error = self.state, result.answer, result.error
+        if isinstance(error, KeyboardInterrupt):
+            self.stopped(result)
+        elif isinstance(error, AigcError):
+            self.failed(sent, error, answer)
+        elif error is not None:
+            raise error
+        else:
+            state.failed_prompt = None
+            rs.after_turn(state, result)
+            if not answer.text.strip():
+                self.console.print(f"[dim](no answer text; finish reason: {answer.finish_reason or 'none'})[/dim]")
+            for note in result.notices:
+                self.console.print(f"[dim]{escape(note)}[/dim]")
+
+    def stopped(self, result: "TurnResult | None") -> None:
         """Ctrl-C mid-answer: say so; the partial text is on screen and stored."""
         self.state.failed_prompt = None
-        kept = "partial answer kept" if partial is not None and partial.text else "nothing received"
+        kept = "partial answer kept" if result is not None and result.answer.text else "nothing received"
         self.console.print(f"[yellow]⏹ stopped ({kept})[/yellow]")
-        if partial is not None:
-            rs.after_turn(self.state, partial)
+        if result is not None:
+            rs.after_turn(self.state, result)
 
-    def failed(self, sent: str, exc: AigcError) -> None:
+    def failed(self, sent: str, exc: AigcError, partial: Answer | None) -> None:
         """A backend error: show it, keep the chat, remember the prompt for /retry."""
-        partial = getattr(exc, "partial_answer", None)
         self.state.failed_prompt = sent
         self.state.failed_partial = partial is not None and bool(partial.text)
         self.console.print(f"[red]✗ {escape(exc.message)}[/red]")

@@ -15,13 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aigc_cli.messages import Answer, GenOptions, Message, Usage
+from aigc_cli.messages import GenOptions, Message, Usage
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
     from aigc_cli.recipes import Recipe
+    from aigc_cli.session.request import TurnResult
     from aigc_cli.store.db import Conversation
+    from aigc_cli.store.rows import StoredMessage
 
 TextSink = Callable[[str], None]
 
@@ -71,17 +73,15 @@ class ChatState:
     @property
     def backend(self) -> "Backend":
         from aigc_cli.backends import get_backend
+        from aigc_cli.session.choose import with_model_path
 
-        return get_backend(self.backend_name, self.settings)
+        return get_backend(self.backend_name, with_model_path(self.settings, self.model_path))
 
     def model_name(self) -> str:
         """The model turns are sent to: chosen, configured, or the backend's default."""
-        if self.model:
-            return self.model
-        cfg = self.settings
-        if cfg.model and cfg.backend in (None, self.backend_name):
-            return cfg.model
-        return self.backend.default_model
+        from aigc_cli.session.choose import choose_model
+
+        return choose_model(self.settings, self.backend, self.model)
 
     def options(self) -> GenOptions:
         return GenOptions(model=self.model_name(), temperature=self.temperature, max_tokens=self.max_tokens)
@@ -107,81 +107,43 @@ def _uses_store(state: ChatState) -> bool:
     return state.log
 
 
-def send(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
-    """Run one turn of this chat and remember it (store or memory).
+def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
+    """Run one turn of this chat through the core and remember it (store or memory).
 
-    Returns the answer and notices (e.g. what was left out to fit the window).
-    On Ctrl-C the partial answer has been stored already (marked interrupted)
-    and the ``KeyboardInterrupt`` carries it as ``partial_answer``.
+    A turn stopped by Ctrl-C or a backend error comes back with ``error`` set
+    and the partial answer already stored (or kept in memory with --no-log).
     """
-    if _uses_store(state):
-        return _send_stored(state, prompt, sink)
-    return _send_in_memory(state, prompt, sink)
+    from aigc_cli.session.request import TurnRequest
+    from aigc_cli.session.turn import run_turn
 
-
-def _send_stored(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
-    from aigc_cli import session
-
-    req = session.TurnRequest(
+    stored = _uses_store(state)
+    req = TurnRequest(
         prompt=prompt,
         system=state.system,
         recipe=state.recipe,
         backend=state.backend_name,
         model_path=state.model_path,
         options=state.options(),
-        cid=state.cid,
-        log=True,
-        stream=True,
+        cid=state.cid if stored else None,
+        log=stored,
+        history=None if stored else list(state.memory),
     )
-    try:
-        result = session.run_turn(req, state.settings, sink)
-    except BaseException as exc:
-        cid = getattr(exc, "conversation_id", None)
-        if cid:
-            state.cid = cid
-        raise
-    state.cid = result.conversation_id or state.cid
-    return result.answer, list(result.notices)
+    result = run_turn(req, state.settings, sink)
+    if stored:
+        state.cid = result.conversation_id or state.cid
+    elif result.answer.text or result.error is None:
+        state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=result.answer.text)]
+    return result
 
 
-def _send_in_memory(state: ChatState, prompt: str, sink: TextSink | None) -> tuple[Answer, list[str]]:
-    """--no-log: the transcript lives in this process only, fitted like a stored one."""
-    from aigc_cli import context, session
-
-    backend, options = state.backend, state.options()
-    messages = session.build_messages(state.system, state.memory, prompt)
-    fitted = context.fit_request(messages, backend, options, state.settings)
-    try:
-        answer = session.generate(backend, fitted.messages, options, sink)
-    except BaseException as exc:  # Ctrl-C or a stream cut mid-answer: keep what arrived
-        partial = getattr(exc, "partial_answer", None)
-        if partial is not None and partial.text:
-            state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=partial.text)]
-        raise
-    if answer.usage is None:
-        answer.usage = context.counted_usage(backend, fitted.messages, answer.text, answer.model)
-    state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=answer.text)]
-    return answer, list(fitted.notices)
-
-
-def after_turn(state: ChatState, answer: Answer) -> None:
+def after_turn(state: ChatState, result: "TurnResult") -> None:
     """Book the spend and the context now in use (for the toolbar and /tokens)."""
-    state.spend.add(answer.usage, answer_cost(state, answer))
+    answer = result.answer
+    state.spend.add(answer.usage, result.cost)
     if answer.usage is not None and answer.usage.total_tokens:
         state.context_used = answer.usage.total_tokens
     else:
         state.context_used = count_context(state)
-
-
-def answer_cost(state: ChatState, answer: Answer) -> float | None:
-    """USD for one answer from the model table; a local model costs nothing."""
-    if answer.usage is None:
-        return None
-    if answer.backend == "local":
-        return 0.0
-    from aigc_cli import modeltable
-
-    return modeltable.cost(answer.model, answer.usage, state.settings)
 
 
 def count_context(state: ChatState) -> int:
@@ -215,6 +177,25 @@ def stored_context(cid: str) -> list[Message]:
 
     with store.Store.open() as db:
         return [Message(role=r, content=c) for r, c in store.context_messages(db.messages(cid))]  # type: ignore[arg-type]
+
+
+def exportable(state: ChatState) -> tuple["Conversation", list["StoredMessage"]]:
+    """The conversation as store rows, for the store's exporter (an unsaved one is built)."""
+    import time
+
+    from aigc_cli.store import db as store
+    from aigc_cli.store.rows import Conversation, StoredMessage
+
+    if _uses_store(state) and state.cid is not None:
+        with store.Store.open() as db:
+            return db.resolve(state.cid), db.messages(state.cid)
+    now = time.time()
+    conv = Conversation(id=state.cid or "unsaved", title="", created=now, updated=now, backend=state.backend_name,
+                        model=state.model_name(), recipe=state.recipe, system=state.system)  # fmt: skip
+    rows = [StoredMessage(id=i, conversation_id=conv.id, role=m.role, content=m.content, created=now, status="complete",
+                          prompt_tokens=None, completion_tokens=None, model=None, cost=None)  # fmt: skip
+            for i, m in enumerate(state.memory, start=1)]
+    return conv, rows
 
 
 def undo(state: ChatState) -> str | None:

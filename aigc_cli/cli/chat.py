@@ -38,6 +38,7 @@ def chat(
     from aigc_cli.chat import loop as repl
     from aigc_cli.chat import state as rs
     from aigc_cli.backends import choose_backend_name
+    from aigc_cli.session.choose import backend_flag
     from aigc_cli.config import load_settings
     from aigc_cli.errors import UsageError
 
@@ -45,9 +46,7 @@ def chat(
         raise UsageError("use either -c (last conversation) or --cid ID, not both")
     piped = inputs.read_stdin()
     settings = load_settings()
-    if model_path:
-        settings.local.model_path = model_path
-        backend = backend or "local"
+    backend = backend_flag(backend, model_path)
     state = rs.ChatState(
         settings=settings,
         backend_name=choose_backend_name(settings, backend),

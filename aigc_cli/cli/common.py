@@ -1,37 +1,50 @@
-"""Helpers the command modules share: running a turn and showing it, JSON output."""
+"""What the command modules share: showing a turn as it streams, JSON output."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from aigc_cli.session import TurnRequest, TurnResult
+    from aigc_cli.config import Settings
+    from aigc_cli.session.request import TurnRequest, TurnResult
+
+Sink = Callable[[str], None]
 
 
-def run_and_show(req: "TurnRequest", *, as_json: bool = False) -> "TurnResult":
-    """Run one stored turn and show it: streamed to the terminal/pipe, or one JSON object.
+def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_json: bool = False) -> "TurnResult":
+    """Run one core call with a renderer as its sink and show the result.
 
-    Notices (e.g. what was dropped to fit the window) go to stderr; ``--json``
-    prints the answer object plus ``conversation_id``.
+    The answer streams to the terminal or pipe (or, with ``--json``, is
+    printed as one object with ``cost`` and ``conversation_id``); notices go
+    to stderr. What stopped an answer early is re-raised after what arrived
+    is shown, so it gets its exit code.
     """
-    from aigc_cli import session
     from aigc_cli.config import load_settings
     from aigc_cli.render import make_renderer
 
     settings = load_settings()
     renderer = None if as_json else make_renderer()
     try:
-        result = session.run_turn(req, settings, renderer.write if renderer else None)
+        result = call(settings, renderer.write if renderer else None)
     finally:
         if renderer is not None:
             renderer.finish()
     for notice in result.notices:
         print(f"aigc: {notice}", file=sys.stderr)
+    result.raise_error()
     if as_json:
         print_json({**result.answer.to_json(), "cost": result.cost, "conversation_id": result.conversation_id})
     return result
+
+
+def run_and_show(req: "TurnRequest", *, as_json: bool = False) -> "TurnResult":
+    """``show_turn`` for a request that is already built."""
+    from aigc_cli.session.turn import run_turn
+
+    return show_turn(lambda settings, sink: run_turn(req, settings, sink), as_json=as_json)
 
 
 def print_json(data: object) -> None:

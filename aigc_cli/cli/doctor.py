@@ -38,11 +38,11 @@ def doctor(
     from aigc_cli import __version__, config, paths
     from aigc_cli.backends import get_backend
     from aigc_cli.errors import AigcError
+    from aigc_cli.session.choose import backend_flag, with_model_path
 
     settings = config.load_settings()
-    if model_path:
-        settings.local.model_path = model_path
-        backend = backend or "local"
+    settings = with_model_path(settings, model_path)
+    backend = backend_flag(backend, model_path)
     print(f"aigc {__version__} on Python {sys.version.split()[0]}")
     print(f"config file : {paths.config_file()}{'' if paths.config_file().exists() else ' (not created yet)'}")
     print(f"secrets file: {paths.secrets_file()}{'' if paths.secrets_file().exists() else ' (none)'}")
@@ -65,7 +65,7 @@ def doctor(
     if offline:
         return
     start = time.perf_counter()
-    _live_check(be)
+    print(f"              {be.live_check()}")
     print(f"live check  : ok in {time.perf_counter() - start:.2f} s")
 
 
@@ -74,15 +74,3 @@ def _value(settings, dotted: str) -> object:
     for part in dotted.split("."):
         node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
     return node
-
-
-def _live_check(be) -> None:
-    """Ask the backend something cheap: its model list, or load the local model."""
-    from aigc_cli.messages import Message
-
-    if be.name == "openai":
-        models = be.list_models()
-        print(f"              the server lists {len(models)} model(s)")
-    else:
-        n = be.count_tokens([Message(role="user", content="hello")])
-        print(f"              model loaded (window {be.context_window()} tokens, 'hello' = {n} tokens)")

@@ -13,13 +13,13 @@ import inspect
 import tomllib
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Annotated, Any, Optional
 
 import typer
 
 from aigc_cli.cli import options as opt
+from aigc_cli.session.options import TaskOptions
 
 # the shared task options: python name -> (annotation, default)
 _COMMON: dict[str, tuple[Any, Any]] = {
@@ -38,22 +38,8 @@ _COMMON: dict[str, tuple[Any, Any]] = {
 }
 
 
-@dataclass
-class Common:
-    """The shared task options, as one value the command bodies pass around."""
-
-    model: str | None = None
-    backend: str | None = None
-    system: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    continue_last: bool = False
-    cid: str | None = None
-    no_log: bool = False
-    truncate: bool = False
-    no_stream: bool = False
-    as_json: bool = False
-    model_path: str | None = None
+# the shared options as one value (session/options.py: the core owns their meaning)
+Common = TaskOptions
 
 
 @lru_cache(maxsize=16)

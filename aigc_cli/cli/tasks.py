@@ -1,8 +1,8 @@
 """`aigc write` and `aigc run`: recipe-driven commands.
 
 `write` is the built-in ``write`` recipe with one option per parameter;
-`run` runs any recipe with ``--set key=value``. Summarize and plan, which do
-more than one plain turn, live in their own modules.
+`run` runs any recipe with ``--set key=value``. Each parses its input and
+makes one call into the core (session/tasks.py).
 """
 
 from __future__ import annotations
@@ -30,22 +30,23 @@ def write(
     common: Common,
     params: dict[str, Any],
 ) -> None:
-    from aigc_cli import inputs
-    from aigc_cli.cli import taskrun
+    from aigc_cli import inputs, recipes
+    from aigc_cli.cli.common import show_turn
     from aigc_cli.errors import UsageError
+    from aigc_cli.session.tasks import run_recipe
 
-    recipe = taskrun.load("write")
+    recipe = recipes.get_recipe("write")
     text = " ".join(brief or []).strip()
     piped = inputs.read_stdin()
     if params.get("rewrite"):
         if not piped or not piped.strip():
             raise UsageError("--rewrite needs the text to rework on stdin", hint="pbpaste | aigc write --rewrite")
-        user_input = taskrun.delimit(piped) + (f"\n\n{text}" if text else "")
+        user_input = inputs.delimit(piped) + (f"\n\n{text}" if text else "")
     else:
         user_input = inputs.compose(text, piped)
     if not user_input.strip():
         raise UsageError("nothing to write about", hint='aigc write "a thank-you note to my team"')
-    taskrun.run_recipe(recipe, params, user_input, common)
+    show_turn(lambda s, sink: run_recipe(recipe, params, user_input, common, s, sink), as_json=common.as_json)
 
 
 @task_command(None)
@@ -63,75 +64,15 @@ def run(
     params: dict[str, Any],
 ) -> None:
     from aigc_cli import inputs, recipes
-    from aigc_cli.cli import taskrun
+    from aigc_cli.cli.common import show_turn
     from aigc_cli.errors import UsageError
+    from aigc_cli.session.tasks import run_recipe
 
-    recipe = taskrun.load(name)
+    recipe = recipes.get_recipe(name)
     values = recipes.parse_sets(sets)
     recipes.check_values(recipe, values)  # bad keys fail before stdin is read
-    content = join_sources(files or [], inputs.read_stdin())
+    content = inputs.join_sources(files or [], inputs.read_stdin())
     user_input = inputs.compose(" ".join(words or []), content)
     if not user_input.strip() and recipes.uses_input(recipe):
         raise UsageError(f"recipe {name!r} needs input", hint=f"aigc run {name} TEXT  or  ... | aigc run {name}")
-    taskrun.run_recipe(recipe, values, user_input, common)
-
-
-def join_sources(files: list[str], piped: str | None) -> str | None:
-    """Files (each under a ``==> name <==`` header when there are several) and stdin."""
-    from aigc_cli import inputs
-
-    parts = [(path, inputs.read_file(path)) for path in files]
-    if piped and piped.strip():
-        parts.append(("stdin", piped))
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0][1]
-    return "\n\n".join(f"==> {name} <==\n{text.rstrip()}" for name, text in parts)
-
-
-def ask_recipe(question: str) -> tuple[str, str | None]:
-    """`ask` is the ``ask`` recipe: its prompt and system, rendered with the question.
-
-    The built-in sends the question as it is, with no system prompt; a user
-    override of ``ask`` (e.g. a standing system prompt) applies to every ask.
-    """
-    from aigc_cli import recipes
-
-    rendered = recipes.render(recipes.get_recipe("ask"), {}, question)
-    return rendered.prompt, rendered.system
-
-
-def save_setup(
-    name: str,
-    *,
-    system: str | None,
-    model: str | None,
-    backend: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-) -> None:
-    """`ask --save NAME`: the system prompt and options used, as a new recipe.
-
-    The system prompt is user text, so it is stored escaped (``recipes.literal``)
-    and stays literal when the recipe runs.
-    """
-    import re
-    import sys
-
-    from aigc_cli import recipes
-    from aigc_cli.errors import UsageError
-
-    if not re.fullmatch(recipes.NAME_RE, name):
-        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
-    recipe = recipes.Recipe(
-        name=name,
-        description="saved from aigc ask",
-        system=recipes.literal(system) if system else None,
-        model=model,
-        backend=backend,
-        temperature=temperature,
-        max_tokens=max_tokens,
-    )
-    path = recipes.save_recipe(recipe)
-    print(f"aigc: saved recipe {name!r} ({path}); run it with `aigc run {name} ...`", file=sys.stderr)
+    show_turn(lambda s, sink: run_recipe(recipe, values, user_input, common, s, sink), as_json=common.as_json)

@@ -58,9 +58,10 @@ def _counter(settings: "Settings", backend_flag: str | None, model_flag: str | N
     from aigc_cli import modeltable, tokens
     from aigc_cli.backends import choose_backend_name
 
-    if model_path:
-        settings.local.model_path = model_path
-        backend_flag = backend_flag or "local"
+    from aigc_cli.session.choose import backend_flag as flag_for, with_model_path
+
+    settings = with_model_path(settings, model_path)
+    backend_flag = flag_for(backend_flag, model_path)
     backend = backend_flag or _backend_of(model_flag, settings) or choose_backend_name(settings)
     if backend == "local":
         from aigc_cli.backends import get_backend

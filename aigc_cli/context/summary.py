@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aigc_cli.context.fit import Count, Summarizer
+from aigc_cli.textsplit import split_by_tokens
 from aigc_cli.messages import Message
 
 if TYPE_CHECKING:
@@ -62,19 +63,7 @@ def pieces(paragraphs: Sequence[str], room: int, count_text: Callable[[str], int
 
 def _split_text(text: str, room: int, count_text: Callable[[str], int]) -> list[str]:
     """``text`` in consecutive parts of at most ``room`` tokens each."""
-    total = count_text(text)
-    if total <= room:
-        return [text]
-    step = max(int(len(text) * room / total * 0.9), 1)
-    parts: list[str] = []
-    pos = 0
-    while pos < len(text):
-        size = step
-        while size > 1 and count_text(text[pos : pos + size]) > room:
-            size = int(size * 0.8)
-        parts.append(text[pos : pos + size])
-        pos += size
-    return parts
+    return list(split_by_tokens([text], room, count_text))
 
 
 def make_summarizer(ask: Ask, window: int, count: Count) -> Summarizer:

@@ -1,4 +1,4 @@
-"""Summarizing text of any size: token-based chunking and map-reduce.
+"""Summarizing text of any size: reading inputs in blocks, and map-reduce.
 
 Input that fits the model's window is summarized in one turn. Larger input
 is split by tokens into chunks, each chunk is summarized on its own (the map
@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from aigc_cli.errors import InputTooLarge, UsageError
-from aigc_cli.messages import GenOptions, Message
+from aigc_cli.messages import GenOptions
+from aigc_cli.session.turn import build_messages, generate
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
 
 BLOCK = 1 << 20          # bytes read at a time
-SEGMENT = 2000           # characters counted at a time
 MIN_BUDGET = 64          # a chunk smaller than this is not worth a request
 MAX_ROUNDS = 6           # reduce rounds before giving up
 MAP_PROMPT = (
@@ -43,7 +43,7 @@ MERGE_NOTE = (
 )
 
 Progress = Callable[[int, int | None], None]  # (chunks done, estimated total)
-CountTokens = Callable[[str], int]
+from aigc_cli.textsplit import CountTokens, split_by_tokens  # noqa: F401 - the map step splits with it
 
 
 # ------------------------------------------------------------------- reading
@@ -92,55 +92,6 @@ def iter_sources(sources: list[Source]) -> Iterator[str]:
         yield from decode_stream(src)
 
 
-# ------------------------------------------------------------------ chunking
-
-
-def segments(blocks: Iterable[str], size: int = SEGMENT) -> Iterator[str]:
-    """Re-cut text into pieces of about ``size`` characters, at line ends where possible.
-
-    Walks each block with an index rather than re-slicing the rest of it, so
-    a 1 MB block costs one pass, not a copy per piece.
-    """
-    carry = ""
-    for block in blocks:
-        buf = carry + block if carry else block
-        start = 0
-        while len(buf) - start >= size:
-            end = start + size
-            cut = buf.rfind("\n", start + size // 2, end) + 1 or buf.rfind(" ", start + size // 2, end) + 1 or end
-            yield buf[start:cut]
-            start = cut
-        carry = buf[start:]
-    if carry:
-        yield carry
-
-
-def split_by_tokens(blocks: Iterable[str], budget: int, count: CountTokens) -> Iterator[str]:
-    """Lossless chunks of at most ``budget`` tokens each (joined, they are the input)."""
-    parts: list[str] = []
-    used = 0
-    for seg in segments(blocks, min(SEGMENT, max(budget, 16))):
-        for piece, n in _fit_segment(seg, budget, count):
-            if used + n > budget and parts:
-                yield "".join(parts)
-                parts, used = [], 0
-            parts.append(piece)
-            used += n
-    if parts:
-        yield "".join(parts)
-
-
-def _fit_segment(seg: str, budget: int, count: CountTokens) -> Iterator[tuple[str, int]]:
-    """A segment with its token count, halved until each piece fits the budget."""
-    n = count(seg)
-    if n <= budget or len(seg) <= 1:
-        yield seg, n
-        return
-    mid = len(seg) // 2
-    yield from _fit_segment(seg[:mid], budget, count)
-    yield from _fit_segment(seg[mid:], budget, count)
-
-
 # --------------------------------------------------------------- map-reduce
 
 
@@ -163,11 +114,11 @@ class Summarizer:
 
     def one(self, part: int, text: str) -> str:
         """The map step for one chunk (no conversation, nothing stored)."""
-        from aigc_cli.session import build_messages, generate
-
         prompt = MAP_PROMPT.format(part=part, text=text.strip())
         messages = build_messages(self.system, [], prompt)
-        answer = generate(self.backend, messages, self.options, self._check_stop, stream=True)
+        answer, error = generate(self.backend, messages, self.options, self._check_stop, stream=True)
+        if error is not None:
+            raise error
         return answer.text.strip()
 
     def _check_stop(self, _text: str) -> None:
@@ -260,20 +211,5 @@ def prompt_overhead(backend: "Backend", model: str, system: str | None, prompt: 
     Counted with the backend on real messages, so a local model's transcript
     preamble is included.
     """
-    from aigc_cli.session import build_messages
-
     fixed = [MAP_PROMPT.format(part=9999, text=""), f"{MERGE_NOTE}\n{prompt}"]
     return max(backend.count_tokens(build_messages(system, [], p), model) for p in fixed) + 16
-
-
-def text_counter(backend: "Backend", model: str) -> CountTokens:
-    """Tokens in plain text by the model's own tokenizer (no chat framing)."""
-    own = getattr(backend, "count_text", None)
-    if callable(own):
-        return lambda text: own(text, model)
-    if backend.name == "openai":
-        from aigc_cli import tokens
-
-        return lambda text: tokens.count_text(text, model)
-    empty = backend.count_tokens([Message(role="user", content="")], model)
-    return lambda text: max(1, backend.count_tokens([Message(role="user", content=text)], model) - empty)

@@ -1,0 +1,27 @@
+"""The options every task shares (``-m``, ``-b``, ``-s``, ``-c``...), as parsed.
+
+A plain dataclass, not pydantic: the CLI builds its option list from these
+fields at every start, and ``aigc --help`` must not pay for pydantic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class TaskOptions:
+    """One value the task commands hand to the core."""
+
+    model: str | None = None
+    backend: str | None = None
+    system: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    continue_last: bool = False
+    cid: str | None = None
+    no_log: bool = False
+    truncate: bool = False
+    no_stream: bool = False
+    as_json: bool = False
+    model_path: str | None = None

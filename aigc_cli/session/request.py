@@ -1,0 +1,55 @@
+"""What a turn is asked to do and what it produced (docs/ARCHITECTURE.md, "Session").
+
+These cross the boundary between the CLI (or the chat loop) and the core, so
+they are pydantic models. A failure *during* generation (Ctrl-C, a dropped
+stream, a backend error) is not raised out of ``run_turn``: the turn stores
+what arrived and returns it with ``status`` and ``error`` set, so callers
+get the partial answer and the conversation id as plain values and decide
+whether to re-raise (``TurnResult.raise_error``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aigc_cli.messages import Answer, GenOptions, Message
+
+Status = Literal["complete", "interrupted", "error"]
+
+
+class TurnRequest(BaseModel):
+    """Everything one turn needs, as the CLI (or the chat loop) parsed it."""
+
+    prompt: str                    # the composed user message (inputs.compose(...))
+    system: str | None = None
+    recipe: str | None = None      # recipe name, recorded in the store
+    backend: str | None = None     # the -b flag
+    model_path: str | None = None  # --model-path (implies local)
+    options: GenOptions            # model=None: the conversation's model, else the default
+    continue_last: bool = False    # -c/--continue
+    cid: str | None = None         # --cid ID (a unique prefix is enough)
+    log: bool = True               # False with --no-log (config `log = false` also disables)
+    truncate: bool = False         # --truncate: drop what does not fit instead of failing
+    stream: bool = True            # False with --no-stream
+    # a --no-log chat keeps its turns in the process: they are the history instead of the store's
+    history: list[Message] | None = None
+
+
+class TurnResult(BaseModel):
+    """What a turn produced: the answer (maybe partial), where it was stored, notices."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    answer: Answer
+    conversation_id: str | None
+    notices: list[str] = Field(default_factory=list)
+    cost: float | None = None      # USD; None when prices are unknown
+    status: Status = "complete"
+    error: Any = Field(default=None, exclude=True)  # the BaseException that stopped the answer
+
+    def raise_error(self) -> None:
+        """Re-raise what stopped the answer (after the caller showed what arrived)."""
+        if self.error is not None:
+            raise self.error

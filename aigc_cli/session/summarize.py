@@ -1,0 +1,91 @@
+"""`summarize`: one turn when the input fits, map-reduce when it does not.
+
+The map step sends independent requests straight to the backend (no
+conversation, nothing stored), up to ``jobs`` at once where the backend
+allows (``Backend.max_parallel``); only the final merge goes through
+``run_turn`` and so is logged like any other turn. The progress display is
+the caller's: ``progress`` opens a context that yields ``update(done, total)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+from aigc_cli.session.options import TaskOptions
+from aigc_cli.session.request import TurnResult
+from aigc_cli.session.turn import TextSink, run_turn
+
+if TYPE_CHECKING:
+    from aigc_cli.config import Settings
+    from aigc_cli.session.mapreduce import Source
+
+DEFAULT_JOBS = 4
+Update = Callable[[int, "int | None"], None]
+ProgressFactory = Callable[[], AbstractContextManager["Update | None"]]
+
+
+def run_summarize(
+    sources: list["Source"], values: Mapping[str, Any], opts: TaskOptions, settings: "Settings", *,
+    jobs: int | None = None, sink: TextSink | None = None, progress: ProgressFactory | None = None,
+) -> TurnResult:
+    """Summarize ``sources`` with the ``summarize`` recipe (see the module doc)."""
+    from aigc_cli import recipes
+    from aigc_cli.session import mapreduce as sm
+    from aigc_cli.errors import UsageError
+    from aigc_cli.messages import GenOptions
+    from aigc_cli.session.choose import choose_model, pick_backend
+    from aigc_cli.session.tasks import run_recipe, task_request
+
+    recipe = recipes.get_recipe("summarize")
+    values = recipes.check_values(recipe, values)
+    backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path)
+    model = choose_model(settings, backend, opts.model or recipe.model)
+
+    def count(text: str) -> int:
+        return backend.count_text(text, model)
+
+    empty = recipes.render(recipe, values, "")
+    system = opts.system if opts.system is not None else empty.system
+    reserve = opts.max_tokens or recipe.max_tokens or settings.context.reserve_output
+    overhead = sm.prompt_overhead(backend, model, system, empty.prompt)
+    budget = sm.chunk_budget(backend.context_window(model), reserve, overhead)
+    chunks = sm.split_by_tokens(sm.iter_sources(sources), budget, count)
+    first, second = next(chunks, ""), next(chunks, None)
+    if not first.strip():
+        raise UsageError("nothing to summarize", hint="aigc summarize FILE...  or  ... | aigc summarize")
+    if second is None:
+        return run_recipe(recipe, values, first.strip(), opts, settings, sink)
+    temperature = opts.temperature if opts.temperature is not None else recipe.temperature
+    options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
+    parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
+    worker = sm.Summarizer(backend, options, system, budget, jobs=parallel, count=count)
+    parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
+    final = recipes.render(recipe, values, merged)
+    final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
+    result = run_turn(task_request(recipe, final, opts), settings, sink)
+    result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")
+    return result
+
+
+def _map_reduce(
+    worker: Any, chunks: Iterator[str], sources: list["Source"], progress: ProgressFactory | None
+) -> tuple[int, str]:
+    """Summarize every chunk, then merge the part summaries: (parts, merged text)."""
+    from contextlib import nullcontext
+
+    with (progress() if progress is not None else nullcontext()) as update:
+        parts = worker.map(chunks, update, _estimator(sources, worker.budget))
+        merged = worker.reduce(parts, update)
+    return len(parts), merged
+
+
+def _estimator(sources: list["Source"], budget: int) -> Callable[[int], int] | None:
+    """Estimated number of parts: total bytes / (about 4 bytes per token * budget)."""
+    sizes = [s.size for s in sources]
+    if not sizes or None in sizes:
+        return None
+    total = sum(sizes)  # type: ignore[arg-type]
+    return lambda done: max(done, -(-total // (4 * budget)))

@@ -1,0 +1,108 @@
+"""Recipes as turns: every recipe-based command (ask, write, run) and the chat's /save.
+
+Precedence for generation settings: the command-line flag, then the
+recipe's own field, then the settings/backend default. ``-s`` replaces the
+recipe's system prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigc_cli.session.options import TaskOptions
+from aigc_cli.session.request import TurnRequest, TurnResult
+from aigc_cli.session.turn import Repair, TextSink, run_turn
+
+if TYPE_CHECKING:
+    from aigc_cli.config import Settings
+    from aigc_cli.recipes import Recipe, Rendered
+
+
+def task_request(
+    recipe: "Recipe",
+    rendered: "Rendered",
+    opts: TaskOptions,
+    *,
+    json_schema: dict[str, Any] | None = None,
+    stream: bool | None = None,
+) -> TurnRequest:
+    """The TurnRequest for a rendered recipe."""
+    from aigc_cli.messages import GenOptions
+
+    options = GenOptions(
+        model=opts.model or recipe.model,
+        temperature=opts.temperature if opts.temperature is not None else recipe.temperature,
+        max_tokens=opts.max_tokens or recipe.max_tokens,
+        json_schema=json_schema if json_schema is not None else recipe.json_schema,
+    )
+    return TurnRequest(
+        prompt=rendered.prompt,
+        system=opts.system if opts.system is not None else rendered.system,
+        recipe=recipe.name,
+        backend=opts.backend or recipe.backend,
+        model_path=opts.model_path,
+        options=options,
+        continue_last=opts.continue_last,
+        cid=opts.cid,
+        log=not opts.no_log,
+        truncate=opts.truncate,
+        stream=not opts.no_stream if stream is None else stream,
+    )
+
+
+def render(recipe: "Recipe", values: Mapping[str, Any], user_input: str) -> "Rendered":
+    """Type-check the values (usage error on a bad one) and fill the template."""
+    from aigc_cli import recipes
+
+    return recipes.render(recipe, recipes.check_values(recipe, values), user_input)
+
+
+def run_recipe(
+    recipe: "Recipe", values: Mapping[str, Any], user_input: str, opts: TaskOptions,
+    settings: "Settings", sink: TextSink | None = None, repair: Repair | None = None,
+    json_schema: dict[str, Any] | None = None,
+) -> TurnResult:
+    """Render ``recipe`` around ``user_input`` and run it as one stored turn."""
+    req = task_request(recipe, render(recipe, values, user_input), opts, json_schema=json_schema)
+    return run_turn(req, settings, sink, repair)
+
+
+def run_ask(question: str, opts: TaskOptions, settings: "Settings", sink: TextSink | None = None) -> TurnResult:
+    """`ask` is the ``ask`` recipe: the built-in sends the question as it is, with no
+    system prompt; a user override of ``ask`` (e.g. a standing system prompt) applies
+    to every ask."""
+    from aigc_cli import recipes
+
+    req = task_request(recipes.get_recipe("ask"), render(recipes.get_recipe("ask"), {}, question), opts)
+    req.recipe = None  # a plain ask is stored as no recipe, as before recipes existed
+    return run_turn(req, settings, sink)
+
+
+def save_setup(
+    name: str, *, origin: str, system: str | None, model: str | None, backend: str | None,
+    temperature: float | None = None, max_tokens: int | None = None, overwrite: bool = False,
+) -> Path:
+    """A setup (`ask --save`, chat `/save`) as a user recipe; returns its file.
+
+    The system prompt is user text, so it is stored escaped (``recipes.literal``)
+    and stays literal when the recipe runs.
+    """
+    import re
+
+    from pydantic import ValidationError
+
+    from aigc_cli import recipes
+    from aigc_cli.errors import UsageError
+
+    if not re.fullmatch(recipes.NAME_RE, name):
+        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
+    try:
+        recipe = recipes.Recipe(
+            name=name, description=f"saved from {origin}", system=recipes.literal(system) if system else None,
+            model=model, backend=backend, temperature=temperature, max_tokens=max_tokens,
+        )
+    except ValidationError as exc:
+        raise UsageError(f"cannot save {name!r}: {exc.errors()[0]['msg']}") from None
+    return recipes.save_recipe(recipe, overwrite=overwrite)

@@ -1,0 +1,242 @@
+"""One turn: conversation + prompt -> messages -> backend -> answer -> store.
+
+This is the only place that drives a backend for a user-visible turn: every
+task (ask, write, run, summarize's final merge, plan with its repair) and
+every chat turn goes through ``run_turn``. It hands each piece of text to a
+sink (the renderer) as it arrives and folds it into an ``Answer``, so that an
+answer cut off by Ctrl-C or a lost connection is still whole up to the point
+where it stopped, and is stored as such (docs/ARCHITECTURE.md, "Session").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aigc_cli.messages import Answer, GenOptions, Message, Usage
+from aigc_cli.session.choose import choose_model, pick_backend
+from aigc_cli.session.cost import answer_cost
+from aigc_cli.session.request import Status, TurnRequest, TurnResult
+
+if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
+    from aigc_cli.config import Settings
+    from aigc_cli.store.db import Conversation, Store
+
+TextSink = Callable[[str], None]
+
+
+@dataclass
+class Repair:
+    """One repair round trip for answers that must parse (``plan``).
+
+    ``check`` returns why an answer is unusable (None if it is fine); the
+    model then sees its answer and ``prompt`` (with ``{error}``) once. The
+    turn stores the answer that was finally used.
+    """
+
+    check: Callable[[str], Exception | None]
+    prompt: str
+    failure: str = "the model did not produce a usable answer, even after one repair attempt"
+
+
+def build_messages(system: str | None, history: Sequence[Message], user: str) -> list[Message]:
+    """System prompt (if any), earlier turns, then the new user message."""
+    out: list[Message] = []
+    if system:
+        out.append(Message(role="system", content=system))
+    out.extend(history)
+    out.append(Message(role="user", content=user))
+    return out
+
+
+def generate(
+    backend: "Backend",
+    messages: Sequence[Message],
+    options: GenOptions,
+    sink: TextSink | None = None,
+    stream: bool = True,
+) -> tuple[Answer, BaseException | None]:
+    """Run one request: the answer, and what stopped it early (None if nothing did).
+
+    Ctrl-C, a dropped stream or a backend error mid-answer leave the answer
+    holding what arrived, marked interrupted; the caller stores it and then
+    decides whether to re-raise.
+    """
+    answer = Answer(backend=backend.name, model=options.model or backend.default_model)
+    try:
+        if stream:
+            for chunk in backend.stream(messages, options):
+                answer.add(chunk)
+                if chunk.text and sink is not None:
+                    sink(chunk.text)
+        else:
+            chunk = backend.complete(messages, options)
+            answer.add(chunk)
+            if chunk.text and sink is not None:
+                sink(chunk.text)
+    except (KeyboardInterrupt, Exception) as exc:
+        answer.interrupted = True
+        return answer, exc
+    return answer, None
+
+
+def _conversation(req: TurnRequest, store: "Store | None") -> "Conversation | None":
+    """The conversation to continue (-c / --cid), or None for a new one."""
+    from aigc_cli.errors import UsageError
+
+    if not (req.continue_last or req.cid):
+        return None
+    if store is None:
+        raise UsageError("there is no conversation to continue yet")
+    if req.cid:
+        return store.resolve(req.cid)
+    conv = store.last()
+    if conv is None:
+        raise UsageError("there is no conversation to continue yet")
+    return conv
+
+
+def _history(store: "Store | None", conv: "Conversation | None") -> list[Message]:
+    from aigc_cli.store.db import context_messages
+
+    if store is None or conv is None:
+        return []
+    return [Message(role=r, content=c) for r, c in context_messages(store.messages(conv.id))]  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ hooks
+
+
+def _fit(
+    messages: list[Message], backend: "Backend", options: GenOptions, settings: "Settings",
+    req: TurnRequest, store: "Store | None" = None, conv: "Conversation | None" = None,
+) -> tuple[list[Message], list[str], float]:
+    """CONTEXT FITTING CALL SITE: make ``messages`` fit the model's window.
+
+    Returns the messages to send, one-line notices (what was cut, left out
+    or condensed) and what summarizing cost (USD; part of this turn's cost). With ``context.strategy = "summarize"`` the conversation's
+    running summary is read from the store and, when it changed, written back
+    (only when this turn is logged).
+    """
+    from aigc_cli import context
+
+    summary = None
+    if settings.context.strategy == "summarize" and store is not None and conv is not None:
+        saved = store.summary(conv.id)
+        summary = context.Summary(*saved) if saved else None
+    fitted = context.fit_request(messages, backend, options, settings, summary=summary, truncate=req.truncate)
+    if fitted.summary_changed and fitted.summary and conv is not None and store is not None and req.log and settings.log:
+        store.set_summary(conv.id, fitted.summary.text, fitted.summary.covered, options.model)
+    return fitted.messages, fitted.notices, fitted.summary_cost or 0.0
+
+
+def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Message]) -> None:
+    """Usage from the API when it reported it, else counted with the backend's tokenizer."""
+    if answer is not None and answer.usage is None:
+        from aigc_cli import context
+
+        answer.usage = context.counted_usage(backend, messages, answer.text, answer.model)
+
+
+def _status_of(exc: BaseException, partial: Answer) -> Status:
+    """Ctrl-C or a stream cut mid-answer -> interrupted; a failure before any text -> error."""
+    if isinstance(exc, KeyboardInterrupt) or (partial.interrupted and partial.text):
+        return "interrupted"
+    return "error"
+
+
+def run_turn(
+    req: TurnRequest, settings: "Settings", sink: TextSink | None = None, repair: Repair | None = None
+) -> TurnResult:
+    """Resolve the conversation, choose backend and model, send, stream and store one turn.
+
+    The question is stored before the request goes out and the answer when it
+    completes; an answer cut off by Ctrl-C or a broken connection is stored
+    with what arrived, marked interrupted, and returned with ``error`` set.
+    Errors before anything is sent (bad input, configuration) are raised.
+    """
+    from aigc_cli.store.db import Store
+
+    log = req.log and settings.log and req.history is None
+    needs_store = log or req.continue_last or bool(req.cid)
+    store = Store.open(create=log) if needs_store else None
+    try:
+        conv = _conversation(req, store)
+        backend = pick_backend(settings, req.backend, req.model_path, conv)
+        model = choose_model(settings, backend, req.options.model, conv)
+        options = req.options.model_copy(update={"model": model})
+        system = req.system if req.system is not None else (conv.system if conv else None)
+        history = req.history if req.history is not None else _history(store, conv)
+        messages = build_messages(system, history, req.prompt)
+        messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
+        cid, user_id = (conv.id if conv else None), None
+        if log and store is not None:
+            cid, user_id = store.begin_turn(
+                cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
+                system=req.system if conv else system,
+            )
+        answer, error = generate(backend, messages, options, sink, stream=req.stream)
+        if error is None and repair is not None:
+            answer, error, messages = _repaired(answer, messages, repair, backend, options, settings)
+        status: Status = "complete" if error is None else _status_of(error, answer)
+        if error is None:
+            _account(answer, backend, messages)
+        # else: store first, count nothing: a closing terminal may SIGKILL us a
+        # moment after SIGHUP, and loading a tokenizer takes ~0.2 s
+        cost = answer_cost(answer, backend, extra)
+        if user_id is not None and cid is not None and store is not None:
+            _store_answer(store, cid, user_id, answer, status, cost)
+        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=cost, status=status, error=error)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _repaired(
+    answer: Answer, messages: list[Message], repair: Repair, backend: "Backend",
+    options: GenOptions, settings: "Settings",
+) -> tuple[Answer, BaseException | None, list[Message]]:
+    """The answer itself if it passes ``repair.check``, else one fitted repair request's.
+
+    The second answer's usage includes the first request's, so the stored
+    turn accounts for both.
+    """
+    from aigc_cli import context
+    from aigc_cli.errors import BackendError
+
+    problem = repair.check(answer.text)
+    if problem is None:
+        return answer, None, messages
+    _account(answer, backend, messages)
+    asked = [*messages, Message(role="assistant", content=answer.text),
+             Message(role="user", content=repair.prompt.format(error=problem))]  # fmt: skip
+    fitted = context.fit_request(asked, backend, options, settings).messages
+    second, error = generate(backend, fitted, options, None, stream=True)
+    if error is not None:
+        return second, error, fitted
+    _account(second, backend, fitted)
+    if answer.usage is not None and second.usage is not None:
+        second.usage = Usage(
+            prompt_tokens=answer.usage.prompt_tokens + second.usage.prompt_tokens,
+            completion_tokens=answer.usage.completion_tokens + second.usage.completion_tokens,
+        )
+    still = repair.check(second.text)
+    if still is not None:
+        return second, BackendError(f"{repair.failure}: {still}", hint="try again, raise --max-tokens, or use a stronger model (-m)"), fitted
+    return second, None, fitted
+
+
+def _store_answer(store: "Store", cid: str, user_id: int, answer: Answer, status: Status, cost: float | None) -> None:
+    usage = answer.usage
+    store.finish_turn(
+        cid,
+        user_id,
+        answer.text,
+        status=status,
+        model=answer.model,
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+        cost=cost if usage else None,
+    )
