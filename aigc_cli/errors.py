@@ -1,7 +1,7 @@
 """The error hierarchy.
 
 Every error a user can cause or meet carries the exit code documented in
-DESIGN.md, so the CLI maps errors to exit codes in exactly one place and the
+docs/ARCHITECTURE.md, so the CLI maps errors to exit codes in exactly one place and the
 core never calls ``sys.exit``.
 """
 

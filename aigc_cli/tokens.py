@@ -141,11 +141,6 @@ def tokenizer_for(model: str | None) -> Tokenizer:
     return Tokenizer(OFFLINE_ENCODING, "estimate", _length(offline, ESTIMATE_FACTOR))
 
 
-def encoding_for(model: str | None) -> "tiktoken.Encoding":
-    """The tiktoken encoding used for ``model`` (cl100k offline unless better is cached)."""
-    return _encoding(tokenizer_for(model).encoding)
-
-
 def count_text(text: str, model: str | None = None) -> int:
     """Tokens in a piece of text for ``model``."""
     return tokenizer_for(model).count_text(text)

@@ -50,11 +50,24 @@ def _entry_points() -> dict[str, Any]:
 
 def available() -> list[str]:
     """Names of every backend that could be chosen."""
-    return sorted(set(BUILTIN) | set(_entry_points()))
+    return sorted(set(BUILTIN) | set(_entry_points()) | _provided)
 
 
 def is_known(name: str) -> bool:
-    return name in BUILTIN or name in _entry_points()
+    return name in BUILTIN or name in _entry_points() or name in _provided
+
+
+_provided: set[str] = set()
+
+
+def provide(backend: "Backend") -> None:
+    """Make an already-built backend choosable by its name in this process.
+
+    For embedding aigc and for in-process tests (``backends.fake.FakeBackend``);
+    it replaces any backend of that name made earlier.
+    """
+    _provided.add(backend.name)
+    _cache[backend.name] = backend
 
 
 def _unknown(name: str, source: str | None) -> Exception:

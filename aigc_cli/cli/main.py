@@ -80,8 +80,6 @@ def _usage_hint(exc: Exception) -> str:
 
 def main() -> None:
     """Run the CLI: one line on stderr and a documented exit code for every failure."""
-    from typer._click import exceptions as click_exc
-
     from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone
 
     debug = os.environ.get("AIGC_DEBUG") == "1"
@@ -94,14 +92,14 @@ def main() -> None:
             sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click_exc.UsageError as exc:
-        _fail(exc.format_message(), _usage_hint(exc), 2)
-    except click_exc.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         print("\naigc: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as exc:  # click's usage and parameter errors (public base class)
+        if getattr(exc, "exit_code", 1) == 2:
+            _fail(exc.format_message(), _usage_hint(exc), 2)  # type: ignore[attr-defined]
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 1))
     except AigcError as exc:
         if debug:
             raise

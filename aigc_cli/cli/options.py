@@ -1,4 +1,4 @@
-"""Options shared by the task commands, declared once (DESIGN.md's list)."""
+"""Options shared by the task commands, declared once (docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

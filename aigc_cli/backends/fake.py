@@ -1,0 +1,79 @@
+"""A scripted in-process backend for tests of the core (as httpx ships MockTransport).
+
+``FakeBackend`` answers from a queue of replies, records every request, counts
+tokens as words (+4 per message) and can fail mid-answer, so the session,
+context fitting, store and chat logic can be tested in-process without a
+server. ``backends.provide(fake)`` makes it choosable as ``-b fake`` in this
+process. End-to-end tests still use real servers (tests/fixtures).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from aigc_cli.backends.base import Backend, Price
+from aigc_cli.messages import Chunk, GenOptions, Message, Usage
+
+
+@dataclass
+class FakeReply:
+    """One scripted answer: its text, and optionally an error raised after ``fail_after`` words."""
+
+    text: str = "ok"
+    error: BaseException | None = None
+    fail_after: int = 0
+
+
+@dataclass
+class FakeRequest:
+    """What the backend was asked."""
+
+    messages: list[Message]
+    options: GenOptions
+
+
+@dataclass
+class FakeBackend(Backend):
+    """Scripted replies (str or FakeReply), recorded requests, word-count tokens."""
+
+    replies: Iterable[str | FakeReply] = ()
+    window: int = 4096
+    cost: Price | None = None
+    model: str = "fake-1"
+    name: str = "fake"
+    requests: list[FakeRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._queue: deque[str | FakeReply] = deque(self.replies)
+
+    def push(self, *replies: str | FakeReply) -> None:
+        self._queue.extend(replies)
+
+    @property
+    def default_model(self) -> str:
+        return self.model
+
+    def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
+        self.requests.append(FakeRequest(list(messages), options))
+        reply = self._queue.popleft() if self._queue else FakeReply()
+        reply = FakeReply(reply) if isinstance(reply, str) else reply
+        words = reply.text.split(" ")
+        for i, word in enumerate(words):
+            if reply.error is not None and i == reply.fail_after:
+                raise reply.error
+            yield Chunk(text=word if i == len(words) - 1 else word + " ")
+        if reply.error is not None:
+            raise reply.error
+        usage = Usage(prompt_tokens=self.count_tokens(messages), completion_tokens=len(words))
+        yield Chunk(finish_reason="stop", usage=usage, model=options.model or self.model)
+
+    def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
+        return sum(len(m.content.split()) + 4 for m in messages)
+
+    def context_window(self, model: str | None = None) -> int:
+        return self.window
+
+    def price(self, model: str | None = None) -> Price | None:
+        return self.cost
