@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_cli import paths
-from aigc_cli.backends import loadsafety, transcript
+from aigc_cli.backends import loadsafety, prefix, transcript
 from aigc_cli.backends.base import FREE, Backend, ModelInfo, Price
 from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
 from aigc_cli.backends.statecache import StateCache, model_key
@@ -39,14 +39,7 @@ if TYPE_CHECKING:
 BUNDLED_NAME = "gemma-3-270m"
 DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
 
-# Reused prompt prefixes end at a multiple of ALIGN, at least MIN_TAIL tokens
-# before the end of the prompt (see _reuse_prefix).
-ALIGN = 32
-MIN_TAIL = 8
-
 _MODELS: dict[tuple[str, int, int], "Llama"] = {}
-_TRUSTED: dict[int, int] = {}  # id(llm) -> evaluated prefix safe to reuse
-_RESTORED: dict[int, int] = {}  # id(llm) -> cells restored from disk, never trimmed
 _VOCABS: dict[str, "Llama"] = {}  # tokenizer-only loads, for counting
 _log_callback: Any = None
 
@@ -229,7 +222,7 @@ class LocalBackend(Backend):
         max_tokens = min(options.max_tokens or room, room)
         kwargs = self._sampling(options, prompt)
         try:
-            _reuse_prefix(llm, cache, prompt.tokens)
+            prefix.reuse(llm, cache, prompt.tokens)
             events = llm.create_completion(prompt.tokens, max_tokens=max_tokens, stream=True, **kwargs)
             finish = yield from transcript.tidy_stream(events, kwargs["stop"])
         except AigcError:
@@ -239,10 +232,10 @@ class LocalBackend(Backend):
         # every sampled token but the last was evaluated into the context
         completion = max(0, min(max_tokens, llm.n_tokens - len(prompt.tokens) + 1))
         usage = Usage(prompt_tokens=len(prompt.tokens), completion_tokens=completion)
-        _TRUSTED[id(llm)] = _aligned(len(prompt.tokens))
+        trusted = prefix.trust(llm, len(prompt.tokens))
         yield Chunk(finish_reason=finish, usage=usage, model=options.model or self.default_model)
         if cache is not None:
-            _save(llm, cache, _TRUSTED[id(llm)])
+            prefix.save(llm, cache, trusted)
 
     def _sampling(self, options: GenOptions, prompt: Prompt) -> dict[str, Any]:
         temperature = DEFAULT_TEMPERATURE if options.temperature is None else options.temperature
@@ -314,95 +307,3 @@ class LocalBackend(Backend):
         if cache.is_dir():
             names += sorted(p.name for p in cache.glob("*.gguf") if p.name not in names)
         return [ModelInfo(name=n, backend=self.name, context_window=self.cfg.n_ctx) for n in names]
-
-
-# ------------------------------------------------------ prompt-state reuse
-
-
-def _aligned(n: int) -> int:
-    return max(0, n - n % ALIGN)
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _reuse_prefix(llm: "Llama", cache: StateCache | None, tokens: list[int]) -> None:
-    """Keep (or load from disk) the longest evaluated prefix of ``tokens``
-    whose KV cache is bit-identical to what a cold run would compute, and
-    evaluate the rest in the same batches a cold run would.
-
-    A greedy answer can change with the last bits of a logit, and llama.cpp's
-    CPU results depend on how tokens were batched: rows in aligned groups of
-    a prompt batch take one kernel path; leftover rows, single generated
-    tokens and batches of under 4 rows take another. So only tokens that
-    were evaluated in aligned groups are reused, cut at a multiple of
-    ``ALIGN`` and at least ``MIN_TAIL`` tokens before the end; the previous
-    answer is evaluated again; and the first batch ends on a multiple of
-    ``n_batch``, so the following batches, the last one included, are the
-    cold run's own. A state from disk is restored per sequence (a whole-
-    context restore rewinds the cache head, and new tokens land in cells of
-    the sliding window's past) and only continued from its end: trimming
-    restored cells leaves llama.cpp's bookkeeping off, so a context that
-    would need that starts over instead.
-    """
-    key = id(llm)
-    limit = len(tokens) - MIN_TAIL
-    keep = _aligned(min(_common_prefix(llm.input_ids[: llm.n_tokens], tokens), _TRUSTED.get(key, 0), limit))
-    if keep < _RESTORED.get(key, 0):
-        keep = 0
-    entry = cache.lookup(tokens, better_than=keep, limit=limit) if cache is not None else None
-    if entry is not None and _load(llm, entry.state):
-        keep = len(entry.tokens)
-        _RESTORED[key] = keep
-        cache.touch(entry)  # type: ignore[union-attr]
-    if keep == 0:
-        _RESTORED[key] = 0
-    llm.n_tokens = keep  # eval()/generate() drop the KV cells past the kept prefix
-    _TRUSTED[key] = keep  # raised once the whole prompt is evaluated
-    boundary = -(-keep // llm.n_batch) * llm.n_batch
-    if 0 < keep < boundary < len(tokens):
-        llm.eval(tokens[keep:boundary])
-
-
-def _load(llm: "Llama", state: Path) -> bool:
-    import llama_cpp
-
-    capacity = llm.n_ctx()
-    buf = (llama_cpp.llama_token * capacity)()
-    n_out = ctypes.c_size_t(0)
-    path = str(state).encode()
-    if not llama_cpp.llama_state_seq_load_file(llm.ctx, path, 0, buf, capacity, ctypes.byref(n_out)):
-        llm._ctx.kv_cache_clear()  # a bad file leaves the context undefined
-        llm.reset()
-        return False
-    n = int(n_out.value)
-    llm.input_ids[:n] = buf[:n]
-    llm.n_tokens = n
-    return True
-
-
-def _save(llm: "Llama", cache: StateCache, trusted: int) -> None:
-    """Save the trusted prefix's state for a later run.
-
-    The cells past it (the answer) are dropped first: restored with them and
-    trimmed afterwards, the cache no longer matches a cold run bit for bit.
-    """
-    import llama_cpp
-
-    if trusted < cache.min_tokens:
-        return
-    llm._ctx.kv_cache_seq_rm(-1, trusted, -1)
-    llm.n_tokens = trusted
-    tokens = [int(t) for t in llm.input_ids[:trusted]]
-    arr = (llama_cpp.llama_token * max(1, trusted))(*tokens)
-
-    def write(path: Path) -> bool:
-        return bool(llama_cpp.llama_state_seq_save_file(llm.ctx, str(path).encode(), 0, arr, trusted))
-
-    cache.store(tokens, write)

@@ -80,7 +80,7 @@ class StateCache:
         """The longest saved state whose tokens all start ``tokens``, if worth loading.
 
         Only whole matches count: a state is restored as it was saved and
-        continued from its end (see ``local._reuse_prefix``). ``limit`` caps
+        continued from its end (see ``prefix.reuse``). ``limit`` caps
         its length, to leave some of the prompt to evaluate.
         """
         best: Entry | None = None
