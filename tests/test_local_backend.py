@@ -269,14 +269,14 @@ def test_cli_continuation_from_the_saved_state_matches_a_cold_one(tmp_path, gguf
     answers = {}
     for name, home in homes.items():
         run = Aigc(home, base_env(home))
-        first = run("ask", "-t", "0", "--max-tokens", "16", "Which warehouse did item 13 leave?", input=doc)
+        first = run("ask", "-t", "0", "--max-tokens", "16", "Which warehouse did item 13 leave?", input=doc, timeout=180)
         assert first.code == 0, first.err
         if name == "warm":
             states = list((home / "models" / "state").glob("*.state"))
             assert states
             for state in states:
                 os.utime(state, (1, 1))
-        again = run("ask", "-c", "--no-log", "-t", "0", "--max-tokens", "16", "And item 26?")
+        again = run("ask", "-c", "--no-log", "-t", "0", "--max-tokens", "16", "And item 26?", timeout=180)
         assert again.code == 0, again.err
         answers[name] = again.out
     assert any(state.stat().st_mtime > 1 for state in states), "the saved state was not loaded"
