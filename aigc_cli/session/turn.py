@@ -76,7 +76,7 @@ def generate(
             answer.add(chunk)
             if chunk.text and sink is not None:
                 sink(chunk.text)
-    except (KeyboardInterrupt, Exception) as exc:
+    except BaseException as exc:  # noqa: BLE001 - Ctrl-C and SystemExit (SIGHUP) too: what arrived is kept
         answer.interrupted = True
         return answer, exc
     return answer, None
@@ -142,7 +142,7 @@ def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Messa
 
 def _status_of(exc: BaseException, partial: Answer) -> Status:
     """Ctrl-C or a stream cut mid-answer -> interrupted; a failure before any text -> error."""
-    if isinstance(exc, KeyboardInterrupt) or (partial.interrupted and partial.text):
+    if isinstance(exc, KeyboardInterrupt | SystemExit) or (partial.interrupted and partial.text):
         return "interrupted"
     return "error"
 
