@@ -283,3 +283,10 @@ def test_an_lmstudio_model_answers_through_ask(found, gguf_model):
     r = found("ask", "-b", "local", "-m", "gemma-3-270m-q4_k_m", "--max-tokens", "16", "What is 2+2?", timeout=300)
     assert r.code == 0, r.err
     assert r.out.strip()
+
+
+def test_models_default_with_a_local_name_sets_local_model(found, tmp_path):
+    add_ollama(found, small_gguf(tmp_path / "m.gguf"))
+    r = found("models", "default", "gemma3:270m")
+    assert r.code == 0, r.err
+    assert r.out.startswith("local.model = gemma3:270m")

@@ -333,3 +333,16 @@ def test_models_list_never_imports_huggingface_hub(pull):
             if line.startswith("import time:") and "|" in line}
     assert "aigc_cli.localmodels.registry" in mods
     assert not [m for m in mods if m.split(".")[0] in ("huggingface_hub", "httpx", "llama_cpp")]
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal(pull, hub):
+    import pexpect
+
+    quants_repo(hub, "org/Progress-GGUF")
+    child = pexpect.spawn(AIGC, ["models", "pull", "org/Progress-GGUF", "-q", "Q8_0"], env=pull.env,
+                          dimensions=(30, 100), encoding="utf-8", timeout=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "tiny-Q8_0.gguf: 100%" in child.before
+    assert "3.15M/3.15M" in child.before

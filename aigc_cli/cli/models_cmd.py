@@ -28,8 +28,6 @@ def register(app: typer.Typer) -> None:
 
 def _local_row(settings: "Settings") -> dict[str, Any]:
     """The configured local model: its window is what llama.cpp allocates (local.n_ctx)."""
-    from pathlib import Path
-
     from aigc_cli import modeltable
 
     name = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
@@ -163,21 +161,19 @@ def list_cmd(
 
 @models_app.command("default", help="Set the default model, e.g. `aigc models default gpt-4o`.")
 def default_cmd(name: str, backend: opt.BackendName = None) -> None:
-    import sys
-
     from aigc_cli import config, modeltable
+    from aigc_cli.localmodels import registry
 
     settings = config.load_settings()
     entry = modeltable.lookup(name, settings)
-    section = backend or (entry.backend if entry else ("local" if name.endswith(".gguf") else "openai"))
+    local = name.endswith(".gguf") or (entry is None and backend is None and registry.find(name) is not None)
+    section = backend or (entry.backend if entry else ("local" if local else "openai"))
     if section not in ("openai", "local"):
         from aigc_cli.errors import UsageError
 
         raise UsageError(f"backend {section!r} has no model setting", hint="use -b openai or -b local")
     key = f"{section}.model"
     if name.endswith(".gguf"):  # a model file: the local backend loads local.model_path
-        from pathlib import Path
-
         key, name = "local.model_path", str(Path(name).expanduser().resolve())
     path = config.set_value(key, name)
     print(f"{key} = {name}  ({path})")
