@@ -126,7 +126,8 @@ def ollama_models(root: Path | None = None) -> list[LocalModel]:
     if not base.is_dir():
         return []
     found = []
-    for manifest in sorted(p for p in base.glob("*/*/*/*") if p.is_file()):
+    manifests = (p for p in base.glob("*/*/*/*") if p.is_file() and not p.name.startswith("."))
+    for manifest in sorted(manifests):
         registry, namespace, model, tag = manifest.relative_to(base).parts
         blob, size, problem = _ollama_blob(root, manifest)
         if problem is None and size is not None and blob is not None:
@@ -201,6 +202,11 @@ def hf_cache_models(root: Path | None = None) -> list[LocalModel]:
     return found
 
 
-def all_found() -> list[LocalModel]:
-    """Every model other tools keep, Ollama first, then LM Studio, then the HF cache."""
-    return [*ollama_models(), *lmstudio_models(), *hf_cache_models()]
+def iter_found() -> Iterator[LocalModel]:
+    """Every model other tools keep, Ollama first, then LM Studio, then the HF cache.
+
+    Lazy per source, so resolving a name found in Ollama never walks the HF cache.
+    """
+    yield from ollama_models()
+    yield from lmstudio_models()
+    yield from hf_cache_models()

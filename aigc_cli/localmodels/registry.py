@@ -8,6 +8,7 @@ no other listed model has (a later duplicate falls back on a fuller name,
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from aigc_cli.errors import ConfigError
@@ -36,9 +37,13 @@ def pulled_models() -> list[LocalModel]:
     return found
 
 
-def _unique(models: list[LocalModel]) -> list[LocalModel]:
+def _unique(models: Iterable[LocalModel]) -> Iterator[LocalModel]:
+    """Each model with a name no earlier one has (its first free alias, else ``#2``...).
+
+    A generator: a model's final name depends only on those before it, so a
+    lookup can stop at the first hit without reading the later sources.
+    """
     taken: set[str] = set()
-    out = []
     for m in models:
         candidates = [m.name, *m.aliases]
         name = next((c for c in candidates if c not in taken), None)
@@ -48,25 +53,36 @@ def _unique(models: list[LocalModel]) -> list[LocalModel]:
                 n += 1
             name = f"{candidates[-1]}#{n}"
         taken.add(name)
-        out.append(m if name == m.name else m.model_copy(update={"name": name}))
-    return out
+        yield m if name == m.name else m.model_copy(update={"name": name})
+
+
+def _everything() -> Iterator[LocalModel]:
+    yield from pulled_models()
+    yield from discover.iter_found()
 
 
 def all_models() -> list[LocalModel]:
     """Every local model, pulled first, each with a name of its own."""
-    return _unique([*pulled_models(), *discover.all_found()])
+    return list(_unique(_everything()))
 
 
-def find(name: str, models: list[LocalModel] | None = None) -> LocalModel | None:
-    """The model called ``name``; an Ollama name without a tag means ``:latest``."""
-    models = all_models() if models is None else models
-    wanted = [name] if ":" in name else [name, f"{name}:latest"]
-    for candidate in wanted:
-        hit = next((m for m in models if m.name == candidate), None)
+def find(name: str) -> LocalModel | None:
+    """The model called ``name``; an Ollama name without a tag means ``:latest``.
+
+    An exact name stops the scan at its source; the ``:latest`` and
+    any-case fallbacks look at everything.
+    """
+    seen = []
+    for m in _unique(_everything()):
+        if m.name == name:
+            return m
+        seen.append(m)
+    if ":" not in name:
+        hit = next((m for m in seen if m.name == f"{name}:latest"), None)
         if hit is not None:
             return hit
     low = name.lower()
-    return next((m for m in models if m.name.lower() == low), None)
+    return next((m for m in seen if m.name.lower() == low), None)
 
 
 def resolve(name: str) -> Path:
