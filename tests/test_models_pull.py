@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import signal
 import subprocess
@@ -245,7 +244,7 @@ def test_a_wrong_token_is_exit_3_naming_the_token(pull, hub):
     hub.add_repo("org/Private2-GGUF", {"p-Q4_K_M.gguf": HubFile(data=fake_gguf(MB, 8))}, private=True)
     r = pull("models", "pull", "org/Private2-GGUF", HF_TOKEN="hf_wrong")
     assert r.code == 3
-    assert "rejected the token in HF_TOKEN" in r.err
+    assert "rejected the token (HF_TOKEN" in r.err
 
 
 def test_hf_token_opens_a_private_repo(pull, hub):
@@ -327,7 +326,7 @@ def test_models_list_never_imports_huggingface_hub(pull):
     import sys
 
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "aigc_cli", "models", "list"],
-                          capture_output=True, env=pull.env, stdin=subprocess.DEVNULL, timeout=60)
+                          check=False, capture_output=True, env=pull.env, stdin=subprocess.DEVNULL, timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()[-500:]
     mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines()
             if line.startswith("import time:") and "|" in line}

@@ -195,7 +195,8 @@ def hf_cache_models(root: Path | None = None) -> list[LocalModel]:
                     problem = f"blob missing (broken link in the cache): {first}"
                 found.append(LocalModel(
                     name=short_name(first.name), source="hf-cache", path=str(first) if problem is None else None,
-                    aliases=[f"{repo_id.split('/')[0]}/{short_name(first.name)}", f"{repo_id}/{short_name(first.name)}"],
+                    aliases=[f"{repo_id.split('/')[0]}/{short_name(first.name)}",
+                             f"{repo_id}/{short_name(first.name)}"],
                     origin=f"Hugging Face cache {repo_id}@{snap.name[:8]}", size=_size(files),
                     usable=problem is None, reason=problem,
                 ))

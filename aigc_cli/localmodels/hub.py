@@ -25,8 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigc_cli.errors import (AigcError, AuthError, BackendUnreachable, ConfigError, RateLimited,
-                             UsageError)
+from aigc_cli.errors import (
+    AigcError,
+    AuthError,
+    BackendUnreachable,
+    ConfigError,
+    RateLimited,
+    UsageError,
+)
 from aigc_cli.localmodels import choose, pulled
 from aigc_cli.localmodels.names import FileSet, short_name
 
@@ -71,7 +77,11 @@ def _hf() -> Any:
 def _hub_error(exc: Exception, repo_id: str, filename: str | None = None) -> AigcError:
     """One clear error, with the documented exit code, for a failed Hub call."""
     from huggingface_hub import constants
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+    )
 
     what = f"{filename} in {repo_id}" if filename else repo_id
     if isinstance(exc, OfflineModeIsEnabled):
@@ -80,11 +90,11 @@ def _hub_error(exc: Exception, repo_id: str, filename: str | None = None) -> Aig
     response = getattr(exc, "response", None) if isinstance(exc, HfHubHTTPError) else None
     status = getattr(response, "status_code", None)
     if status == 401:
-        token = bool(os.environ.get("HF_TOKEN"))
-        reason = "it rejected the token in HF_TOKEN" if token and _bad_credentials(response) else \
-            "the repository does not exist, or it is private or gated"
+        reason = "it rejected the token (HF_TOKEN, or the one `hf auth login` saved)" \
+            if _bad_credentials(response) else "the repository does not exist, or it is private or gated"
         return AuthError(f"the Hub refused {what} (401): {reason}",
-                         hint="check the repo id; for a private or gated model set HF_TOKEN to a token that can read it")
+                         hint="check the repo id; for a private or gated model set HF_TOKEN "
+                              "to a token that can read it")
     if status == 403:
         return AuthError(f"the Hub refused {what} (403): gated or forbidden for this token",
                          hint="accept the model's terms on its Hub page, then set HF_TOKEN")
@@ -171,7 +181,7 @@ def _download(repo_id: str, spec: FileSpec, revision: str, notify: Notify) -> Pa
         try:
             return Path(hf.hf_hub_download(repo_id, spec.filename, revision=revision,
                                            local_dir=pulled.hub_dir(repo_id)))
-        except Exception as exc:  # huggingface_hub's, httpx's and OSError
+        except Exception as exc:  # noqa: BLE001 - huggingface_hub's, httpx's and OSError, mapped below
             if isinstance(exc, OSError) and "Consistency check failed" in str(exc):
                 _drop_partials(repo_id, spec)  # a wrong-sized body must not be resumed
                 raise ConfigError(f"{spec.filename} from {repo_id} arrived with the wrong size; "
@@ -234,9 +244,10 @@ def pull(repo_id: str, pattern: str | None = None, quant: str | None = None,
         return _offline_pick(repo_id, pattern, quant)
     try:
         info = hf.HfApi().model_info(repo_id, files_metadata=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - every Hub failure becomes one AigcError
         if isinstance(exc, hf.errors.HFValidationError):
-            raise UsageError(f"not a Hub repo id: {repo_id!r}", hint="give OWNER/NAME, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF") from None
+            raise UsageError(f"not a Hub repo id: {repo_id!r}",
+                             hint="give OWNER/NAME, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF") from None
         raise _hub_error(exc, repo_id) from None
     specs = _specs(info)
     fs = choose.pick(repo_id, {name: s.size for name, s in specs.items()}, pattern, quant)
