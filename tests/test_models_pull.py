@@ -143,10 +143,10 @@ def test_a_cut_connection_is_resumed_with_a_range_request(pull, hub):
     assert (repo_dir(pull, "org/Cut-GGUF") / "cut-Q4_K_M.gguf").read_bytes() == data
 
 
-def kill_mid_download(pull: Aigc, hub: FakeHub, repo_id: str, stall: int) -> int:
-    """Start a pull, SIGKILL it while the server holds the rest back; the partial's size."""
+def kill_mid_download(pull: Aigc, hub: FakeHub, repo_id: str, sig: int = signal.SIGKILL) -> int:
+    """Start a pull, signal it while the server holds the rest back; the partial's size."""
     proc = subprocess.Popen([AIGC, "models", "pull", repo_id], env=pull.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         size, steady = -1, 0
@@ -158,9 +158,11 @@ def kill_mid_download(pull: Aigc, hub: FakeHub, repo_id: str, stall: int) -> int
             time.sleep(0.1)
         assert size > 0, "the first pull never wrote a partial file"
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.send_signal(sig)
+        err = proc.communicate(timeout=30)[1].decode()
         hub.release()
+    if sig == signal.SIGINT:
+        assert (proc.returncode, err.strip().splitlines()[-1]) == (130, "aigc: interrupted"), err
     (partial,) = partials(pull, repo_id)
     return partial.stat().st_size
 
@@ -169,7 +171,7 @@ def test_a_killed_pull_continues_from_what_arrived(pull, hub):
     data = fake_gguf(40 * MB, 4)
     f = HubFile(data=data, stall_after=25 * MB)
     hub.add_repo("org/Killed-GGUF", {"killed-Q4_K_M.gguf": f})
-    arrived = kill_mid_download(pull, hub, "org/Killed-GGUF", 25 * MB)
+    arrived = kill_mid_download(pull, hub, "org/Killed-GGUF")
     f.stall_after = None
     hub.requests.clear()
     r = pull("models", "pull", "org/Killed-GGUF")
@@ -180,10 +182,22 @@ def test_a_killed_pull_continues_from_what_arrived(pull, hub):
     assert (repo_dir(pull, "org/Killed-GGUF") / "killed-Q4_K_M.gguf").read_bytes() == data
 
 
+def test_ctrl_c_exits_130_and_the_next_pull_continues(pull, hub):
+    data = fake_gguf(40 * MB, 8)
+    f = HubFile(data=data, stall_after=25 * MB)
+    hub.add_repo("org/Interrupted-GGUF", {"int-Q4_K_M.gguf": f})
+    arrived = kill_mid_download(pull, hub, "org/Interrupted-GGUF", signal.SIGINT)
+    f.stall_after = None
+    hub.requests.clear()
+    assert pull("models", "pull", "org/Interrupted-GGUF").code == 0
+    (get,) = hub.cdn_gets()
+    assert get.headers["range"] == f"bytes={arrived}-"
+
+
 def test_a_killed_pull_leaves_no_usable_model(pull, hub):
     f = HubFile(data=fake_gguf(40 * MB, 5), stall_after=25 * MB)
     hub.add_repo("org/Partial-GGUF", {"partial-Q4_K_M.gguf": f})
-    kill_mid_download(pull, hub, "org/Partial-GGUF", 25 * MB)
+    kill_mid_download(pull, hub, "org/Partial-GGUF")
     assert "partial-q4_k_m" not in local_rows(pull)
     r = pull("ask", "-b", "local", "-m", "partial-q4_k_m", "hi")
     assert r.code == 3
