@@ -85,12 +85,24 @@ def find(name: str) -> LocalModel | None:
     return next((m for m in seen if m.name.lower() == low), None)
 
 
+_RESOLVED: dict[str, Path] = {}  # this process's hits: the backend asks several times per turn
+
+
 def resolve(name: str) -> Path:
-    """The GGUF file llama.cpp should open for ``-m NAME``, or a ConfigError saying why not."""
+    """The GGUF file llama.cpp should open for ``-m NAME``, or a ConfigError saying why not.
+
+    A hit is remembered while its file exists (the backend resolves the same
+    name for loading, counting and the state cache); a miss is never
+    remembered, so a model pulled meanwhile is found by a long chat.
+    """
+    hit = _RESOLVED.get(name)
+    if hit is not None and hit.is_file():
+        return hit
     model = find(name)
     if model is None:
         raise ConfigError(f"unknown local model {name!r}", hint=NOT_FOUND_HINT)
     if not model.usable or model.path is None:
         raise ConfigError(f"the local model {model.name} ({SOURCE_LABEL[model.source]}) cannot be used: "
                           f"{model.reason}", hint=NOT_FOUND_HINT)
-    return Path(model.path)
+    _RESOLVED[name] = Path(model.path)
+    return _RESOLVED[name]
