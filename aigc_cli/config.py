@@ -251,6 +251,21 @@ def set_value(dotted: str, raw: str) -> Path:
     return path
 
 
+def unset_value(dotted: str) -> bool:
+    """Remove one key from config.toml; True if it was there."""
+    path = paths.config_file()
+    data = _read_toml(path)
+    *parents, last = split_key(dotted)
+    node = data
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or last not in node:
+        return False
+    del node[last]
+    write_toml(path, data)
+    return True
+
+
 def write_toml(path: Path, data: dict[str, Any], private: bool = False) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
     import tomli_w

@@ -29,6 +29,7 @@ from aigc_cli.backends.base import FREE, Backend, ModelInfo, Price
 from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
 from aigc_cli.backends.statecache import StateCache, model_key
 from aigc_cli.errors import AigcError, BackendError, ConfigError, InputTooLarge
+from aigc_cli.localmodels import registry
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 
 if TYPE_CHECKING:
@@ -141,15 +142,12 @@ class LocalBackend(Backend):
             if candidate.suffix == ".gguf" and not candidate.is_absolute():
                 cached = paths.model_cache_dir() / candidate
                 candidate = cached if cached.exists() else candidate
-            if candidate.suffix != ".gguf":
-                raise ConfigError(
-                    f"unknown local model {model!r}",
-                    hint="give a GGUF file: --model-path FILE.gguf (or -m FILE.gguf)",
-                )
+            if candidate.suffix != ".gguf":  # a name: pulled, Ollama, LM Studio, HF cache
+                return bundled_model() if model == BUNDLED_NAME else registry.resolve(model)
             return candidate
         if self.cfg.model_path:
             return Path(self.cfg.model_path).expanduser()
-        return bundled_model()
+        return bundled_model() if self.default_model == BUNDLED_NAME else registry.resolve(self.default_model)
 
     def llm(self, model: str | None = None) -> "Llama":
         """The loaded model; each file loads once per process."""
@@ -306,4 +304,5 @@ class LocalBackend(Backend):
         cache = paths.model_cache_dir()
         if cache.is_dir():
             names += sorted(p.name for p in cache.glob("*.gguf") if p.name not in names)
+        names += [m.name for m in registry.all_models() if m.usable and m.name not in names]
         return [ModelInfo(name=n, backend=self.name, context_window=self.cfg.n_ctx) for n in names]

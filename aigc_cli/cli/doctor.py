@@ -49,6 +49,7 @@ def doctor(
     print(f"data dir    : {paths.data_dir()}")
     name, reason = _backend_reason(settings, backend)
     print(f"backend     : {name}  (chosen by {reason})")
+    _local_model(settings)
     for key, source in sorted(settings.sources.items()):
         shown = config.mask(settings.openai_key() or "") if key in config.SECRET_KEYS else _value(settings, key)
         print(f"  {key} = {shown}  <- {source}")
@@ -67,6 +68,19 @@ def doctor(
     start = time.perf_counter()
     print(f"              {be.live_check()}")
     print(f"live check  : ok in {time.perf_counter() - start:.2f} s")
+
+
+def _local_model(settings) -> None:
+    """The model `-b local` uses without -m, and where its file lives (never loads it)."""
+    from aigc_cli.backends.local import BUNDLED_NAME
+    from aigc_cli.localmodels import manage
+
+    info = manage.in_force(settings, BUNDLED_NAME)
+    print(f"local model : {info.name}  ({info.where})")
+    if info.path:
+        print(f"              {info.path}")
+    if info.problem:
+        print(f"              NOT USABLE: {info.problem}")
 
 
 def _value(settings, dotted: str) -> object:

@@ -1,12 +1,15 @@
-"""`aigc models list` / `aigc models default NAME`: windows, prices, the default model.
+"""`aigc models list/default/pull/use/rm`: windows, prices, the defaults, local GGUFs.
 
-`list` shows the model table (built-in + config), which needs no backend and
-so never imports an SDK; `--remote` also asks the backend which models it
-serves right now and joins them with the table.
+`list` shows the model table (built-in + config) and the local GGUF models
+(pulled, Ollama, LM Studio, Hugging Face cache; aigc_cli/localmodels), which
+needs no backend and so never imports an SDK; `--remote` also asks the
+backend which models it serves right now and joins them with the table.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,8 +28,6 @@ def register(app: typer.Typer) -> None:
 
 def _local_row(settings: "Settings") -> dict[str, Any]:
     """The configured local model: its window is what llama.cpp allocates (local.n_ctx)."""
-    from pathlib import Path
-
     from aigc_cli import modeltable
 
     name = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
@@ -36,9 +37,22 @@ def _local_row(settings: "Settings") -> dict[str, Any]:
 
 
 def _row(name: str, backend: str, window: int | None, out: int | None,
-         inp: float | None, outp: float | None, source: str) -> dict[str, Any]:
+         inp: float | None, outp: float | None, source: str, **local: Any) -> dict[str, Any]:
     return {"name": name, "backend": backend, "context_window": window, "max_output": out,
-            "input_price": inp, "output_price": outp, "source": source}
+            "input_price": inp, "output_price": outp, "source": source,
+            "path": local.get("path"), "origin": local.get("origin"), "size": local.get("size"),
+            "usable": local.get("usable", True), "reason": local.get("reason")}
+
+
+def local_rows(settings: "Settings") -> list[dict[str, Any]]:
+    """GGUF models on disk, by source; an unusable one is listed with its reason."""
+    from aigc_cli.localmodels import registry
+
+    return [
+        _row(m.name, "local", settings.local.n_ctx, None, 0.0, 0.0, m.source, path=m.path,
+             origin=m.origin, size=m.size, usable=m.usable, reason=m.reason)
+        for m in registry.all_models()
+    ]
 
 
 def table_rows(settings: "Settings") -> list[dict[str, Any]]:
@@ -50,7 +64,11 @@ def table_rows(settings: "Settings") -> list[dict[str, Any]]:
         for e in modeltable.entries(settings)
         if e.backend != "local"
     ]
-    return rows + [_local_row(settings)]
+    found = local_rows(settings)
+    configured = _local_row(settings)
+    if all(r["name"] != configured["name"] for r in found):
+        rows.append(configured)
+    return rows + found
 
 
 def remote_rows(settings: "Settings", backend_flag: str | None) -> list[dict[str, Any]]:
@@ -98,7 +116,27 @@ def _print(rows: list[dict[str, Any]], default: set[str]) -> None:
           "`aigc config set models.NAME.context_window N`")
 
 
-@models_app.command("list", help="Models with their context windows and prices.")
+def _print_local(rows: list[dict[str, Any]], default: set[str]) -> None:
+    """Local GGUF models: name, size, where from, and the file (or why it cannot be used)."""
+    from aigc_cli.localmodels.choose import human_size
+    from aigc_cli.localmodels.entry import SOURCE_LABEL
+
+    if not rows:
+        print("\nno local GGUF models found (pulled, Ollama, LM Studio, Hugging Face cache); "
+              "`aigc models pull REPO_ID` gets one")
+        return
+    print("\nlocal GGUF models (aigc ask -b local -m NAME):")
+    width = max(len(r["name"]) for r in rows) + 2
+    for r in rows:
+        mark = "* " if r["name"] in default else ("! " if not r["usable"] else "  ")
+        where = r["path"] if r["usable"] else f"UNUSABLE: {r['reason']}"
+        print(f"{mark}{r['name']:<{width}}{human_size(r['size']):>9}  {SOURCE_LABEL[r['source']]:<18}  {where}")
+
+
+SOURCES = ("pulled", "ollama", "lmstudio", "hf-cache")
+
+
+@models_app.command("list", help="Models with their context windows and prices, and the local GGUF models.")
 def list_cmd(
     remote: Annotated[bool, typer.Option("--remote", help="Ask the backend which models it serves.")] = False,
     backend: opt.BackendName = None,
@@ -113,27 +151,29 @@ def list_cmd(
 
         print_json(rows)
         return
-    default = {settings.model or "", settings.openai.model, rows[-1]["name"] if not remote else ""}
-    _print(rows, {d for d in default if d})
+    local_default = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
+    default = {d for d in (settings.model or "", settings.openai.model, local_default if not remote else "") if d}
+    found = [r for r in rows if r["source"] in SOURCES]
+    _print([r for r in rows if r["source"] not in SOURCES], default)
+    if not remote:
+        _print_local(found, default)
 
 
 @models_app.command("default", help="Set the default model, e.g. `aigc models default gpt-4o`.")
 def default_cmd(name: str, backend: opt.BackendName = None) -> None:
-    import sys
-
     from aigc_cli import config, modeltable
+    from aigc_cli.localmodels import registry
 
     settings = config.load_settings()
     entry = modeltable.lookup(name, settings)
-    section = backend or (entry.backend if entry else ("local" if name.endswith(".gguf") else "openai"))
+    local = name.endswith(".gguf") or (entry is None and backend is None and registry.find(name) is not None)
+    section = backend or (entry.backend if entry else ("local" if local else "openai"))
     if section not in ("openai", "local"):
         from aigc_cli.errors import UsageError
 
         raise UsageError(f"backend {section!r} has no model setting", hint="use -b openai or -b local")
     key = f"{section}.model"
     if name.endswith(".gguf"):  # a model file: the local backend loads local.model_path
-        from pathlib import Path
-
         key, name = "local.model_path", str(Path(name).expanduser().resolve())
     path = config.set_value(key, name)
     print(f"{key} = {name}  ({path})")
@@ -147,3 +187,49 @@ def default_cmd(name: str, backend: opt.BackendName = None) -> None:
         print(f"aigc: {name} is not in the model table; its window is assumed to be "
               f"{modeltable.FALLBACK_WINDOW:,} tokens until you set models.{name}.context_window",
               file=sys.stderr)
+
+
+def _note(message: str) -> None:
+    print(f"aigc: {message}", file=sys.stderr)
+
+
+@models_app.command("pull", help="Download a GGUF model from the Hugging Face Hub, e.g. "
+                    "`aigc models pull Qwen/Qwen2.5-1.5B-Instruct-GGUF --quant Q4_K_M`.")
+def pull_cmd(
+    repo_id: Annotated[str, typer.Argument(help="The Hub repository, OWNER/NAME.")],
+    file: Annotated[str | None, typer.Argument(help="A file name or glob in the repository.")] = None,
+    quant: Annotated[str | None, typer.Option("--quant", "-q", help="The quantisation, e.g. Q4_K_M.")] = None,
+) -> None:
+    from aigc_cli.localmodels import hub
+    from aigc_cli.localmodels.choose import human_size
+
+    result = hub.pull(repo_id, file, quant, notify=_note)
+    m = result.model
+    state = "pulled" if result.downloaded else "already pulled"
+    _note(f"{state} {m.repo_id}/{m.files[0].filename} ({human_size(m.size())}, sha256 verified) "
+          f"as {m.name}: aigc ask -b local -m {m.name} \"...\"")
+    print(m.name)
+
+
+@models_app.command("use", help="Make a local model the default of the local backend (local.model).")
+def use_cmd(name: str) -> None:
+    from aigc_cli import config
+    from aigc_cli.backends.local import BUNDLED_NAME
+    from aigc_cli.localmodels import manage
+
+    change = manage.use(name, config.load_settings(), BUNDLED_NAME)
+    for note in change.notes:
+        _note(note)
+    print(f"local.model = {change.model.name}  ({change.model.path or change.model.origin})")
+
+
+@models_app.command("rm", help="Delete a model aigc pulled (never another tool's files).")
+def rm_cmd(name: str) -> None:
+    from aigc_cli import config
+    from aigc_cli.localmodels import manage
+    from aigc_cli.localmodels.choose import human_size
+
+    change = manage.remove(name, config.load_settings())
+    for note in change.notes:
+        _note(note)
+    print(f"removed {change.model.name} ({human_size(change.model.size)}, {change.model.origin})")
