@@ -57,6 +57,9 @@ def build_app() -> typer.Typer:
 
     models_cmd.register(app)
     tokens_cmd.register(app)
+    from aigc_cli.cli import kb
+
+    kb.register(app)
     return app
 
 

@@ -1,0 +1,189 @@
+"""`aigc kb ...`: add, sync, list, rm, forget, search a knowledge base.
+
+Each command parses its flags, makes one call into ``aigc_cli.kb`` and
+renders the result; indexing shows a rich progress bar on stderr when stderr
+is a terminal, and one summary line either way.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from aigc_cli.kb.sync import SyncReport
+
+kb_app = typer.Typer(help="Knowledge bases: index your files, search them, ask with --kb.", no_args_is_help=True)
+
+Base = Annotated[str, typer.Option("--kb", metavar="NAME", help="Knowledge base name.")]
+AsJson = Annotated[bool, typer.Option("--json", help="As JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(kb_app, name="kb")
+
+
+class _Bar:
+    """The Progress the sync reports to: a rich bar on a terminal's stderr, else nothing."""
+
+    def __init__(self) -> None:
+        self._progress: Any = None
+        self._task: Any = None
+
+    def start(self, total: int, what: str) -> None:
+        if not sys.stderr.isatty():
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(what, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def finish(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def _say(text: str) -> None:
+    print(f"aigc: {text}", file=sys.stderr)
+
+
+def _report(name: str, r: "SyncReport") -> None:
+    for path, reason in r.skipped:
+        _say(f"skipped {path}: {reason}")
+    if r.binary:
+        _say(f"skipped {r.binary} binary file{'s' if r.binary != 1 else ''}")
+    for root in r.missing_roots:
+        _say(f"folder {root} is gone; `aigc kb forget {root} --kb {name}` drops it")
+    parts = [f"{r.new} new", f"{r.modified} modified", f"{r.deleted} deleted", f"{r.renamed} renamed",
+             f"{r.unchanged} unchanged"]
+    extra = f", {r.embedded} embedded" if r.embedded else ""
+    _say(f"kb {name}: {', '.join(parts)} ({r.chunks} passages{extra}) in {r.seconds:.1f}s")
+
+
+def _sync(kb: Any) -> None:
+    from aigc_cli.config import load_settings
+    from aigc_cli.kb import embed, sync
+
+    embedder = embed.embedder(kb, load_settings()) if kb.meta("embed_model") else None
+    _report(kb.name, sync.sync(kb, embedder, _Bar()))
+
+
+@kb_app.command("add", help="Add files or folders to a base (default: notes) and index them.")
+def add(
+    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files or folders.")],
+    name: Base = "notes",
+    embed_model: Annotated[
+        Optional[str], typer.Option("--embed", metavar="MODEL", help="Also embed passages with this model (hybrid search).")
+    ] = None,
+    backend: Annotated[
+        Optional[str], typer.Option("--backend", "-b", help="Backend for --embed: openai, local, or a plugin's.")
+    ] = None,
+    no_embed: Annotated[bool, typer.Option("--no-embed", help="Make the base keyword-only again.")] = False,
+) -> None:
+    from aigc_cli.errors import UsageError
+    from aigc_cli.kb import embed
+    from aigc_cli.kb.index import KnowledgeBase, check_name
+
+    check_name(name)
+    resolved = []
+    for p in paths:
+        path = Path(p).expanduser()
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {p}")
+        resolved.append(str(path.resolve()))
+    with KnowledgeBase.open(name, create=True) as kb:
+        if (embed_model or no_embed) and embed.configure(kb, None if no_embed else embed_model, backend):
+            _say(f"kb {name}: embedding model changed; every passage is embedded again")
+    with KnowledgeBase.open(name) as kb:  # opened again: a base with vectors loads sqlite-vec
+        for path in resolved:
+            kb.add_root(path)
+        _sync(kb)
+
+
+@kb_app.command("sync", help="Re-index what changed (new, modified, deleted, renamed files).")
+def sync_cmd(name: Base = "notes") -> None:
+    from aigc_cli.kb.index import KnowledgeBase
+
+    with KnowledgeBase.open(name) as kb:
+        _sync(kb)
+
+
+@kb_app.command("list", help="Bases with their folders, file and passage counts, last sync.")
+def list_cmd(as_json: AsJson = False) -> None:
+    from aigc_cli.cli.common import print_json
+    from aigc_cli.kb.index import KnowledgeBase, names
+
+    infos = []
+    for n in names():
+        with KnowledgeBase.open(n) as kb:
+            infos.append(kb.info())
+    if as_json:
+        print_json([i.model_dump() for i in infos])
+        return
+    if not infos:
+        _say("no knowledge bases yet; `aigc kb add PATH` makes one")
+        return
+    for i in infos:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.last_sync)) if i.last_sync else "never"
+        embed = f", embeddings {i.embed_backend or 'default'}:{i.embed_model}" if i.embed_model else ", keyword-only"
+        skipped = f", {i.skipped} skipped" if i.skipped else ""
+        print(f"{i.name}: {i.files} files, {i.chunks} passages{skipped}{embed}, synced {when}")
+        for folder in i.folders:
+            print(f"  {folder}")
+
+
+@kb_app.command("rm", help="Delete a knowledge base (its index only; your files stay).")
+def rm(name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
+    from aigc_cli.kb import index
+
+    index.remove(name)
+    _say(f"removed knowledge base {name!r}")
+
+
+@kb_app.command("forget", help="Drop a file or folder (and what was indexed from it) from a base.")
+def forget(path: Annotated[str, typer.Argument(metavar="PATH")], name: Base = "notes") -> None:
+    from aigc_cli.errors import UsageError
+    from aigc_cli.kb.index import KnowledgeBase
+
+    target = str(Path(path).expanduser().resolve())
+    with KnowledgeBase.open(name) as kb:
+        known = target in kb.roots() or any(target.startswith(r.rstrip("/") + "/") for r in kb.roots())
+        dropped = kb.forget(target)
+    if not known and not dropped:
+        raise UsageError(f"{path} is not in knowledge base {name!r}")
+    _say(f"kb {name}: forgot {target} ({dropped} file{'s' if dropped != 1 else ''})")
+
+
+@kb_app.command("search", help="The best passages for a query: path, lines, score, snippet.")
+def search(
+    query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="What to look for.")],
+    name: Base = "notes",
+    k: Annotated[int, typer.Option("-n", "--limit", min=1, help="How many passages.")] = 5,
+    as_json: AsJson = False,
+) -> None:
+    from aigc_cli.cli.common import print_json
+    from aigc_cli.kb import answer
+
+    passages = answer.retrieve(" ".join(query), name, k)
+    if as_json:
+        print_json([p.model_dump() for p in passages])
+        return
+    if not passages:
+        _say(f"nothing in kb {name} matches")
+        raise typer.Exit(1)
+    for n, p in enumerate(passages, 1):
+        heading = f"  ({p.heading})" if p.heading else ""
+        print(f"[{n}] {p.path}:{p.start_line}-{p.end_line}  score {p.score:.4f}{heading}")
+        print(f"    {p.snippet}")

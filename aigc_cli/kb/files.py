@@ -1,0 +1,115 @@
+"""Which files a knowledge base holds: a walk that honours ignore files and skips binaries.
+
+Folders are walked recursively; ``.gitignore`` and ``.ignore`` files (gitignore
+syntax, via ``pathspec``) apply to their own folder and below, like git, and a
+few folders nobody wants indexed (``.git``, ``node_modules``, virtualenvs) are
+always skipped. Binary files are detected by content (a NUL byte in the first
+8 KB, as git does), except the formats we can extract from (PDF).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+IGNORE_FILES = (".gitignore", ".ignore")
+ALWAYS_SKIP = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
+               ".pytest_cache", ".DS_Store"}
+# binary formats we know and never sniff (saves a read per image or archive)
+BINARY_EXT = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".zip", ".gz", ".tgz",
+              ".bz2", ".xz", ".7z", ".rar", ".tar", ".whl", ".so", ".dll", ".exe", ".bin", ".o", ".a", ".pyc",
+              ".class", ".jar", ".mp3", ".mp4", ".mov", ".avi", ".wav", ".flac", ".ogg", ".woff", ".woff2",
+              ".ttf", ".otf", ".db", ".sqlite", ".gguf", ".npy", ".pkl", ".docx", ".xlsx", ".pptx"}
+SNIFF_BYTES = 8192
+
+
+@dataclass(slots=True, frozen=True)
+class FileStat:
+    """A candidate file as found on disk: enough to tell whether it changed."""
+
+    path: str        # absolute, resolved
+    size: int
+    mtime_ns: int
+
+
+def _spec(folder: Path):
+    """The ignore patterns a folder itself declares, or None."""
+    lines: list[str] = []
+    for name in IGNORE_FILES:
+        try:
+            lines += (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+    if not lines:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(rel_parts: list[tuple[object, str]], is_dir: bool) -> bool:
+    """Does any applicable ignore file (nearest last, like git) ignore this path?"""
+    result = False
+    for spec, rel in rel_parts:
+        check = rel + "/" if is_dir else rel
+        res = spec.check_file(check)  # type: ignore[attr-defined]
+        if res.include is not None:
+            result = bool(res.include)
+    return result
+
+
+def walk(root: str | os.PathLike[str]) -> Iterator[FileStat]:
+    """Every file under ``root`` (or ``root`` itself) that is not ignored, binaries included.
+
+    Binary detection needs a read, so it is left to the caller, who reads only
+    files that changed.
+    """
+    top = Path(root).expanduser().resolve()
+    if top.is_file():
+        st = top.stat()
+        yield FileStat(str(top), st.st_size, st.st_mtime_ns)
+        return
+    yield from _walk_dir(top, [])
+
+
+def _walk_dir(folder: Path, specs: list[tuple[object, Path]]) -> Iterator[FileStat]:
+    own = _spec(folder)
+    if own is not None:
+        specs = [*specs, (own, folder)]
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name in ALWAYS_SKIP:
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()
+        except OSError:
+            continue
+        if not (is_dir or is_file):
+            continue
+        path = Path(entry.path)
+        if specs and _ignored([(s, path.relative_to(base).as_posix()) for s, base in specs], is_dir):
+            continue
+        if is_dir:
+            yield from _walk_dir(path, specs)
+            continue
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        yield FileStat(entry.path, st.st_size, st.st_mtime_ns)
+
+
+def known_binary(path: str) -> bool:
+    """A format we never read (by extension)."""
+    return os.path.splitext(path)[1].lower() in BINARY_EXT
+
+
+def looks_binary(head: bytes) -> bool:
+    """Git's rule: a NUL byte near the start means binary."""
+    return b"\0" in head[:SNIFF_BYTES]

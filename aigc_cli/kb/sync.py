@@ -1,0 +1,236 @@
+"""Bring a base up to date with its folders: only what changed is read again.
+
+A file whose size and mtime match its row is not opened at all, which keeps
+a sync with nothing to do at a directory walk plus one query. A changed file
+is read and hashed: the same hash means only its timestamp moved (or it was
+renamed: a new path whose hash matches a vanished file's), so its passages
+and vectors are kept; otherwise it is extracted and chunked again.
+
+Work is committed in batches of files. Ctrl-C rolls back only the batch in
+flight; the next sync finds those files still changed and does them. Two
+syncs at once take turns on the write lock, and each re-checks a file's row
+inside its transaction, so the one that comes second skips what the first
+did instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from aigc_cli.kb import chunk as chunking
+from aigc_cli.kb import extract, files
+from aigc_cli.kb.index import KnowledgeBase
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+BATCH_FILES = 256
+BATCH_BYTES = 8 * 1024 * 1024
+EMBED_BATCH = 32
+
+Embedder = Callable[[list[str]], list[list[float]]]
+
+
+class Progress(Protocol):
+    def start(self, total: int, what: str) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def finish(self) -> None: ...
+
+
+class SyncReport(BaseModel):
+    """What one sync did; ``skipped`` lists (path, reason) met in this sync."""
+
+    new: int = 0
+    modified: int = 0
+    deleted: int = 0
+    renamed: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    binary: int = 0
+    skipped: list[tuple[str, str]] = []
+    missing_roots: list[str] = []
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Item:
+    stat: files.FileStat
+    digest: str | None
+    chunks: list[chunking.Chunk] = field(default_factory=list)
+    skip: str | None = None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _prepare(fs: files.FileStat) -> _Item:
+    """Read, hash, extract and chunk one changed file (no database work)."""
+    if files.known_binary(fs.path):
+        return _Item(fs, None, skip="binary")
+    if fs.size > MAX_FILE_BYTES:
+        return _Item(fs, None, skip=f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    try:
+        with open(fs.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return _Item(fs, None, skip=f"cannot read ({exc.strerror or exc})")
+    digest = _digest(data)
+    try:
+        text = extract.extract(fs.path, data)
+    except extract.Unreadable as exc:
+        return _Item(fs, digest, skip=str(exc))
+    return _Item(fs, digest, chunking.chunk_text(text.text, text.kind))
+
+
+def _scan(kb: KnowledgeBase, report: SyncReport) -> dict[str, files.FileStat]:
+    excludes = [p.rstrip("/") for p in kb.roots(exclude=True)]
+    disk: dict[str, files.FileStat] = {}
+    for root in kb.roots():
+        if not os.path.exists(root):
+            report.missing_roots.append(root)
+            continue
+        for fs in files.walk(root):
+            if not any(fs.path == e or fs.path.startswith(e + "/") for e in excludes):
+                disk[fs.path] = fs
+    return disk
+
+
+class _Syncer:
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None, progress: Progress | None) -> None:
+        self.kb = kb
+        self.embedder = embedder
+        self.progress = progress
+        self.report = SyncReport()
+        self.gone_by_hash: dict[str, tuple[str, int]] = {}
+
+    def run(self) -> SyncReport:
+        started = time.monotonic()
+        disk = _scan(self.kb, self.report)
+        known = self.kb.file_rows()
+        changed = [fs for p, fs in disk.items() if p not in known or known[p][1:3] != (fs.size, fs.mtime_ns)]
+        self.report.unchanged = len(disk) - len(changed)
+        gone = {p: row for p, row in known.items() if p not in disk}
+        self.gone_by_hash = {row[3]: (p, row[0]) for p, row in gone.items() if row[3] and not row[4]}
+        if self.progress and changed:
+            self.progress.start(len(changed), f"indexing {self.kb.name}")
+        try:
+            self._index(changed, known)
+            self._delete(gone, disk)
+            if self.embedder is not None:
+                self._embed_missing()
+            with self.kb.write():
+                self.kb.set_meta("last_sync", str(time.time()))
+        finally:
+            if self.progress and changed:
+                self.progress.finish()
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _index(self, changed: list[files.FileStat], known: dict) -> None:
+        batch: list[_Item] = []
+        size = 0
+        for fs in changed:
+            batch.append(_prepare(fs))
+            size += fs.size
+            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+                self._commit(batch, known)
+                batch, size = [], 0
+        if batch:
+            self._commit(batch, known)
+
+    def _commit(self, batch: list[_Item], known: dict) -> None:
+        vectors = self._vectors(batch)
+        with self.kb.write():
+            for item in batch:
+                self._apply(item, known, vectors.get(id(item)))
+        if self.progress:
+            self.progress.advance(len(batch))
+
+    def _vectors(self, batch: list[_Item]) -> dict[int, list[list[float]]]:
+        """Embeddings for a batch's passages, fetched before the write lock is taken."""
+        if self.embedder is None:
+            return {}
+        texts, owners = [], []
+        for item in batch:
+            for c in item.chunks:
+                texts.append(embed_text(c.heading, c.text))
+                owners.append(id(item))
+        out: dict[int, list[list[float]]] = {}
+        for start in range(0, len(texts), EMBED_BATCH):
+            for owner, vec in zip(owners[start : start + EMBED_BATCH], self.embedder(texts[start : start + EMBED_BATCH])):
+                out.setdefault(owner, []).append(vec)
+        return out
+
+    def _apply(self, item: _Item, known: dict, vectors: list[list[float]] | None) -> None:
+        fs, kb = item.stat, self.kb
+        row = kb.file_row(fs.path)
+        if row is not None and row[1:3] == (fs.size, fs.mtime_ns):
+            return  # another sync got here first
+        if row is not None and item.digest and row[3] == item.digest and not row[4]:
+            kb.touch_file(row[0], fs.path, fs.size, fs.mtime_ns)
+            return
+        if row is None and item.digest and item.digest in self.gone_by_hash:
+            old_path, old_id = self.gone_by_hash.pop(item.digest)
+            if kb.file_row(old_path) is not None and not os.path.exists(old_path):
+                kb.touch_file(old_id, fs.path, fs.size, fs.mtime_ns)
+                self.report.renamed += 1
+                return
+        ids = kb.put_file(fs.path, fs.size, fs.mtime_ns, item.digest, item.chunks, item.skip)
+        if vectors:
+            if kb.vector_dim() is None:
+                kb.ensure_vec_table(len(vectors[0]))
+            kb.put_vectors(ids, vectors)
+        if item.skip:
+            if item.skip == "binary" or (item.skip == "binary file"):
+                self.report.binary += 1
+            else:
+                self.report.skipped.append((fs.path, item.skip))
+            return
+        self.report.chunks += len(ids)
+        if fs.path in known:
+            self.report.modified += 1
+        else:
+            self.report.new += 1
+
+    def _delete(self, gone: dict, disk: dict) -> None:
+        with self.kb.write():
+            for path in gone:
+                row = self.kb.file_row(path)
+                if row is not None and path not in disk and not os.path.exists(path):
+                    self.kb.delete_file(row[0])
+                    self.report.deleted += 1
+
+    def _embed_missing(self) -> None:
+        """Vectors for passages that have none (first embedding, a new model, an interrupted sync)."""
+        while True:
+            rows = self.kb.unembedded(EMBED_BATCH * 4)
+            if not rows:
+                return
+            vectors: list[list[float]] = []
+            for start in range(0, len(rows), EMBED_BATCH):
+                vectors += self.embedder([embed_text(h, t) for _, h, t in rows[start : start + EMBED_BATCH]])  # type: ignore[misc]
+            with self.kb.write():
+                if self.kb.vector_dim() is None:
+                    self.kb.ensure_vec_table(len(vectors[0]))
+                live = {r[0] for r in self.kb.conn.execute(
+                    f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(rows))})", [r[0] for r in rows])}
+                pairs = [(r[0], v) for r, v in zip(rows, vectors) if r[0] in live]
+                self.kb.put_vectors([p[0] for p in pairs], [p[1] for p in pairs])
+            self.report.embedded += len(pairs)
+
+
+def embed_text(heading: str, text: str) -> str:
+    """What gets embedded: the heading path gives a passage its topic."""
+    return f"{heading}\n{text}" if heading else text
+
+
+def sync(kb: KnowledgeBase, embedder: Embedder | None = None, progress: Progress | None = None) -> SyncReport:
+    """Index what changed under the base's folders; see the module docstring."""
+    return _Syncer(kb, embedder, progress).run()
