@@ -42,6 +42,8 @@ DEFAULT_TEMPERATURE = 0.2  # a tiny model rambles at higher temperatures
 
 _MODELS: dict[tuple[str, int, int], "Llama"] = {}
 _VOCABS: dict[str, "Llama"] = {}  # tokenizer-only loads, for counting
+_EMBEDDERS: dict[str, "Llama"] = {}  # embedding-mode loads (knowledge bases): pooled, no KV reuse
+EMBED_CTX = 1024  # tokens per text embedded; longer passages are truncated
 _log_callback: Any = None
 
 
@@ -291,6 +293,38 @@ class LocalBackend(Backend):
 
     def context_window(self, model: str | None = None) -> int:
         return self.cfg.n_ctx
+
+    def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
+        """Mean-pooled, normalized embeddings from a GGUF in llama.cpp's embedding mode.
+
+        A Llama instance of its own (``embedding=True``): the chat instance's
+        context is causal and keeps a KV cache for generation; an embedding
+        context pools each whole sequence in one batch. Loaded with the same
+        load-safety decision as the chat model.
+        """
+        if not texts:
+            return []
+        path = self.model_path(model)
+        llm = _EMBEDDERS.get(str(path))
+        if llm is None:
+            llama_cpp = _llama_cpp()
+            check_gguf(path)
+            threads = self.cfg.n_threads or default_threads()
+            decision = self.load_decision(model)
+            try:
+                with loadsafety.model_params(llama_cpp, decision.extra_buffers):
+                    llm = _EMBEDDERS[str(path)] = llama_cpp.Llama(
+                        str(path), embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                        n_ctx=EMBED_CTX, n_batch=EMBED_CTX, n_ubatch=EMBED_CTX,
+                        n_threads=threads, n_threads_batch=threads, verbose=False,
+                    )
+            except (ValueError, RuntimeError, OSError):
+                raise ConfigError(f"llama.cpp cannot load {path} for embeddings") from None
+        try:
+            out = llm.embed(list(texts), normalize=True, truncate=True)
+        except (ValueError, RuntimeError) as exc:
+            raise BackendError(f"llama.cpp embedding failed: {exc}") from None
+        return [list(map(float, v)) for v in out]  # type: ignore[arg-type]
 
     def price(self, model: str | None = None) -> Price:
         return FREE

@@ -202,6 +202,20 @@ class OpenAIBackend(Backend):
         """What `aigc doctor` shows before the live check."""
         return [("server", self.cfg.base_url or "https://api.openai.com/v1 (the SDK's default)")]
 
+    def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
+        """``/v1/embeddings`` through the SDK (OpenAI, Ollama, vLLM...), as plain floats."""
+        if not texts:
+            return []
+        try:
+            resp = self.client.embeddings.create(
+                model=model or self.default_model, input=list(texts), encoding_format="float"
+            )
+        except AigcError:
+            raise
+        except Exception as exc:
+            raise map_error(exc, self.cfg.base_url) from exc
+        return [list(d.embedding) for d in sorted(resp.data, key=lambda d: d.index)]
+
     def list_models(self) -> list[ModelInfo]:
         try:
             page = self.client.models.list()

@@ -183,6 +183,21 @@ def _recipe(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(lines=[f"Recipe {name}: {recipe.description or 'loaded'} (model {state.model_name()})"])
 
 
+@command("kb", "NAME", "answer from a knowledge base, citing it (no name: show it; '-' stops)")
+def _kb(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return Outcome(lines=[f"Knowledge base: {state.kb or '(none)'}"])
+    if arg == "-":
+        state.kb = None
+        return Outcome(lines=["Knowledge base off."])
+    from aigc_cli.kb.index import KnowledgeBase
+
+    with KnowledgeBase.open(arg) as kb:  # an unknown name fails here, with the known ones
+        info = kb.info()
+    state.kb = arg
+    return Outcome(lines=[f"Knowledge base {arg}: {info.files} files, {info.chunks} passages; answers cite them."])
+
+
 @command("history", "", "recent conversations")
 def _history(state: rs.ChatState, arg: str) -> Outcome:
     rows = rs.recent_conversations(10)

@@ -68,6 +68,7 @@ class ChatState:
     failed_partial: bool = False  # the failed turn kept a partial answer in the transcript
     context_used: int = 0
     spend: Spend = field(default_factory=Spend)
+    kb: str | None = None  # --kb / /kb NAME: each message is answered from this knowledge base
     memory: list[Message] = field(default_factory=list)
 
     @property
@@ -127,8 +128,13 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
         cid=state.cid if stored else None,
         log=stored,
         history=None if stored else list(state.memory),
+        kb=state.kb,
     )
     result = run_turn(req, state.settings, sink)
+    if result.sources:  # shown under the answer like the other notices
+        from aigc_cli.kb.answer import Source, source_lines
+
+        result.notices += ["Sources:", *source_lines([Source(**s) for s in result.sources])]
     if stored:
         state.cid = result.conversation_id or state.cid
     elif result.answer.text or result.error is None:

@@ -42,4 +42,5 @@ def ask(
         if save:
             return
         raise UsageError("nothing to ask", hint='aigc ask "your question"  or  echo text | aigc ask')
-    show_turn(lambda s, sink: run_ask(prompt, common, s, sink), as_json=common.as_json)
+    words = " ".join(question or []).strip() or None
+    show_turn(lambda s, sink: run_ask(prompt, common, s, sink, kb_query=words), as_json=common.as_json)

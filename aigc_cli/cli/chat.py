@@ -33,6 +33,7 @@ def chat(
     max_tokens: opt.MaxTokens = None,
     model_path: opt.ModelPath = None,
     no_log: opt.NoLog = False,
+    kb: opt.Kb = None,
 ) -> int:
     from aigc_cli import inputs
     from aigc_cli.chat import loop as repl
@@ -64,6 +65,11 @@ def chat(
     elif sets:
         raise UsageError("--set needs --recipe NAME")
     _apply_flags(state, model, backend, system, temperature)
+    if kb:
+        from aigc_cli.kb.index import KnowledgeBase
+
+        KnowledgeBase.open(kb).close()  # an unknown base is a usage error before the chat starts
+        state.kb = kb
     return repl.run_chat(state, resumed=resumed)
 
 

@@ -18,8 +18,8 @@ def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_jso
     """Run one core call with a renderer as its sink and show the result.
 
     The answer streams to the terminal or pipe (or, with ``--json``, is
-    printed as one object with ``cost`` and ``conversation_id``); notices go
-    to stderr. What stopped an answer early is re-raised after what arrived
+    printed as one object with ``cost`` and ``conversation_id``, and
+    ``sources`` with ``--kb``); notices go to stderr. What stopped an answer early is re-raised after what arrived
     is shown, so it gets its exit code.
     """
     from aigc_cli.config import load_settings
@@ -36,8 +36,22 @@ def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_jso
         print(f"aigc: {notice}", file=sys.stderr)
     result.raise_error()
     if as_json:
-        print_json({**result.answer.to_json(), "cost": result.cost, "conversation_id": result.conversation_id})
+        extra = {"sources": result.sources} if result.sources is not None else {}
+        print_json({**result.answer.to_json(), "cost": result.cost, "conversation_id": result.conversation_id, **extra})
+    elif result.sources:
+        show_sources(result.sources)
     return result
+
+
+def show_sources(sources: list[dict]) -> None:
+    """After a knowledge-base answer: under it on a terminal, on stderr in a pipe
+    (so stdout stays the answer alone)."""
+    from aigc_cli.kb.answer import Source, source_lines
+    from aigc_cli.render import stdout_is_terminal
+
+    out = sys.stdout if stdout_is_terminal() else sys.stderr
+    out.write("\n".join(["Sources:", *source_lines([Source(**s) for s in sources])]) + "\n")
+    out.flush()
 
 
 def run_and_show(req: "TurnRequest", *, as_json: bool = False) -> "TurnResult":

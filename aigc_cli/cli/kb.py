@@ -103,6 +103,12 @@ def add(
         if not path.exists():
             raise UsageError(f"no such file or folder: {p}")
         resolved.append(str(path.resolve()))
+    if embed_model:
+        # record the backend in force now: a later change of the default must not mix vectors
+        from aigc_cli.backends import choose_backend_name
+        from aigc_cli.config import load_settings
+
+        backend = choose_backend_name(load_settings(), backend)
     with KnowledgeBase.open(name, create=True) as kb:
         if (embed_model or no_embed) and embed.configure(kb, None if no_embed else embed_model, backend):
             _say(f"kb {name}: embedding model changed; every passage is embedded again")

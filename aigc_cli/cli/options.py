@@ -40,3 +40,7 @@ Truncate = Annotated[
         help="If the input alone is too large for the model's window, cut its middle instead of failing.",
     ),
 ]
+Kb = Annotated[
+    Optional[str],
+    typer.Option("--kb", metavar="NAME", help="Answer from this knowledge base (aigc kb add), citing its passages."),
+]

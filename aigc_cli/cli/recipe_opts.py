@@ -35,6 +35,7 @@ _COMMON: dict[str, tuple[Any, Any]] = {
     "no_stream": (opt.NoStream, False),
     "as_json": (opt.Json, False),
     "model_path": (opt.ModelPath, None),
+    "kb": (opt.Kb, None),
 }
 
 

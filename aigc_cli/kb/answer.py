@@ -99,7 +99,7 @@ def with_passages(
         out.append(Message(role="user", content=block))
     else:
         msg = out[last]
-        out[last] = Message(role="user", content=f"{block}\n\nQuestion:\n{msg.content}")
+        out[last] = Message(role="user", content=f"{block}\n\nThe user's request:\n{msg.content}")
     sources = [
         Source(n=n, path=p.path, start_line=p.start_line, end_line=p.end_line, heading=p.heading, score=p.score)
         for n, p in enumerate(passages, 1)
@@ -110,3 +110,12 @@ def with_passages(
 def source_lines(sources: Sequence[Source]) -> list[str]:
     """How sources are listed after an answer: ``[1] path:12-30 (Heading)``."""
     return [f"[{s.n}] {s.path}:{s.start_line}-{s.end_line}" + (f" ({s.heading})" if s.heading else "") for s in sources]
+
+
+def for_turn(
+    messages: Sequence[Message], question: str, base: str, settings: "Settings"
+) -> tuple[list[Message], list[dict], list[str]]:
+    """What a turn with ``--kb`` needs: the messages, the sources as JSON, and notices for stderr."""
+    out, sources = with_passages(messages, question, base, settings=settings)
+    notices = [] if sources else [f"nothing in knowledge base {base!r} matches the question"]
+    return out, [s.model_dump() for s in sources], notices

@@ -23,7 +23,7 @@ from aigc_cli.kb.index import KnowledgeBase
 RRF_K = 60
 FETCH = 40  # candidates taken from each list before fusion
 # a vector hit this far away (cosine distance) is not evidence of relevance on its own
-VECTOR_MAX_DISTANCE = 0.8
+VECTOR_MAX_DISTANCE = 0.5
 SNIPPET_CHARS = 160
 _WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
@@ -71,10 +71,15 @@ def _phrase(term: str) -> str:
 
 
 def _fts(kb: KnowledgeBase, table: str, terms: list[str]) -> list[int]:
+    """Passages with every term first, then those with any, each part ranked by bm25."""
     if not terms:
         return []
     sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, 2.0, 1.0) LIMIT ?"
-    return [r[0] for r in kb.conn.execute(sql, (" OR ".join(map(_phrase, terms)), FETCH))]
+    ranked = [r[0] for r in kb.conn.execute(sql, (" AND ".join(map(_phrase, terms)), FETCH))] if len(terms) > 1 else []
+    if len(ranked) < FETCH:
+        seen = set(ranked)
+        ranked += [r[0] for r in kb.conn.execute(sql, (" OR ".join(map(_phrase, terms)), FETCH)) if r[0] not in seen]
+    return ranked[:FETCH]
 
 
 def _like(term: str) -> str:

@@ -25,3 +25,4 @@ class TaskOptions:
     no_stream: bool = False
     as_json: bool = False
     model_path: str | None = None
+    kb: str | None = None  # --kb NAME: answer from this knowledge base (issue #13)

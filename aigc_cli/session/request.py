@@ -35,6 +35,8 @@ class TurnRequest(BaseModel):
     stream: bool = True            # False with --no-stream
     # a --no-log chat keeps its turns in the process: they are the history instead of the store's
     history: list[Message] | None = None
+    kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it
+    kb_query: str | None = None    # what to retrieve for (default: the prompt)
 
 
 class TurnResult(BaseModel):
@@ -47,6 +49,7 @@ class TurnResult(BaseModel):
     notices: list[str] = Field(default_factory=list)
     cost: float | None = None      # USD; None when prices are unknown
     status: Status = "complete"
+    sources: list[dict[str, Any]] | None = None  # with --kb: the passages sent, as cited ([] = none matched)
     error: Any = Field(default=None, exclude=True)  # the BaseException that stopped the answer
 
     def raise_error(self) -> None:

@@ -49,6 +49,7 @@ def task_request(
         log=not opts.no_log,
         truncate=opts.truncate,
         stream=not opts.no_stream if stream is None else stream,
+        kb=opts.kb,
     )
 
 
@@ -66,10 +67,13 @@ def run_recipe(
 ) -> TurnResult:
     """Render ``recipe`` around ``user_input`` and run it as one stored turn."""
     req = task_request(recipe, render(recipe, values, user_input), opts, json_schema=json_schema)
+    req.kb_query = user_input if opts.kb else None  # retrieve for the user's words, not the template
     return run_turn(req, settings, sink, repair)
 
 
-def run_ask(question: str, opts: TaskOptions, settings: "Settings", sink: TextSink | None = None) -> TurnResult:
+def run_ask(
+    question: str, opts: TaskOptions, settings: "Settings", sink: TextSink | None = None, kb_query: str | None = None
+) -> TurnResult:
     """`ask` is the ``ask`` recipe: the built-in sends the question as it is, with no
     system prompt; a user override of ``ask`` (e.g. a standing system prompt) applies
     to every ask."""
@@ -77,6 +81,7 @@ def run_ask(question: str, opts: TaskOptions, settings: "Settings", sink: TextSi
 
     req = task_request(recipes.get_recipe("ask"), render(recipes.get_recipe("ask"), {}, question), opts)
     req.recipe = None  # a plain ask is stored as no recipe, as before recipes existed
+    req.kb_query = kb_query  # --kb: retrieve for the question's words (not piped text)
     return run_turn(req, settings, sink)
 
 

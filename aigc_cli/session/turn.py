@@ -132,6 +132,18 @@ def _fit(
     return fitted.messages, fitted.notices, fitted.summary_cost or 0.0
 
 
+def _knowledge(
+    messages: list[Message], req: TurnRequest, settings: "Settings"
+) -> tuple[list[Message], list[dict] | None, list[str]]:
+    """KNOWLEDGE BASE CALL SITE (--kb, issue #13): the base's passages go into the last user message,
+    after any recipe was rendered (so never through a template); the stored question stays the user's."""
+    if not req.kb:
+        return messages, None, []
+    from aigc_cli.kb import answer
+
+    return answer.for_turn(messages, req.kb_query or req.prompt, req.kb, settings)
+
+
 def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Message]) -> None:
     """Usage from the API when it reported it, else counted with the backend's tokenizer."""
     if answer is not None and answer.usage is None:
@@ -170,7 +182,9 @@ def run_turn(
         system = req.system if req.system is not None else (conv.system if conv else None)
         history = req.history if req.history is not None else _history(store, conv)
         messages = build_messages(system, history, req.prompt)
+        messages, sources, kb_notices = _knowledge(messages, req, settings)
         messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
+        notices = kb_notices + notices
         cid, user_id = (conv.id if conv else None), None
         if log and store is not None:
             cid, user_id = store.begin_turn(
@@ -188,7 +202,8 @@ def run_turn(
         cost = answer_cost(answer, backend, extra)
         if user_id is not None and cid is not None and store is not None:
             _store_answer(store, cid, user_id, answer, status, cost)
-        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=cost, status=status, error=error)
+        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=cost, status=status, error=error,
+                          sources=sources)
     finally:
         if store is not None:
             store.close()
