@@ -114,7 +114,16 @@ class _TextParser(HTMLParser):
         if self._in_title:
             self.title.append(data)
         elif not self._skip:
-            self.parts.append(data if self._pre else " ".join(data.split()) + (" " if data[-1:].isspace() else ""))
+            self.parts.append(data if self._pre else self._collapse(data))
+
+    def _collapse(self, data: str) -> str:
+        """Runs of whitespace as one space, kept at the edges unless a block just began."""
+        text = " ".join(data.split())
+        if not text:
+            return "" if not self.parts or self.parts[-1].endswith((" ", "\n")) else " "
+        if data[:1].isspace() and self.parts and not self.parts[-1].endswith((" ", "\n")):
+            text = " " + text
+        return text + (" " if data[-1:].isspace() else "")
 
 
 def html_to_text(html: str) -> str:

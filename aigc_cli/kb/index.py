@@ -5,11 +5,12 @@ the history store and ``kb rm`` is one file. WAL and a busy timeout let
 several processes read and sync at once; every write happens inside
 ``BEGIN IMMEDIATE`` so two syncs take turns instead of failing.
 
-Passages are indexed twice by FTS5 (external-content tables kept in step by
-triggers): ``chunks_tri`` with the trigram tokenizer, which matches any 3+
-character run and so works for Chinese and Japanese, and ``chunks_word``
-with unicode61 + Porter stemming, which ranks English words (``installing``
-finds ``install``). Vectors, when a base has an embedding model, live in a
+Passages are indexed twice by FTS5: ``chunks_tri`` (external content, kept in
+step by triggers) with the trigram tokenizer, which matches any run of 3+
+characters, and ``chunks_word`` (contentless; written and deleted here,
+because its text is transformed) with unicode61 + Porter stemming over
+``terms.bigrams`` of the text: English words by stem (``installing`` finds
+``install``), Chinese and Japanese as character pairs (see ``terms``). Vectors, when a base has an embedding model, live in a
 ``sqlite-vec`` table keyed by the passage id.
 """
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel
 
 from aigc_cli import paths
 from aigc_cli.errors import ConfigError, StoreError, UsageError
+from aigc_cli.kb.terms import bigrams
 
 NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 DEFAULT_BASE = "notes"
@@ -43,14 +45,12 @@ CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_tri USING fts5(
     heading, text, content='chunks', content_rowid='id', tokenize='trigram');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_word USING fts5(
-    heading, text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+    heading, text, content='', tokenize='porter unicode61 remove_diacritics 2');
 CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_tri(rowid, heading, text) VALUES (new.id, new.heading, new.text);
-    INSERT INTO chunks_word(rowid, heading, text) VALUES (new.id, new.heading, new.text);
 END;
 CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_tri(chunks_tri, rowid, heading, text) VALUES ('delete', old.id, old.heading, old.text);
-    INSERT INTO chunks_word(chunks_word, rowid, heading, text) VALUES ('delete', old.id, old.heading, old.text);
 END;
 """
 
@@ -214,6 +214,11 @@ class KnowledgeBase:
         return tuple(row) if row else None  # type: ignore[return-value]
 
     def delete_file(self, file_id: int) -> None:
+        rows = self.conn.execute("SELECT id, heading, text FROM chunks WHERE file_id = ?", (file_id,)).fetchall()
+        self.conn.executemany(
+            "INSERT INTO chunks_word(chunks_word, rowid, heading, text) VALUES ('delete', ?, ?, ?)",
+            [(cid, bigrams(h), bigrams(t)) for cid, h, t in rows],
+        )
         if self.vectors:
             self.conn.execute("DELETE FROM chunks_vec WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)",
                               (file_id,))
@@ -238,6 +243,8 @@ class KnowledgeBase:
                 (fid, seq, c.start_line, c.end_line, c.heading, c.text),
             )
             ids.append(cur.lastrowid)
+            self.conn.execute("INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
+                              (cur.lastrowid, bigrams(c.heading), bigrams(c.text)))
         return ids
 
     def touch_file(self, file_id: int, path: str, size: int, mtime_ns: int) -> None:

@@ -1,11 +1,12 @@
 """Ranking passages for a query: two keyword indexes, optionally vectors, fused by rank.
 
-English words are looked up in the stemmed word index (any word may match,
-ranked by bm25, the heading weighing double); Chinese and Japanese runs in
-the trigram index, as their overlapping 3-character pieces, so a question
-need not contain a passage's exact phrasing. A CJK word of two characters
-(``生成``) has no trigram; a query made only of such words is matched with
-``LIKE``, newest passages first, like the history search. With an embedding
+The query's English words and CJK character pairs (``terms.query_terms``) are
+looked up in the word index, passages with every term first, then those with
+any, each ranked by bm25 with the heading weighing double; the query's CJK
+3-character pieces are looked up in the trigram index the same way, which
+favours passages sharing longer runs. A CJK word of two characters (``生成``)
+has no trigram but is a pair in the word index, so short CJK queries need no
+``LIKE`` scan. With an embedding
 model the query's nearest passages (sqlite-vec, cosine) form a third list.
 The lists are merged by reciprocal rank fusion, which needs no score scales
 to agree: score = sum over lists of 1 / (RRF_K + rank).
@@ -13,11 +14,11 @@ to agree: score = sum over lists of 1 / (RRF_K + rank).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from pydantic import BaseModel
 
+from aigc_cli.kb import terms
 from aigc_cli.kb.index import KnowledgeBase
 
 RRF_K = 60
@@ -25,15 +26,6 @@ FETCH = 40  # candidates taken from each list before fusion
 # a vector hit this far away (cosine distance) is not evidence of relevance on its own
 VECTOR_MAX_DISTANCE = 0.5
 SNIPPET_CHARS = 160
-_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-STOPWORDS = set(
-    "a an and are as at be by can could did do does for from had has have how i if in into is it its me my no not of"
-    " on or our so than that the their them then there these they this to was we were what when where which who"
-    " why will with would you your should shall may might must about also any each just more most only other some"
-    " such very".split()
-)
-
 QueryEmbedder = Callable[[str], list[float]]
 
 
@@ -47,23 +39,6 @@ class Passage(BaseModel):
     score: float
     text: str
     snippet: str
-
-
-def word_terms(query: str) -> list[str]:
-    terms = [w.lower() for w in _WORD.findall(query)]
-    return list(dict.fromkeys(t for t in terms if t not in STOPWORDS and len(t) > 1 or t.isdigit()))
-
-
-def cjk_terms(query: str) -> tuple[list[str], list[str]]:
-    """(trigrams of every CJK run of 3+ characters, CJK runs too short for trigrams)."""
-    grams: list[str] = []
-    short: list[str] = []
-    for run in _CJK_RUN.findall(query):
-        if len(run) < 3:
-            short.append(run)
-        else:
-            grams += [run[i : i + 3] for i in range(len(run) - 2)]
-    return list(dict.fromkeys(grams)), short
 
 
 def _phrase(term: str) -> str:
@@ -80,16 +55,6 @@ def _fts(kb: KnowledgeBase, table: str, terms: list[str]) -> list[int]:
         seen = set(ranked)
         ranked += [r[0] for r in kb.conn.execute(sql, (" OR ".join(map(_phrase, terms)), FETCH)) if r[0] not in seen]
     return ranked[:FETCH]
-
-
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _scan(kb: KnowledgeBase, short: list[str]) -> list[int]:
-    where = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in short)
-    sql = f"SELECT id FROM chunks WHERE {where} ORDER BY id DESC LIMIT ?"
-    return [r[0] for r in kb.conn.execute(sql, (*map(_like, short), FETCH))]
 
 
 def _nearest(kb: KnowledgeBase, vector: list[float]) -> list[tuple[int, float]]:
@@ -109,10 +74,7 @@ def fuse(lists: list[list[int]]) -> list[tuple[int, float]]:
 
 
 def keyword_lists(kb: KnowledgeBase, query: str) -> list[list[int]]:
-    grams, short = cjk_terms(query)
-    lists = [_fts(kb, "chunks_word", word_terms(query)), _fts(kb, "chunks_tri", grams)]
-    if short and not grams:
-        lists.append(_scan(kb, short))
+    lists = [_fts(kb, "chunks_word", terms.query_terms(query)), _fts(kb, "chunks_tri", terms.trigrams(query))]
     return [ranked for ranked in lists if ranked]
 
 
@@ -134,24 +96,21 @@ def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) ->
     sql = ("SELECT c.id, f.path, c.start_line, c.end_line, c.heading, c.text FROM chunks c"
            f" JOIN files f ON f.id = c.file_id WHERE c.id IN ({','.join('?' * len(ids))})")
     rows = {r[0]: r for r in kb.conn.execute(sql, ids)}
-    terms = word_terms(query) + [run for run in _CJK_RUN.findall(query)]
+    words = terms.query_terms(query) + terms.CJK_RUN.findall(query)
     out = []
     for cid, score in ranked:
         if cid in rows:
             _, path, start, end, heading, text = rows[cid]
             out.append(Passage(path=path, start_line=start, end_line=end, heading=heading, score=round(score, 6),
-                               text=text, snippet=snippet(text, terms)))
+                               text=text, snippet=snippet(text, words)))
     return out
 
 
-def snippet(text: str, terms: list[str]) -> str:
+def snippet(text: str, words: list[str]) -> str:
     """One line of the passage around the first query term it contains."""
     flat = " ".join(text.split())
     low = flat.lower()
-    hits = [p for p in (low.find(t.lower()) for t in terms) if p >= 0]
-    if not hits:
-        for t in terms:  # a CJK run may match only in part
-            hits += [p for p in (low.find(t[i : i + 2]) for i in range(max(1, len(t) - 1))) if p >= 0]
+    hits = [p for p in (low.find(t.lower()) for t in words) if p >= 0]
     pos = min(hits, default=0)
     start = max(0, pos - SNIPPET_CHARS // 4)
     piece = flat[start : start + SNIPPET_CHARS]

@@ -1,0 +1,53 @@
+"""Turning text into index terms for Chinese and English alike.
+
+English is left to FTS5's unicode61 tokenizer with Porter stemming. Chinese
+and Japanese have no spaces between words, and most of their words are two
+characters long, so every CJK run is written as its overlapping character
+pairs (``绿茶用水`` -> ``绿茶 茶用 用水``), the classic CJK bigram index: a
+question and a passage that share a two-character word share a term, however
+differently the rest is phrased. The same function prepares passages and
+queries, so they always agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
+_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+")
+STOPWORDS = set(
+    "a an and are as at be by can could did do does for from had has have how i if in into is it its me my no not of"
+    " on or our so than that the their them then there these they this to was we were what when where which who"
+    " why will with would you your should shall may might must about also any each just more most only other some"
+    " such very".split()
+)
+# the commonest function-word pairs of Chinese questions carry no topic
+CJK_STOP = {"什么", "怎么", "如何", "为什", "么样", "哪些", "是否", "可以", "一个", "这个", "那个", "我们", "的是", "是什",
+            "么是", "怎样", "吗？", "呢？", "请问", "有没", "没有"}
+
+
+def _pairs(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def bigrams(text: str) -> str:
+    """Text for the word index: CJK runs as space-separated character pairs, the rest unchanged."""
+    return CJK_RUN.sub(lambda m: " " + " ".join(_pairs(m.group(0))) + " ", text)
+
+
+def query_terms(query: str) -> list[str]:
+    """Terms to look up in the word index: English words (no stopwords) and CJK pairs."""
+    words = [w.lower() for w in _WORD.findall(query)]
+    out = [w for w in words if w.isdigit() or (len(w) > 1 and w not in STOPWORDS)]
+    for run in CJK_RUN.findall(query):
+        out += [p for p in _pairs(run) if p not in CJK_STOP]
+    return list(dict.fromkeys(out))
+
+
+def trigrams(query: str) -> list[str]:
+    """The 3-character pieces of the query's CJK runs (for the trigram index)."""
+    grams: list[str] = []
+    for run in CJK_RUN.findall(query):
+        grams += [run[i : i + 3] for i in range(len(run) - 2)]
+    return list(dict.fromkeys(grams))
