@@ -24,7 +24,7 @@ from aigc_cli.kb.index import KnowledgeBase
 RRF_K = 60
 FETCH = 40  # candidates taken from each list before fusion
 # a vector hit this far away (cosine distance) is not evidence of relevance on its own
-VECTOR_MAX_DISTANCE = 0.5
+VECTOR_MAX_DISTANCE = 0.6
 SNIPPET_CHARS = 160
 QueryEmbedder = Callable[[str], list[float]]
 
