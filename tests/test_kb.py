@@ -214,5 +214,4 @@ def test_base_stays_consistent_after_sync(aigc, notes):
     db = Path(aigc.home) / "kb" / "notes.db"
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        conn.execute("INSERT INTO chunks_tri(chunks_tri) VALUES ('integrity-check')")
         conn.execute("INSERT INTO chunks_word(chunks_word) VALUES ('integrity-check')")

@@ -29,7 +29,6 @@ def assert_consistent(db: Path) -> None:
     """SQLite's own checks, both full-text indexes against their content, no orphans or duplicates."""
     with sqlite3.connect(db, timeout=30) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        conn.execute("INSERT INTO chunks_tri(chunks_tri) VALUES ('integrity-check')")
         conn.execute("INSERT INTO chunks_word(chunks_word) VALUES ('integrity-check')")
         orphans = conn.execute("SELECT count(*) FROM chunks WHERE file_id NOT IN (SELECT id FROM files)").fetchone()[0]
         assert orphans == 0

@@ -73,10 +73,14 @@ def _report(name: str, r: "SyncReport") -> None:
 
 
 def _sync(kb: Any) -> None:
-    from aigc_cli.config import load_settings
-    from aigc_cli.kb import embed, sync
+    from aigc_cli.kb import sync
 
-    embedder = embed.embedder(kb, load_settings()) if kb.meta("embed_model") else None
+    embedder = None
+    if kb.meta("embed_model"):  # settings (pydantic) and a backend only for a base with embeddings
+        from aigc_cli.config import load_settings
+        from aigc_cli.kb import embed
+
+        embedder = embed.embedder(kb, load_settings())
     _report(kb.name, sync.sync(kb, embedder, _Bar()))
 
 
@@ -136,7 +140,9 @@ def list_cmd(as_json: AsJson = False) -> None:
         with KnowledgeBase.open(n) as kb:
             infos.append(kb.info())
     if as_json:
-        print_json([i.model_dump() for i in infos])
+        from dataclasses import asdict
+
+        print_json([asdict(i) for i in infos])
         return
     if not infos:
         _say("no knowledge bases yet; `aigc kb add PATH` makes one")
@@ -179,12 +185,14 @@ def search(
     k: Annotated[int, typer.Option("-n", "--limit", min=1, help="How many passages.")] = 5,
     as_json: AsJson = False,
 ) -> None:
-    from aigc_cli.cli.common import print_json
-    from aigc_cli.kb import answer
+    from dataclasses import asdict
 
-    passages = answer.retrieve(" ".join(query), name, k)
+    from aigc_cli.cli.common import print_json
+    from aigc_cli.kb.retrieve import find
+
+    passages = find(" ".join(query), name, k)
     if as_json:
-        print_json([p.model_dump() for p in passages])
+        print_json([asdict(p) for p in passages])
         return
     if not passages:
         _say(f"nothing in kb {name} matches")

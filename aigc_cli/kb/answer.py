@@ -73,15 +73,9 @@ def context_block(base: str, passages: Sequence["Passage"]) -> str:
 
 def retrieve(question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None) -> list["Passage"]:
     """The base's best passages for the question (keyword, plus vectors if the base has them)."""
-    from aigc_cli.kb import embed, retrieve as rt
-    from aigc_cli.kb.index import KnowledgeBase
+    from aigc_cli.kb.retrieve import find
 
-    if settings is None:
-        from aigc_cli.config import load_settings
-
-        settings = load_settings()
-    with KnowledgeBase.open(base) as kb:
-        return rt.search(kb, question, k, embed.query_embedder(kb, settings))
+    return find(question, base, k, settings)
 
 
 def with_passages(

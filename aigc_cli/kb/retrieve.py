@@ -2,11 +2,11 @@
 
 The query's English words and CJK character pairs (``terms.query_terms``) are
 looked up in the word index, passages with every term first, then those with
-any, each ranked by bm25 with the heading weighing double; the query's CJK
-3-character pieces are looked up in the trigram index the same way, which
-favours passages sharing longer runs. A CJK word of two characters (``生成``)
-has no trigram but is a pair in the word index, so short CJK queries need no
-``LIKE`` scan. With an embedding
+any, each ranked by bm25 with the heading weighing double; "every term
+first" also favours passages that share a whole CJK phrase. A two-character
+CJK word (``生成``) is one pair, so short queries need no scan; only a lone
+CJK character (``茶``) is matched with ``LIKE``, newest passages first,
+bounded like the history search's fallback. With an embedding
 model the query's nearest passages (sqlite-vec, cosine) form a third list.
 The lists are merged by reciprocal rank fusion, which needs no score scales
 to agree: score = sum over lists of 1 / (RRF_K + rank).
@@ -15,11 +15,14 @@ to agree: score = sum over lists of 1 / (RRF_K + rank).
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from pydantic import BaseModel
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aigc_cli.kb import terms
 from aigc_cli.kb.index import KnowledgeBase
+
+if TYPE_CHECKING:
+    from aigc_cli.config import Settings
 
 RRF_K = 60
 FETCH = 40  # candidates taken from each list before fusion
@@ -29,8 +32,9 @@ SNIPPET_CHARS = 160
 QueryEmbedder = Callable[[str], list[float]]
 
 
-class Passage(BaseModel):
-    """One retrieved passage, as `kb search --json` prints it."""
+@dataclass(slots=True)
+class Passage:
+    """One retrieved passage, as `kb search --json` prints it (``asdict``)."""
 
     path: str
     start_line: int
@@ -74,8 +78,23 @@ def fuse(lists: list[list[int]]) -> list[tuple[int, float]]:
 
 
 def keyword_lists(kb: KnowledgeBase, query: str) -> list[list[int]]:
-    lists = [_fts(kb, "chunks_word", terms.query_terms(query)), _fts(kb, "chunks_tri", terms.trigrams(query))]
+    words = terms.query_terms(query)
+    single = terms.single_cjk(query)
+    lists = [_fts(kb, "chunks_word", [w for w in words if w not in single])]
+    if single:
+        lists.append(_scan(kb, single))
     return [ranked for ranked in lists if ranked]
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _scan(kb: KnowledgeBase, singles: list[str]) -> list[int]:
+    """One-character CJK terms (``茶``): a LIKE scan, newest passages first, bounded by FETCH."""
+    where = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in singles)
+    sql = f"SELECT id FROM chunks WHERE {where} ORDER BY id DESC LIMIT ?"
+    return [r[0] for r in kb.conn.execute(sql, (*map(_like, singles), FETCH))]
 
 
 def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder | None = None) -> list[Passage]:
@@ -101,8 +120,7 @@ def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) ->
     for cid, score in ranked:
         if cid in rows:
             _, path, start, end, heading, text = rows[cid]
-            out.append(Passage(path=path, start_line=start, end_line=end, heading=heading, score=round(score, 6),
-                               text=text, snippet=snippet(text, words)))
+            out.append(Passage(path, start, end, heading, round(score, 6), text, snippet(text, words)))
     return out
 
 
@@ -115,3 +133,18 @@ def snippet(text: str, words: list[str]) -> str:
     start = max(0, pos - SNIPPET_CHARS // 4)
     piece = flat[start : start + SNIPPET_CHARS]
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(flat) else "")
+
+
+def find(query: str, base: str, k: int = 5, settings: "Settings | None" = None) -> list[Passage]:
+    """Open ``base`` and search it; settings (and a backend) are loaded only if it has embeddings."""
+    with KnowledgeBase.open(base) as kb:
+        embed_query = None
+        if kb.meta("embed_model"):
+            from aigc_cli.kb import embed
+
+            if settings is None:
+                from aigc_cli.config import load_settings
+
+                settings = load_settings()
+            embed_query = embed.query_embedder(kb, settings)
+        return search(kb, query, k, embed_query)

@@ -6,6 +6,9 @@ is read and hashed: the same hash means only its timestamp moved (or it was
 renamed: a new path whose hash matches a vanished file's), so its passages
 and vectors are kept; otherwise it is extracted and chunked again.
 
+Reading, extracting and chunking run in worker processes when many files
+changed (the writer, SQLite's FTS5, is then the only serial part); at most a
+few batches are read ahead, so memory stays flat however big the folder.
 Work is committed in batches of files. Ctrl-C rolls back only the batch in
 flight; the next sync finds those files still changed and does them. Two
 syncs at once take turns on the write lock, and each re-checks a file's row
@@ -22,16 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from aigc_cli.kb import chunk as chunking
 from aigc_cli.kb import extract, files
 from aigc_cli.kb.index import KnowledgeBase
+from aigc_cli.kb.terms import bigrams
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 BATCH_FILES = 256
 BATCH_BYTES = 8 * 1024 * 1024
 EMBED_BATCH = 32
+POOL_MIN_FILES = 512  # fewer changed files than this are prepared in-process (no pool start-up)
+MAX_WORKERS = 3
 
 Embedder = Callable[[list[str]], list[list[float]]]
 
@@ -42,7 +46,8 @@ class Progress(Protocol):
     def finish(self) -> None: ...
 
 
-class SyncReport(BaseModel):
+@dataclass(slots=True)
+class SyncReport:
     """What one sync did; ``skipped`` lists (path, reason) met in this sync."""
 
     new: int = 0
@@ -53,8 +58,8 @@ class SyncReport(BaseModel):
     chunks: int = 0
     embedded: int = 0
     binary: int = 0
-    skipped: list[tuple[str, str]] = []
-    missing_roots: list[str] = []
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    missing_roots: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -64,6 +69,7 @@ class _Item:
     digest: str | None
     chunks: list[chunking.Chunk] = field(default_factory=list)
     skip: str | None = None
+    terms: list[tuple[str, str]] | None = None  # the word index's text per chunk (terms.bigrams)
 
 
 def _digest(data: bytes) -> str:
@@ -86,7 +92,19 @@ def _prepare(fs: files.FileStat) -> _Item:
         text = extract.extract(fs.path, data)
     except extract.Unreadable as exc:
         return _Item(fs, digest, skip=str(exc))
-    return _Item(fs, digest, chunking.chunk_text(text.text, text.kind))
+    chunks = chunking.chunk_text(text.text, text.kind)
+    return _Item(fs, digest, chunks, terms=[(bigrams(c.heading), bigrams(c.text)) for c in chunks])
+
+
+def _prepare_many(stats: list[files.FileStat]) -> list[_Item]:
+    return [_prepare(fs) for fs in stats]
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the main process, which rolls back and stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _scan(kb: KnowledgeBase, report: SyncReport) -> dict[str, files.FileStat]:
@@ -134,16 +152,29 @@ class _Syncer:
         return self.report
 
     def _index(self, changed: list[files.FileStat], known: dict) -> None:
-        batch: list[_Item] = []
-        size = 0
-        for fs in changed:
-            batch.append(_prepare(fs))
-            size += fs.size
-            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-                self._commit(batch, known)
-                batch, size = [], 0
-        if batch:
-            self._commit(batch, known)
+        """Prepare batches (in worker processes when there is much to do) and commit each in turn."""
+        batches = list(_batches(changed))
+        workers = min(MAX_WORKERS, (os.cpu_count() or 1) - 1)
+        if len(changed) < POOL_MIN_FILES or workers < 1:
+            for stats in batches:
+                self._commit(_prepare_many(stats), known)
+            return
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers, multiprocessing.get_context("forkserver"), initializer=_ignore_sigint)
+        try:
+            pending: deque = deque()
+            todo = iter(batches)
+            for stats in todo:
+                pending.append(pool.submit(_prepare_many, stats))
+                if len(pending) > workers + 1:  # bounded read-ahead keeps memory flat
+                    self._commit(pending.popleft().result(), known)
+            while pending:
+                self._commit(pending.popleft().result(), known)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _commit(self, batch: list[_Item], known: dict) -> None:
         vectors = self._vectors(batch)
@@ -182,7 +213,7 @@ class _Syncer:
                 kb.touch_file(old_id, fs.path, fs.size, fs.mtime_ns)
                 self.report.renamed += 1
                 return
-        ids = kb.put_file(fs.path, fs.size, fs.mtime_ns, item.digest, item.chunks, item.skip)
+        ids = kb.put_file(fs.path, fs.size, fs.mtime_ns, item.digest, item.chunks, item.skip, item.terms)
         if vectors:
             if kb.vector_dim() is None:
                 kb.ensure_vec_table(len(vectors[0]))
@@ -224,6 +255,20 @@ class _Syncer:
                 pairs = [(r[0], v) for r, v in zip(rows, vectors) if r[0] in live]
                 self.kb.put_vectors([p[0] for p in pairs], [p[1] for p in pairs])
             self.report.embedded += len(pairs)
+
+
+def _batches(changed: list[files.FileStat]):
+    """Runs of files of at most BATCH_FILES files or BATCH_BYTES bytes: one commit each."""
+    batch: list[files.FileStat] = []
+    size = 0
+    for fs in changed:
+        batch.append(fs)
+        size += fs.size
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def embed_text(heading: str, text: str) -> str:

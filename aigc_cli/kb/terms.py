@@ -28,12 +28,17 @@ CJK_STOP = {"什么", "怎么", "如何", "为什", "么样", "哪些", "是否"
 
 
 def _pairs(run: str) -> list[str]:
-    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return [run] if len(run) == 1 else [a + b for a, b in zip(run, run[1:])]
+
+
+def _spaced(m: re.Match[str]) -> str:
+    run = m.group(0)
+    return f" {run} " if len(run) == 1 else " " + " ".join([a + b for a, b in zip(run, run[1:])]) + " "
 
 
 def bigrams(text: str) -> str:
     """Text for the word index: CJK runs as space-separated character pairs, the rest unchanged."""
-    return CJK_RUN.sub(lambda m: " " + " ".join(_pairs(m.group(0))) + " ", text)
+    return CJK_RUN.sub(_spaced, text)
 
 
 def query_terms(query: str) -> list[str]:
@@ -45,9 +50,6 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def trigrams(query: str) -> list[str]:
-    """The 3-character pieces of the query's CJK runs (for the trigram index)."""
-    grams: list[str] = []
-    for run in CJK_RUN.findall(query):
-        grams += [run[i : i + 3] for i in range(len(run) - 2)]
-    return list(dict.fromkeys(grams))
+def single_cjk(query: str) -> list[str]:
+    """CJK runs of one character: no pair to look up, so they are matched with LIKE."""
+    return [run for run in CJK_RUN.findall(query) if len(run) == 1]
