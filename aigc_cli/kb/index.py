@@ -91,7 +91,7 @@ def _vec_sqlite() -> Any:
     except ImportError:
         raise ConfigError(
             "this Python's sqlite3 cannot load extensions, which vector search needs",
-            hint="pip install pysqlite3-binary (or use the base keyword-only)",
+            hint="pip install 'aigc-cli[embed]' (pysqlite3-binary), or keep the base keyword-only",
         ) from None
     return mod
 
