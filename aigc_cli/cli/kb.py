@@ -81,7 +81,12 @@ def _sync(kb: Any) -> None:
         from aigc_cli.kb import embed
 
         embedder = embed.embedder(kb, load_settings())
-    _report(kb.name, sync.sync(kb, embedder, _Bar()))
+    try:
+        report = sync.sync(kb, embedder, _Bar())
+    except KeyboardInterrupt:
+        _say(f"kb {kb.name}: stopped; what was indexed is kept, `aigc kb sync --kb {kb.name}` does the rest")
+        raise
+    _report(kb.name, report)
 
 
 @kb_app.command("add", help="Add files or folders to a base (default: notes) and index them.")

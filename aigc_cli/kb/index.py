@@ -10,9 +10,9 @@ text lives once, in ``chunks``; the index is written and deleted here because
 what it indexes is transformed), with unicode61 + Porter stemming over
 ``terms.bigrams`` of the text: English words by stem (``installing`` finds
 ``install``), Chinese and Japanese as overlapping character pairs (see
-``terms``). A trigram table beside it was measured (bench/RESULTS.md): it
-made indexing 2.4x slower and the base 2.7x bigger for no better recall on
-the test set, since character pairs already match CJK words inside runs. Vectors, when a base has an embedding model, live in a
+``terms``). A trigram table beside it was measured on the bench's notes: it
+made indexing 2.4x slower and the base 2.7x bigger, and character pairs
+already match CJK words inside runs (recall in bench/RESULTS.md). Vectors, when a base has an embedding model, live in a
 ``sqlite-vec`` table keyed by the passage id.
 """
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 RRF_K = 60
 FETCH = 40  # candidates taken from each list before fusion
+COMMON = 5000  # a term in more passages than this is too common to rank by (see _fts)
 # a vector hit this far away (cosine distance) is not evidence of relevance on its own
 VECTOR_MAX_DISTANCE = 0.6
 SNIPPET_CHARS = 160
@@ -50,15 +51,32 @@ def _phrase(term: str) -> str:
 
 
 def _fts(kb: KnowledgeBase, table: str, terms: list[str]) -> list[int]:
-    """Passages with every term first, then those with any, each part ranked by bm25."""
+    """Passages with every term first, then those with any, each part ranked by bm25.
+
+    bm25 costs time in proportion to the passages a query matches, and a word
+    in most passages carries almost no weight anyway. So terms in more than
+    ``COMMON`` passages only narrow the every-term part, the any-term part
+    uses the rarer terms, and a query of nothing but common words lists its
+    newest every-term matches unranked: the work stays bounded whatever the
+    base's size (the history search does the same).
+    """
     if not terms:
         return []
+    rare = [t for t in terms if not _more_than(kb, table, t, COMMON)]
+    if not rare:
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?"
+        return [r[0] for r in kb.conn.execute(sql, (" AND ".join(map(_phrase, terms)), FETCH))]
     sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, 2.0, 1.0) LIMIT ?"
     ranked = [r[0] for r in kb.conn.execute(sql, (" AND ".join(map(_phrase, terms)), FETCH))] if len(terms) > 1 else []
     if len(ranked) < FETCH:
         seen = set(ranked)
-        ranked += [r[0] for r in kb.conn.execute(sql, (" OR ".join(map(_phrase, terms)), FETCH)) if r[0] not in seen]
+        ranked += [r[0] for r in kb.conn.execute(sql, (" OR ".join(map(_phrase, rare)), FETCH)) if r[0] not in seen]
     return ranked[:FETCH]
+
+
+def _more_than(kb: KnowledgeBase, table: str, term: str, n: int) -> bool:
+    sql = f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)"
+    return kb.conn.execute(sql, (_phrase(term), n + 1)).fetchone()[0] > n
 
 
 def _nearest(kb: KnowledgeBase, vector: list[float]) -> list[tuple[int, float]]:
