@@ -215,3 +215,18 @@ def test_base_stays_consistent_after_sync(aigc, notes):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.execute("INSERT INTO chunks_word(chunks_word) VALUES ('integrity-check')")
+
+
+def test_indexing_on_a_terminal_shows_a_progress_bar_on_stderr_then_clears_it(aigc, tmp_path):
+    from tests.conftest import AIGC
+    from tests.fixtures.pty import ChatPty
+
+    make_notes(tmp_path / "many", 600)
+    term = ChatPty(AIGC, ["kb", "add", str(tmp_path / "many")], aigc.env)
+    try:
+        assert term.wait_exit(timeout=120) == 0
+    finally:
+        term.close()
+    assert "indexing notes" in term.text  # the bar was drawn
+    assert "indexing notes" not in term.display()  # and is gone from the final screen
+    assert "600 new" in term.display()
