@@ -40,7 +40,15 @@ def embedder(kb: KnowledgeBase, settings: "Settings") -> Embedder | None:
 
     backend = get_backend(choose_backend_name(settings, kb.meta("embed_backend")), settings)
 
-    return lambda texts: backend.embed(texts, model)  # the contract's default says "no embeddings"
+    def run(texts: list[str]) -> list[list[float]]:
+        out = backend.embed(texts, model)  # the contract's default says "no embeddings"
+        if len(out) != len(texts):
+            from aigc_cli.errors import BackendError
+
+            raise BackendError(f"the {backend.name} backend returned {len(out)} embeddings for {len(texts)} texts")
+        return out
+
+    return run
 
 
 def query_embedder(kb: KnowledgeBase, settings: "Settings"):

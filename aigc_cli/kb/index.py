@@ -269,6 +269,14 @@ class KnowledgeBase:
     def put_vectors(self, ids: list[int], vectors: list[list[float]]) -> None:
         import sqlite_vec
 
+        dim = self.vector_dim()
+        if any(len(v) != dim for v in vectors):
+            raise ConfigError(
+                f"the embedding model {self.meta('embed_model')!r} now returns {len(vectors[0])} dimensions, "
+                f"but knowledge base {self.name!r} holds {dim}",
+                hint=f"embed everything again: aigc kb add --kb {self.name} --no-embed PATH, then --embed MODEL",
+            )
+
         self.conn.executemany(
             "INSERT OR REPLACE INTO chunks_vec(rowid, embedding) VALUES (?, ?)",
             [(i, sqlite_vec.serialize_float32(v)) for i, v in zip(ids, vectors)],
