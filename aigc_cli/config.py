@@ -68,6 +68,12 @@ class ContextSettings(_Section):
     reserve_output: int = Field(default=1024, ge=16)
 
 
+class CmdSettings(_Section):
+    """`aigc cmd`: the key its --shell-init snippets bind."""
+
+    key: str = Field(default="alt-g", pattern=r"^(alt|ctrl)-[a-z0-9]$", description="alt-X or ctrl-X")
+
+
 class ModelSpec(_Section):
     """A model's window and prices (USD per million tokens), user-overridable.
 
@@ -90,6 +96,7 @@ class Settings(_Section):
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     local: LocalSettings = Field(default_factory=LocalSettings)
     context: ContextSettings = Field(default_factory=ContextSettings)
+    cmd: CmdSettings = Field(default_factory=CmdSettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
 
     sources: dict[str, str] = Field(default_factory=dict, exclude=True)

@@ -60,6 +60,10 @@ def build_app() -> typer.Typer:
     from aigc_cli.cli import kb
 
     kb.register(app)
+    from aigc_cli.cli import cmd, completion
+
+    cmd.register(app)
+    completion.register(app)
     return app
 
 
@@ -86,6 +90,10 @@ def main() -> None:
     from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone
 
     debug = os.environ.get("AIGC_DEBUG") == "1"
+    if os.environ.get("_AIGC_COMPLETE"):  # the shell asks for completions (see cli/completion.py)
+        from aigc_cli.cli.completion import install
+
+        install()
     try:
         # typer returns the exit code (130 for Ctrl-C) instead of raising Exit
         code = build_app()(standalone_mode=False)

@@ -82,7 +82,20 @@ CREATE TABLE summaries (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+# `aigc cmd`: the command each such turn settled on (after any edit), whether
+# it was run and its exit status; keyed by the turn's answer message.
+V5_COMMANDS = """
+CREATE TABLE commands (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    command TEXT NOT NULL,
+    shell TEXT NOT NULL,
+    ran INTEGER NOT NULL DEFAULT 0,
+    exit_status INTEGER,
+    updated REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS]
 LATEST = len(MIGRATIONS)
 
 
