@@ -171,3 +171,13 @@ def test_a_bad_key_setting_is_refused(aigc):
 def test_shell_init_for_an_unknown_shell_is_a_usage_error(aigc):
     r = aigc("cmd", "--shell-init", "tcsh")
     assert r.code == 2 and "bash, zsh, fish" in r.err
+
+
+@pytest.mark.slow
+def test_cmd_runs_on_the_local_model_and_stores_the_command(aigc, gguf_model):
+    """The bundled base model writes poor commands; what must hold is the path: a command, stored, nothing run."""
+    r = aigc("cmd", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "24", "list the files here", timeout=300)
+    assert r.code == 0, r.err
+    assert r.out.strip()
+    with sqlite3.connect(aigc.home / "history.db") as db:
+        assert db.execute("SELECT command, ran FROM commands").fetchone() == (r.out.strip(), 0)
