@@ -4,8 +4,7 @@ The script is click's (as typer ships it): on Tab the shell runs ``aigc``
 with ``_AIGC_COMPLETE=complete_SHELL`` and the words typed so far, and click
 resolves which command, option or argument is being completed. Commands
 and options come from the command tree itself; the values that live in the
-user's data are added here, in one table keyed by option name or by
-command and argument, so no command module has to know about completion:
+user's data are added by cli/complete_values.py:
 
 * recipe names after ``run``, ``recipes show|edit|rm|path`` and ``--recipe``;
 * model names after ``-m/--model`` and ``models default``;
@@ -13,28 +12,20 @@ command and argument, so no command module has to know about completion:
 * knowledge bases after ``--kb`` (when the kb feature is installed);
 * backend names after ``-b/--backend``.
 
-Each source is a small function that reads files or the store directly
-(read-only, never creating or migrating it) and imports nothing heavy, and
-none of this is imported unless a completion is asked for, so the normal
-start of ``aigc`` does not pay for it.
+None of that is imported unless a completion is asked for, so the normal
+start of ``aigc`` pays only for registering this one small command.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from typer._click import Context, Parameter
 
 COMPLETE_VAR = "_AIGC_COMPLETE"
 PROG = "aigc"
 SHELLS = ("bash", "zsh", "fish")
-
-Values = Iterable[tuple[str, str]]  # (value, help)
 
 
 def register(app: typer.Typer) -> None:
@@ -62,126 +53,10 @@ def completion(
 
 def install() -> None:
     """Register completion classes that add the dynamic values (main() calls this when completing)."""
-    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
     from typer._click.shell_completion import add_completion_class
+    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
+
+    from aigc_cli.cli.complete_values import with_values
 
     for base in (BashComplete, ZshComplete, FishComplete):
-        add_completion_class(_with_values(base), base.name)
-
-
-def _with_values(base: type) -> type:
-    def get_completions(self: Any, args: list[str], incomplete: str) -> list[Any]:
-        import sqlite3
-
-        from typer._click.shell_completion import CompletionItem, _resolve_context, _resolve_incomplete
-
-        ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
-        obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
-        source = source_for(ctx, obj)
-        if source is None:
-            return obj.shell_complete(ctx, incomplete)
-        try:
-            values = list(source())
-        except (OSError, sqlite3.Error):
-            values = []  # a missing or busy store completes nothing rather than failing the shell
-        return [CompletionItem(v, help=h or None) for v, h in values if v.startswith(incomplete)]
-
-    return type(base.__name__, (base,), {"get_completions": get_completions})
-
-
-def source_for(ctx: "Context", param: "Parameter | Any") -> Callable[[], Values] | None:
-    """Which of our value sources completes ``param`` in ``ctx`` (None: click's own)."""
-    kind = getattr(param, "param_type_name", "")  # a command (completing a name) has none
-    if kind == "option":
-        for opt, source in _BY_OPTION.items():
-            if opt in param.opts:
-                return source
-        return None
-    if kind == "argument":
-        words = ctx.command_path.split()[1:]
-        first = param is next((p for p in ctx.command.params if p.param_type_name == "argument"), None)
-        if first:
-            return _BY_COMMAND.get(" ".join(words))
-    return None
-
-
-# ------------------------------------------------------------------ sources
-
-
-def recipes() -> Values:
-    """Built-in and user recipe names (file names: nothing is parsed or validated)."""
-    from importlib.resources import files
-
-    from aigc_cli import paths
-
-    names = {p.name[:-5] for p in files("aigc_cli").joinpath("prompts").iterdir() if p.name.endswith(".toml")}
-    folder = paths.recipes_dir()
-    if folder.is_dir():
-        names |= {p.stem for p in folder.glob("*.toml")}
-    return [(n, "") for n in sorted(names)]
-
-
-def models() -> Values:
-    """The model table's names, then the models used in stored conversations."""
-    from aigc_cli.modeltable import BUILTIN
-
-    names = dict.fromkeys(BUILTIN)
-    for (model,) in _query("SELECT DISTINCT model FROM conversations WHERE model IS NOT NULL"):
-        names.setdefault(model)
-    return [(n, "") for n in names]
-
-
-def conversations() -> Values:
-    """The newest conversation ids, each with its title as the help text."""
-    return [(cid, title) for cid, title in _query("SELECT id, title FROM conversations ORDER BY updated DESC LIMIT 50")]
-
-
-def knowledge_bases() -> Values:
-    try:
-        from aigc_cli.kb.index import names
-    except ImportError:
-        return []
-    return [(n, "") for n in names()]
-
-
-def backends() -> Values:
-    from aigc_cli.backends import available
-
-    return [(n, "") for n in available()]
-
-
-def _query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows from the history store opened read-only (absent store: none)."""
-    import sqlite3
-
-    from aigc_cli import paths
-
-    path = paths.store_file()
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1.0)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-_BY_OPTION: dict[str, Callable[[], Values]] = {
-    "--model": models,
-    "--cid": conversations,
-    "--kb": knowledge_bases,
-    "--recipe": recipes,
-    "--backend": backends,
-}
-_BY_COMMAND: dict[str, Callable[[], Values]] = {
-    "run": recipes,
-    "recipes show": recipes,
-    "recipes edit": recipes,
-    "recipes rm": recipes,
-    "recipes path": recipes,
-    "models default": models,
-    "history show": conversations,
-    "history rm": conversations,
-    "history title": conversations,
-    "history export": conversations,
-}
+        add_completion_class(with_values(base), base.name)

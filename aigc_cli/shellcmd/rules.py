@@ -375,7 +375,7 @@ _SQL_DELETE_ALL = re.compile(r"\bdelete\s+from\s+[\w.\"`]+\s*(;|'|\"|$)", re.I |
 def sql_danger(text: str, clients: set[str]) -> str | None:
     """What SQL handed to a client would destroy: DROP/TRUNCATE, or DELETE without WHERE."""
     if _SQL_DROP.search(text):
-        return f"drops or empties SQL tables (DROP/TRUNCATE in {sorted(clients)[0]})"
+        return f"drops or empties SQL tables (DROP/TRUNCATE in {min(clients)})"
     if _SQL_DELETE_ALL.search(text):
-        return f"deletes every row of a table (DELETE without WHERE in {sorted(clients)[0]})"
+        return f"deletes every row of a table (DELETE without WHERE in {min(clients)})"
     return None

@@ -1,0 +1,227 @@
+"""`aigc cmd`'s flow: generate the command, then show, explain, edit, copy or run it.
+
+Split from cli/cmd.py (which only declares the flags) so that registering
+the command costs `aigc --help` nothing but its options: this module, and
+what it imports, loads only when `aigc cmd` actually runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aigc_cli.cli.cmd_term import Terminal
+    from aigc_cli.cli.recipe_opts import Common
+    from aigc_cli.shellcmd.shells import Shell
+
+ABORTED = 130
+
+
+def main(request: list[str] | None, *, explain: bool, yes: bool, shell_init: str | None, shell: str | None,
+         common: "Common") -> None:
+    """The whole command: ``--shell-init``, or generate and then explain / menu / run / print."""
+    if shell_init:
+        _print_init(shell_init)
+        return
+    from aigc_cli.shellcmd.shells import detect
+
+    sh = detect(override=shell)
+    text = _request_text(request)
+    on_terminal = _terminal_available()
+    command, cid = _generate(text, sh, common, spinner=on_terminal)
+    flow = _Flow(text, command, cid, sh, common)
+    if explain:
+        flow.explain_and_exit(on_terminal)
+    elif on_terminal:
+        flow.interactive(yes)
+    elif yes:
+        flow.run_unattended()
+    else:
+        print(command, flush=True)
+
+
+def _terminal_available() -> bool:
+    from aigc_cli.cli.cmd_term import Terminal
+
+    return Terminal.available()
+
+
+def _print_init(name: str) -> None:
+    from aigc_cli.config import load_settings
+    from aigc_cli.shellcmd.shells import init_snippet
+
+    sys.stdout.write(init_snippet(name.lower(), load_settings().cmd.key))
+
+
+def _request_text(words: list[str] | None) -> str:
+    from aigc_cli import inputs
+    from aigc_cli.errors import UsageError
+
+    text = inputs.compose(" ".join(words or []), inputs.read_stdin())
+    if not text.strip():
+        raise UsageError("nothing to turn into a command", hint='aigc cmd "find the ten biggest files here"')
+    return text
+
+
+def _generate(text: str, sh: "Shell", common: "Common", *, spinner: bool) -> tuple[str, str | None]:
+    """One stored turn through the ``cmd`` recipe; the bare command and its conversation id."""
+    from aigc_cli import session
+    from aigc_cli.cli import taskrun
+    from aigc_cli.config import load_settings
+    from aigc_cli.errors import BackendError
+    from aigc_cli.shellcmd import record, task
+    from aigc_cli.shellcmd.extract import extract_command
+
+    recipe = taskrun.load(task.COMMAND_RECIPE)
+    rendered = taskrun.render(recipe, task.command_values(sh, os.getcwd()), text)
+    req = taskrun.turn_request(recipe, rendered, common)
+    if spinner:
+        sys.stderr.write("aigc: writing the command…")
+        sys.stderr.flush()
+    try:
+        result = session.run_turn(req, load_settings(), None)
+    finally:
+        if spinner:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+    for notice in result.notices:
+        print(f"aigc: {notice}", file=sys.stderr)
+    command = extract_command(result.answer.text)
+    if not command:
+        raise BackendError("the model's answer holds no command", hint="rephrase the request, or try another model (-m)")
+    record.remember(result.conversation_id, command, sh.name)
+    return command, result.conversation_id
+
+
+class _Flow:
+    """One generated command and what the user does with it."""
+
+    def __init__(self, request: str, command: str, cid: str | None, sh: "Shell", common: "Common") -> None:
+        from aigc_cli.shellcmd.classify import classify
+
+        self.request = request
+        self.command = command
+        self.cid = cid
+        self.shell = sh
+        self.common = common
+        self.findings = classify(command, sh.name)
+
+    def _set(self, command: str) -> None:
+        from aigc_cli.shellcmd import record
+        from aigc_cli.shellcmd.classify import classify
+
+        self.command = command
+        self.findings = classify(command, self.shell.name)
+        record.remember(self.cid, command, self.shell.name)
+
+    # ------------------------------------------------------------ modes
+
+    def explain_and_exit(self, on_terminal: bool) -> None:
+        if on_terminal:
+            from aigc_cli.cli.cmd_term import Terminal
+
+            term = Terminal()
+            try:
+                term.show(self.command, self.findings)
+            finally:
+                term.close()
+        else:
+            print(self.command + "\n", flush=True)
+        self._explain()
+
+    def run_unattended(self) -> None:
+        """``--yes`` with no terminal: run it, unless it is destructive (exit 2, nothing runs)."""
+        from aigc_cli.errors import UsageError
+
+        if self.findings:
+            reasons = "; ".join(f.reason for f in self.findings)
+            raise UsageError(
+                f"refusing to run a destructive command without a terminal ({reasons}): {' '.join(self.command.split())}",
+                hint="run it on a terminal to confirm it, or pipe it yourself: aigc cmd ... | sh",
+            )
+        sys.exit(self._run(None))
+
+    def interactive(self, yes: bool) -> None:
+        from aigc_cli.cli.cmd_term import Terminal
+
+        term = Terminal()
+        try:
+            code = self._menu(term, yes)
+        finally:
+            term.close()
+        sys.exit(code)
+
+    # ------------------------------------------------------------ the menu
+
+    def _menu(self, term: "Terminal", yes: bool) -> int:
+        term.show(self.command, self.findings)
+        if yes and not self.findings:
+            return self._run(term)
+        if yes:
+            code = self._confirmed_run(term)
+            if code is not None:
+                return code
+        while True:
+            term.menu()
+            key = term.key()
+            if key == "r":
+                code = self._confirmed_run(term) if self.findings else self._run(term)
+                if code is not None:
+                    return code
+            elif key == "e":
+                self._explain_in_menu(term)
+            elif key == "m":
+                edited = term.edit(self.command)
+                if edited is not None and edited.strip() and edited.strip() != self.command:
+                    self._set(edited.strip())
+                term.show(self.command, self.findings)
+            elif key == "c":
+                term.copy(self.command)
+                print("aigc: copied the command to the clipboard (OSC 52); nothing ran", file=sys.stderr)
+                return 0
+            else:  # a, Esc, Ctrl-C
+                print("aigc: aborted; nothing ran", file=sys.stderr)
+                return ABORTED
+
+    def _confirmed_run(self, term: "Terminal") -> int | None:
+        """Run after `yes` typed in full; None (back to the menu) for anything else."""
+        try:
+            confirmed = term.confirm()
+        except KeyboardInterrupt:
+            term.say()
+            print("aigc: aborted; nothing ran", file=sys.stderr)
+            return ABORTED
+        if confirmed:
+            return self._run(term)
+        term.say("  Not run.")
+        return None
+
+    def _run(self, term: "Terminal | None") -> int:
+        from aigc_cli.shellcmd import record
+        from aigc_cli.shellcmd.run import run
+
+        record.remember(self.cid, self.command, self.shell.name, ran=True)
+        stdin = term.tty if term is not None and term.own_stdin else None
+        status = run(self.command, self.shell, stdin=stdin)
+        record.remember(self.cid, self.command, self.shell.name, ran=True, exit_status=status)
+        return status
+
+    def _explain_in_menu(self, term: "Terminal") -> None:
+        try:
+            self._explain()
+        except KeyboardInterrupt:
+            term.say("\n  (explanation stopped)")
+        term.show(self.command, self.findings)
+
+    def _explain(self) -> None:
+        """The explanation as its own stored turn (recipe ``cmd-explain``), streamed as usual."""
+        from aigc_cli.cli import taskrun
+        from aigc_cli.cli.common import run_and_show
+        from aigc_cli.shellcmd import task
+
+        recipe = taskrun.load(task.EXPLAIN_RECIPE)
+        text = task.explain_input(self.request, self.command, self.shell)
+        rendered = taskrun.render(recipe, task.explain_values(self.shell), text)
+        run_and_show(taskrun.turn_request(recipe, rendered, self.common))
