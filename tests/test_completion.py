@@ -102,6 +102,16 @@ def test_zsh_protocol_completes_recipe_names_with_descriptions(aigc):
     assert '"plan"' in out
 
 
+def test_fish_completes_recipe_names_once_the_script_is_sourced(aigc):
+    if shutil.which("fish") is None:
+        pytest.skip("fish is not installed (apt-get install fish)")
+    aigc_dir = AIGC.rsplit("/", 1)[0]
+    program = f'set -x PATH {aigc_dir} $PATH; aigc completion fish | source; complete -C "aigc run pl"'
+    proc = subprocess.run(["fish", "--no-config", "-c", program], check=False, capture_output=True, text=True,
+                          env=aigc.env, timeout=60)
+    assert proc.stdout.split() == ["plan"], proc.stderr
+
+
 def test_fish_protocol_completes_backends(aigc):
     env = {**aigc.env, "_AIGC_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args",
            "_TYPER_COMPLETE_ARGS": "aigc ask -b "}
