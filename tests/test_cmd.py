@@ -100,6 +100,16 @@ def test_each_use_is_stored_with_its_command_and_whether_it_ran(aigc_api, fake):
     assert row == ("du -ah . | sort -rh | head -n 10", "bash", 0, None, FENCED)
 
 
+def test_history_show_says_what_became_of_the_command(aigc_api, fake, tmp_path):
+    marker = tmp_path / "marker"
+    fake.push(Reply(text=f"```bash\ntouch {marker}; exit 4\n```"))
+    assert aigc_api("cmd", "--yes", "make a marker").code == 4
+    cid = json.loads(aigc_api("history", "list", "--json").out)[0]["id"]
+    shown = json.loads(aigc_api("history", "show", cid, "--json").out)
+    assert shown["command"] == {"command": f"touch {marker}; exit 4", "shell": "bash", "ran": True, "exit_status": 4}
+    assert f"## Command (run, exit status 4)\n\n```bash\ntouch {marker}; exit 4\n```" in aigc_api("history", "show", cid).out
+
+
 def test_no_log_stores_nothing(aigc_api, fake):
     fake.push(Reply(text=FENCED))
     assert aigc_api("cmd", "--no-log", "list").code == 0

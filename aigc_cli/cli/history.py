@@ -139,13 +139,16 @@ def _require_store() -> "Store":
 def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_json: AsJson = False) -> None:
     from aigc_cli.store.io import conversation_json, conversation_markdown
 
+    from aigc_cli.shellcmd.record import lookup
+
     with _require_store() as store:
         conv = store.resolve(conversation_id)
         messages = store.messages(conv.id)
+    ran = lookup(conv.id) if conv.recipe == "cmd" else None  # `aigc cmd`: what became of the command
     if as_json:
-        _emit_json(conversation_json(conv, messages))
+        _emit_json({**conversation_json(conv, messages), **({"command": ran.to_json()} if ran else {})})
         return
-    text = conversation_markdown(conv, messages)
+    text = conversation_markdown(conv, messages) + (ran.to_markdown() if ran else "")
     if _tty():
         from rich.console import Console
         from rich.markdown import Markdown

@@ -17,10 +17,25 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CommandRecord:
+    """The command an `aigc cmd` turn settled on, and whether and how it ran."""
+
     command: str
     shell: str
     ran: bool
     exit_status: int | None
+
+    def to_json(self) -> dict[str, object]:
+        return {"command": self.command, "shell": self.shell, "ran": self.ran, "exit_status": self.exit_status}
+
+    def to_markdown(self) -> str:
+        """A section for `history show`, after the conversation's messages."""
+        if not self.ran:
+            outcome = "not run"
+        elif self.exit_status is None:
+            outcome = "run (no exit status recorded)"
+        else:
+            outcome = f"run, exit status {self.exit_status}"
+        return f"\n## Command ({outcome})\n\n```{self.shell}\n{self.command}\n```\n"
 
 
 def remember(
