@@ -67,32 +67,25 @@ def _request_text(words: list[str] | None) -> str:
 
 def _generate(text: str, sh: "Shell", common: "Common", *, spinner: bool) -> tuple[str, str | None]:
     """One stored turn through the ``cmd`` recipe; the bare command and its conversation id."""
-    from aigc_cli import session
-    from aigc_cli.cli import taskrun
     from aigc_cli.config import load_settings
     from aigc_cli.errors import BackendError
-    from aigc_cli.shellcmd import record, task
-    from aigc_cli.shellcmd.extract import extract_command
+    from aigc_cli.shellcmd import task
 
-    recipe = taskrun.load(task.COMMAND_RECIPE)
-    rendered = taskrun.render(recipe, task.command_values(sh, os.getcwd()), text)
-    req = taskrun.turn_request(recipe, rendered, common)
     if spinner:
         sys.stderr.write("aigc: writing the command…")
         sys.stderr.flush()
     try:
-        result = session.run_turn(req, load_settings(), None)
+        gen = task.generate(text, sh, os.getcwd(), common, load_settings())
     finally:
         if spinner:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
-    for notice in result.notices:
+    for notice in gen.result.notices:
         print(f"aigc: {notice}", file=sys.stderr)
-    command = extract_command(result.answer.text)
-    if not command:
+    gen.result.raise_error()
+    if not gen.command:
         raise BackendError("the model's answer holds no command", hint="rephrase the request, or try another model (-m)")
-    record.remember(result.conversation_id, command, sh.name)
-    return command, result.conversation_id
+    return gen.command, gen.result.conversation_id
 
 
 class _Flow:
@@ -217,11 +210,7 @@ class _Flow:
 
     def _explain(self) -> None:
         """The explanation as its own stored turn (recipe ``cmd-explain``), streamed as usual."""
-        from aigc_cli.cli import taskrun
         from aigc_cli.cli.common import run_and_show
         from aigc_cli.shellcmd import task
 
-        recipe = taskrun.load(task.EXPLAIN_RECIPE)
-        text = task.explain_input(self.request, self.command, self.shell)
-        rendered = taskrun.render(recipe, task.explain_values(self.shell), text)
-        run_and_show(taskrun.turn_request(recipe, rendered, self.common))
+        run_and_show(task.explain_request(self.request, self.command, self.shell, self.common))

@@ -35,27 +35,34 @@ def register(app: typer.Typer) -> None:
 def completion(
     shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
 ) -> None:
-    from typer._click.globals import get_current_context
-    from typer._click.shell_completion import get_completion_class
+    from typer.completion import get_completion_script
 
     from aigc_cli.errors import UsageError
 
     if shell not in SHELLS:
         raise UsageError(f"no completion for {shell!r}", hint="aigc completion bash|zsh|fish")
-    install()
-    root = get_current_context().find_root().command
-    comp = get_completion_class(shell)(root, {}, PROG, COMPLETE_VAR)  # type: ignore[misc]
-    sys.stdout.write(comp.source().strip() + "\n")
+    sys.stdout.write(get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell).strip() + "\n")
 
 
 # ------------------------------------------------------------------ the hook
 
 
 def install() -> None:
-    """Register completion classes that add the dynamic values (main() calls this when completing)."""
-    from typer._click.shell_completion import add_completion_class
-    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
+    """When the shell asks for completions: typer's classes, plus our values (cli/complete_values.py).
 
+    The values hook subclasses typer's completion classes, which live in its
+    private modules (stable across the pinned typer 0.27-0.28); should they
+    move, completion falls back to typer's own: commands and options still
+    complete, the values from the user's data do not.
+    """
+    from typer.completion import completion_init
+
+    completion_init()
+    try:
+        from typer._click.shell_completion import add_completion_class
+        from typer._completion_classes import BashComplete, FishComplete, ZshComplete
+    except ImportError:
+        return
     from aigc_cli.cli.complete_values import with_values
 
     for base in (BashComplete, ZshComplete, FishComplete):
