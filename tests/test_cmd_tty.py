@@ -182,3 +182,31 @@ def test_the_command_reads_the_terminal_when_aigc_stdin_was_piped(aigc_api, fake
         t.close()
     assert out.read_text() == "typed at the terminal\n"
     assert "<input>\ncontext\n</input>" in fake.chat_requests[0]["json"]["messages"][-1]["content"]
+
+
+def test_c_copies_the_command_with_osc52_and_runs_nothing(term, fake, tmp_path):
+    import base64
+
+    marker = tmp_path / "marker"
+    fake.push(fenced(f"touch {marker}"))
+    t = term("make the marker")
+    t.expect(MENU)
+    t.send("c")
+    assert t.wait_exit() == 0
+    payload = base64.b64encode(f"touch {marker}".encode()).decode()
+    assert f"\x1b]52;c;{payload}\x07" in t.raw
+    assert not marker.exists()
+
+
+def test_ctrl_c_at_the_yes_prompt_aborts(term, fake, tmp_path):
+    target = tmp_path / "precious"
+    target.mkdir()
+    fake.push(fenced(f"rm -rf {target}"))
+    t = term("delete it")
+    t.expect(MENU)
+    t.send("r")
+    t.expect("Type yes to run it")
+    t.send("ye")
+    t.interrupt()
+    assert t.wait_exit() == 130
+    assert target.exists()
