@@ -74,6 +74,17 @@ def test_bash_completes_model_names_after_m_including_ones_used_before(aigc_api,
     assert bash_complete(aigc_api, "aigc ask --model llama") == ["llama3.2-local"]
 
 
+def test_bash_completes_local_gguf_models_after_m_and_models_use(aigc, tmp_path):
+    """An LM Studio model in its usual folder (HOME of the test's own) is offered by its short name."""
+    gguf = tmp_path / "user" / ".lmstudio" / "models" / "lmstudio-community" / "Tiny-GGUF" / "Tiny-1B-Q4_K_M.gguf"
+    gguf.parent.mkdir(parents=True)
+    gguf.write_bytes(b"GGUF" + b"\0" * 60)
+    aigc.env.update(HOME=str(tmp_path / "user"), OLLAMA_MODELS=str(tmp_path / "ollama"), HF_HOME=str(tmp_path / "hf"))
+    name = next(row["name"] for row in json.loads(aigc("models", "list", "--json").out) if row["source"] == "lmstudio")
+    assert name in bash_complete(aigc, "aigc ask -b local -m ")
+    assert bash_complete(aigc, f"aigc models use {name[:4]}") == [name]
+
+
 def test_bash_completes_conversation_ids_after_cid_and_history_show(aigc_api, fake):
     fake.push(Reply(text="one"), Reply(text="two"))
     ids = [json.loads(aigc_api("ask", "--json", q).out)["conversation_id"] for q in ("first", "second")]

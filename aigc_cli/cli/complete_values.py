@@ -77,13 +77,23 @@ def recipes() -> Values:
 
 
 def models() -> Values:
-    """The model table's names, then the models used in stored conversations."""
+    """The model table's names, the local GGUF models, then the models used in stored conversations."""
     from aigc_cli.modeltable import BUILTIN
 
-    names = dict.fromkeys(BUILTIN)
+    names: dict[str, str] = dict.fromkeys(BUILTIN, "")
+    names.update((name, origin) for name, origin in local_models())
     for (model,) in _query("SELECT DISTINCT model FROM conversations WHERE model IS NOT NULL"):
-        names.setdefault(model)
-    return [(n, "") for n in names]
+        names.setdefault(model, "")
+    return list(names.items())
+
+
+def local_models() -> Values:
+    """Pulled, Ollama, LM Studio and Hugging Face cache models (names `-b local -m` resolves)."""
+    try:
+        from aigc_cli.localmodels.registry import all_models
+    except ImportError:
+        return []
+    return [(m.name, m.origin) for m in all_models() if m.usable]
 
 
 def conversations() -> Values:
@@ -135,6 +145,8 @@ _BY_COMMAND: dict[str, Callable[[], Values]] = {
     "recipes rm": recipes,
     "recipes path": recipes,
     "models default": models,
+    "models use": local_models,
+    "models rm": local_models,
     "history show": conversations,
     "history rm": conversations,
     "history title": conversations,

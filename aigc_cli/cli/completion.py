@@ -7,7 +7,7 @@ and options come from the command tree itself; the values that live in the
 user's data are added by cli/complete_values.py:
 
 * recipe names after ``run``, ``recipes show|edit|rm|path`` and ``--recipe``;
-* model names after ``-m/--model`` and ``models default``;
+* model names (local GGUFs too) after ``-m/--model``, ``models default|use|rm``;
 * conversation ids (titles as help) after ``--cid`` and ``history show|rm|title|export``;
 * knowledge bases after ``--kb`` (when the kb feature is installed);
 * backend names after ``-b/--backend``.
