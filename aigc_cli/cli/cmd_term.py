@@ -42,7 +42,15 @@ class Terminal:
 
     @staticmethod
     def available() -> bool:
-        """True when stdout is a terminal and there is a terminal to read keys from."""
+        """True when stdout is a terminal and there is a terminal to read keys from.
+
+        Without termios (Windows) there is no raw key reading: `aigc cmd`
+        then behaves as in a pipe and prints the command.
+        """
+        try:
+            import termios  # noqa: F401
+        except ImportError:
+            return False
         try:
             if not sys.stdout.isatty():
                 return False

@@ -229,6 +229,35 @@ def _shlex_into(text: str, out: Script, offset: int, backslash: bool = True) -> 
         i += 1
     _close(current, out, pipeline, text, offset, cursor)
     _end_pipeline(pipeline, out)
+    out.functions.update(_block_functions(tokens))
+
+
+def _block_functions(tokens: list[str]) -> dict[str, list[Simple]]:
+    """fish's ``function NAME ... end``: each function's commands (blocks nest until ``end``)."""
+    found: dict[str, list[Simple]] = {}
+    open_functions: list[tuple[str, int]] = []
+    depth = 0
+    segment: list[str] = []
+    for tok in [*tokens, ";"]:
+        if not _is_operator(tok):
+            segment.append(tok)
+            continue
+        head = segment[0] if segment else ""
+        if head == "function" and len(segment) > 1:
+            depth += 1
+            open_functions.append((segment[1], depth))
+            found.setdefault(segment[1], [])
+        elif head in ("if", "for", "while", "begin", "switch"):
+            depth += 1
+        elif head == "end":
+            if open_functions and open_functions[-1][1] == depth:
+                open_functions.pop()
+            depth = max(depth - 1, 0)
+        if head and head != "function":
+            for name, _ in open_functions:
+                found[name].append(Simple([head]))
+        segment = []
+    return found
 
 
 def _is_operator(tok: str) -> bool:
