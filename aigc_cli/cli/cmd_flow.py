@@ -30,7 +30,7 @@ def main(request: list[str] | None, *, explain: bool, yes: bool, shell_init: str
     sh = detect(override=shell)
     text = _request_text(request)
     on_terminal = _terminal_available()
-    command, cid = _generate(text, sh, common, spinner=on_terminal)
+    command, cid = _generate(text, sh, common, spinner=on_terminal and sys.stderr.isatty())
     flow = _Flow(text, command, cid, sh, common)
     if explain:
         flow.explain_and_exit(on_terminal)
