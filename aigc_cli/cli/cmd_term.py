@@ -76,8 +76,10 @@ class Terminal:
         for line in _highlight(command, findings).split("\n"):
             self.say("  " + line)
         self.say()
-        for f in findings:
-            self.say(_style("1;31", "  ! destructive: ") + f"{f.reason}" + (f"  ({f.text})" if f.text else ""))
+        whole = " ".join(command.split())
+        for f in findings:  # the part it is about, unless that is the whole command
+            part = f"  ({f.text})" if f.text and f.text != whole else ""
+            self.say(_style("1;31", "  ! destructive: ") + f.reason + part)
         if findings:
             self.say()
 
