@@ -66,8 +66,8 @@ def test_llm_template_that_is_a_bare_string(aigc_api, fake):
 def test_import_refuses_to_overwrite_without_force(aigc_api, fake):
     aigc_api("recipes", "import", str(FABRIC / "extract_actions"))
     r = aigc_api("recipes", "import", str(FABRIC / "extract_actions"))
-    assert r.code == 3
-    assert "already exists" in r.err
+    assert r.code == 2
+    assert "would replace recipe extract_actions (yours" in r.err and "--force" in r.err
     assert aigc_api("recipes", "import", "--force", str(FABRIC / "extract_actions")).code == 0
 
 
@@ -78,10 +78,11 @@ def test_import_of_something_else_is_a_usage_error(aigc_api, tmp_path):
     assert "neither a fabric pattern" in r.err
 
 
-def test_broken_yaml_is_reported_and_the_good_items_still_import(aigc_api, tmp_path):
+def test_broken_yaml_in_a_folder_fails_the_whole_import_naming_the_file(aigc_api, tmp_path):
     (tmp_path / "bad.yaml").write_text("system: [unclosed\n")
     (tmp_path / "good.yaml").write_text("prompt: 'Fix: $input'\n")
     r = aigc_api("recipes", "import", str(tmp_path))
-    assert r.code == 0
-    assert r.out.strip().endswith("good.toml")
-    assert "bad.yaml: " in r.err and "invalid YAML" in r.err
+    assert r.code == 3
+    assert r.err.startswith(f"aigc: error: {tmp_path / 'bad.yaml'}: invalid YAML: ")
+    assert "nothing was imported" in r.err and "Traceback" not in r.err
+    assert not (aigc_api.home / "recipes" / "good.toml").exists()

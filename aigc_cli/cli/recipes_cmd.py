@@ -164,22 +164,33 @@ def rm_cmd(name: str) -> None:
     print(f"removed {path}", file=sys.stderr)
 
 
-@recipes_app.command("import", help="Import fabric pattern folders or llm YAML templates.")
+@recipes_app.command("import", help="Import fabric pattern folders or llm YAML templates (all or nothing).")
 def import_cmd(
     source: Annotated[str, typer.Argument(help="A pattern folder, a folder of patterns, or a .yaml template.")],
     name: Annotated[Optional[str], typer.Option("--name", help="Recipe name (a single import only).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace recipes of yours with the same names.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace recipes (yours or built-in) with the same names.")] = False,
 ) -> None:
-    from aigc_cli import recipe_import
-    from aigc_cli.errors import ConfigError
+    from aigc_cli.recipes import imports
 
-    report = recipe_import.import_path(source, name=name, overwrite=force)
+    if name is not None and not _valid_name(name):
+        from aigc_cli.errors import UsageError
+
+        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
+    try:
+        report = imports.import_path(source, name=name, overwrite=force)
+    except imports.ImportFailed as exc:
+        if len(exc.problems) > 1:
+            for problem in exc.problems:
+                print(f"aigc: cannot import {problem}", file=sys.stderr)
+        raise
     for path in report.saved:
         print(f"imported {path}")
-    for problem in report.problems:
-        print(f"aigc: skipped {problem}", file=sys.stderr)
-    if not report.saved:
-        raise ConfigError(f"nothing imported from {source}")
+    for recipe_name, notes in report.notes.items():
+        for note in notes:
+            print(f"aigc: {recipe_name}: {note}", file=sys.stderr)
+    count, warned = len(report.saved), len(report.notes)
+    notes = f" ({warned} with notes above)" if warned else ""
+    print(f"aigc: imported {count} recipe{'' if count == 1 else 's'}{notes}", file=sys.stderr)
 
 
 def _valid_name(name: str) -> bool:
