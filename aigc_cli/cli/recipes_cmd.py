@@ -169,6 +169,9 @@ def import_cmd(
     source: Annotated[str, typer.Argument(help="A pattern folder, a folder of patterns, or a .yaml template.")],
     name: Annotated[Optional[str], typer.Option("--name", help="Recipe name (a single import only).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace recipes (yours or built-in) with the same names.")] = False,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Leave recipes with the same names alone; import the others.")
+    ] = False,
 ) -> None:
     from aigc_cli.recipes import imports
 
@@ -177,7 +180,7 @@ def import_cmd(
 
         raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
     try:
-        report = imports.import_path(source, name=name, overwrite=force)
+        report = imports.import_path(source, name=name, overwrite=force, skip_existing=skip_existing)
     except imports.ImportFailed as exc:
         if len(exc.problems) > 1:
             for problem in exc.problems:
@@ -188,6 +191,8 @@ def import_cmd(
     for recipe_name, notes in report.notes.items():
         for note in notes:
             print(f"aigc: {recipe_name}: {note}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"aigc: skipped {skipped}: a recipe of that name exists", file=sys.stderr)
     count, warned = len(report.saved), len(report.notes)
     notes = f" ({warned} with notes above)" if warned else ""
     print(f"aigc: imported {count} recipe{'' if count == 1 else 's'}{notes}", file=sys.stderr)

@@ -40,10 +40,18 @@ class ImportReport:
 
     saved: list[Path] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
 
-def import_path(source: str, name: str | None = None, overwrite: bool = False) -> ImportReport:
-    """Import a pattern folder, a folder of patterns/templates, or one YAML template."""
+def import_path(
+    source: str, name: str | None = None, overwrite: bool = False, skip_existing: bool = False
+) -> ImportReport:
+    """Import a pattern folder, a folder of patterns/templates, or one YAML template.
+
+    ``overwrite`` replaces recipes of the same name (the user's or built-in);
+    ``skip_existing`` leaves them and imports the rest; with neither, a clash
+    is a usage error and nothing is written.
+    """
     path = Path(source).expanduser()
     if not path.exists():
         raise UsageError(f"no such file or folder: {source}")
@@ -55,9 +63,16 @@ def import_path(source: str, name: str | None = None, overwrite: bool = False) -
     if name is not None and len(sources) > 1:
         raise UsageError("--name works only when importing a single pattern or template")
     items = prepare(sources, name)
+    skipped: list[str] = []
     if not overwrite:
-        _refuse_clashes(items, single=len(items) == 1)
-    return _write(items)
+        clashes = _clashes(items)
+        if clashes and not skip_existing:
+            _refuse(clashes, single=len(items) == 1)
+        skipped = [f"{n} ({why})" for n, why in clashes.items()]
+        items = [i for i in items if i.recipe.name not in clashes]
+    report = _write(items)
+    report.skipped = skipped
+    return report
 
 
 def find_items(path: Path) -> list[Path]:
@@ -136,20 +151,25 @@ def build(name: str, src: Path, fields: dict[str, Any]) -> Recipe:
         raise ConfigError(f"{src}: not a valid recipe: {pydantic_problem(exc)}") from None
 
 
-def _refuse_clashes(items: list[Item], single: bool) -> None:
-    """A usage error naming every recipe the import would replace."""
+def _clashes(items: list[Item]) -> dict[str, str]:
+    """The recipes the import would replace: name -> whose it is."""
     builtins = builtin_names()
-    clashes = []
+    out: dict[str, str] = {}
     for item in items:
         n = item.recipe.name
         if user_file(n).exists():
-            clashes.append(f"{n} (yours, {user_file(n)})")
+            out[n] = f"yours, {user_file(n)}"
         elif n in builtins:
-            clashes.append(f"{n} (built-in)")
-    if clashes:
-        way = "--force replaces it, --name NEW imports it under another name" if single else (
-            "--force replaces them, or import them one by one with --name NEW")
-        raise UsageError(f"the import would replace recipe {', '.join(clashes)}; nothing was imported", hint=way)
+            out[n] = "built-in"
+    return out
+
+
+def _refuse(clashes: dict[str, str], single: bool) -> None:
+    """A usage error naming every recipe the import would replace."""
+    names = ", ".join(f"{n} ({why})" for n, why in clashes.items())
+    way = "--force replaces it, --name NEW imports it under another name" if single else (
+        "--force replaces them, --skip-existing imports the others")
+    raise UsageError(f"the import would replace recipe {names}; nothing was imported", hint=way)
 
 
 def _write(items: list[Item]) -> ImportReport:
