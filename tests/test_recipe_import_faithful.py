@@ -171,3 +171,13 @@ def test_every_bad_file_of_a_folder_is_listed_on_its_own_line(aigc_api, tmp_path
     assert lines[1].startswith(f"aigc: cannot import {tmp_path / 'b.yaml'}: not an llm template")
     assert lines[2] == "aigc: error: 2 of 3 items cannot be imported (listed above); nothing was imported"
     assert recipe_files(aigc_api) == []
+
+
+def test_chat_recipe_command_warns_about_a_needed_variable(aigc_api, chat, fake):
+    aigc_api("recipes", "import", str(BRACES / "to_language"))
+    c = chat()
+    c.ready()
+    c.say("/recipe to_language")
+    c.expect("Recipe to_language:")
+    c.expect("--set lang_code=")
+    c.ready()

@@ -180,7 +180,8 @@ def _recipe(state: rs.ChatState, arg: str) -> Outcome:
         state.recipe, state.recipe_obj, state.recipe_values = None, None, {}
         return Outcome(lines=["Recipe off: messages are sent as typed, with no system prompt from it."])
     recipe = apply_recipe(state, name, sets)
-    return Outcome(lines=[f"Recipe {name}: {recipe.description or 'loaded'} (model {state.model_name()})"])
+    return Outcome(lines=[f"Recipe {name}: {recipe.description or 'loaded'} (model {state.model_name()})",
+                          *recipe_notices(state)])
 
 
 @command("kb", "NAME", "answer from a knowledge base, citing it (no name: show it; '-' stops)")
@@ -336,6 +337,15 @@ def apply_recipe(state: rs.ChatState, name: str, sets: list[str] | None = None) 
     if recipe.temperature is not None:
         state.temperature = recipe.temperature
     return recipe
+
+
+def recipe_notices(state: rs.ChatState) -> list[str]:
+    """Warnings the chat's recipe gives as set up (e.g. a needed value not set)."""
+    from aigc_cli import recipes
+
+    if state.recipe_obj is None:
+        return []
+    return recipes.render(state.recipe_obj, state.recipe_values).notices
 
 
 def recipes_system(state: rs.ChatState) -> str | None:

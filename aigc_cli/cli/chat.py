@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -59,9 +60,11 @@ def chat(
     )
     resumed = _resume(state, continue_last, cid)
     if recipe:
-        from aigc_cli.chat.commands import apply_recipe
+        from aigc_cli.chat.commands import apply_recipe, recipe_notices
 
         apply_recipe(state, recipe, sets)
+        for notice in recipe_notices(state):
+            print(f"aigc: {notice}", file=sys.stderr)
     elif sets:
         raise UsageError("--set needs --recipe NAME")
     _apply_flags(state, model, backend, system, temperature)
