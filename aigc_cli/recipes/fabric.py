@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from aigc_cli.errors import ConfigError
-from aigc_cli.recipes import template
+import aigc_cli.recipes.template as template
 from aigc_cli.recipes.model import INPUT, Param
 
 # a plain placeholder, not part of a longer run of braces ({{{x}}} is someone else's syntax)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aigc_cli.errors import UsageError
-from aigc_cli.recipes import template
+import aigc_cli.recipes.template as template
 from aigc_cli.recipes.model import INPUT, ParamValue, Recipe, coerce, describe_params, uses_input
 
 LANG_PARAMS = {"lang", "to"}

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from aigc_cli.errors import ConfigError, UsageError
-from aigc_cli.recipes import fabric, llm
+import aigc_cli.recipes.fabric as fabric
+import aigc_cli.recipes.llm as llm
 from aigc_cli.recipes.load import builtin_names, parse_recipe, user_file
 from aigc_cli.recipes.model import NAME_RE, Recipe
 from aigc_cli.recipes.save import dumps, write_atomic
@@ -81,7 +82,10 @@ def find_items(path: Path) -> list[Path]:
         return [path] if path.suffix in YAML_SUFFIXES else []
     if (path / "system.md").is_file():
         return [path]
-    entries = sorted(path.iterdir())
+    try:
+        entries = sorted(path.iterdir())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the folder: {exc}") from None
     found = [p for p in entries if p.is_dir() and (p / "system.md").is_file()]
     return found + [p for p in entries if p.is_file() and p.suffix in YAML_SUFFIXES]
 

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from aigc_cli.errors import ConfigError
-from aigc_cli.recipes import template
+import aigc_cli.recipes.template as template
 from aigc_cli.recipes.fabric import read
 from aigc_cli.recipes.model import INPUT, Param
 
 _DOLLAR = re.compile(r"\$(?:(\$)|(" + template.NAME + r")|\{(" + template.NAME + r")\})")
 KNOWN = {"name", "system", "prompt", "model", "defaults", "options", "schema_object"}
 REPORTED = {
-    "fragments": "aigc has no fragments; pass their text as input (--file)",
-    "system_fragments": "aigc has no fragments; pass their text as input (--file)",
+    "fragments": "aigc has no fragments; pass their text with --file",
+    "system_fragments": "aigc has no fragments; pass their text with --file",
     "extract": "aigc prints the whole answer, not only its first code block",
     "extract_last": "aigc prints the whole answer, not only its last code block",
     "tools": "aigc recipes cannot call tools",

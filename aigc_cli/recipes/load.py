@@ -131,5 +131,21 @@ def load_catalog() -> Catalog:
 
 
 def get_recipe(name: str) -> Recipe:
-    """The effective recipe called ``name`` (the user's if it overrides a built-in)."""
+    """The effective recipe called ``name`` (the user's if it overrides a built-in).
+
+    Reads only that recipe's file: a folder of hundreds of imported patterns
+    must not slow down every `aigc write`. Unknown names go through the
+    catalog, for the list of known ones.
+    """
+    path = user_file(name) if re.fullmatch(NAME_RE, name) else None
+    try:
+        if path is not None and path.is_file():
+            return parse_recipe(path.read_text(encoding="utf-8"), str(path), name)
+        text = builtin_text(name)
+        if text is not None:
+            return parse_recipe(text, f"built-in {name}", name)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint="fix the file, or `aigc recipes rm` it") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"recipe {path}: cannot read: {exc}", hint="fix the file, or `aigc recipes rm` it") from None
     return load_catalog().get(name).recipe

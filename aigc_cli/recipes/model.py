@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aigc_cli.recipes import template
+import aigc_cli.recipes.template as template
 
 INPUT = "input"  # the one variable every recipe has: the user's text
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -23,6 +23,9 @@ ParamValue = str | int | bool
 #   warn  - as keep, and the user is told on stderr how to set it;
 #   error - the recipe refuses to run without it (exit 2).
 Unset = Literal["empty", "keep", "warn", "error"]
+
+
+UNSET_NOTE = {"keep": " (sent as written unless set)", "warn": " (needed)", "error": " (required)"}
 
 
 class Param(BaseModel):
@@ -125,5 +128,6 @@ def describe_params(recipe: Recipe) -> str:
     for name, p in recipe.params.items():
         kind = "|".join(p.choices or []) if p.type == "choice" else p.type
         default = "" if p.default is None else f" (default {p.default!r})"
+        default = default or UNSET_NOTE.get(p.unset, "")
         lines.append(f"{name}: {kind}{default}{' - ' + p.help if p.help else ''}")
     return "parameters: " + "; ".join(lines)
