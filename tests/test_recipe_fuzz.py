@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tomli_w
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aigc_cli.errors import ConfigError, UsageError
@@ -64,6 +64,7 @@ RECIPE = st.fixed_dictionaries(
 
 @SETTINGS
 @given(RECIPE)
+@example({"params": {"a": {"type": "choice", "default": False, "choices": ["\n"]}}})  # found by the fuzzer
 def test_a_recipe_file_loads_and_renders_or_is_one_config_error(data):
     try:
         recipe = load.parse_recipe(tomli_w.dumps(data), "fuzz.toml", "fuzz")

@@ -57,6 +57,7 @@ def pydantic_problem(exc: ValidationError) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
+    msg = msg.replace("\r", "\\r").replace("\n", "\\n")  # a value quoted in it must not break the line
     return f"{where}: {msg}" if where else msg
 
 
