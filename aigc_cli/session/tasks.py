@@ -65,10 +65,17 @@ def run_recipe(
     settings: "Settings", sink: TextSink | None = None, repair: Repair | None = None,
     json_schema: dict[str, Any] | None = None,
 ) -> TurnResult:
-    """Render ``recipe`` around ``user_input`` and run it as one stored turn."""
-    req = task_request(recipe, render(recipe, values, user_input), opts, json_schema=json_schema)
+    """Render ``recipe`` around ``user_input`` and run it as one stored turn.
+
+    The recipe's own warnings (a needed value not set) come first among the
+    result's notices.
+    """
+    rendered = render(recipe, values, user_input)
+    req = task_request(recipe, rendered, opts, json_schema=json_schema)
     req.kb_query = user_input if opts.kb else None  # retrieve for the user's words, not the template
-    return run_turn(req, settings, sink, repair)
+    result = run_turn(req, settings, sink, repair)
+    result.notices[:0] = rendered.notices
+    return result
 
 
 def run_ask(
