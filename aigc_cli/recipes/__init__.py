@@ -15,7 +15,15 @@ their full names and never this package's namespace, so there is no circle.
 
 from __future__ import annotations
 
-from aigc_cli.recipes.fill import LANG_PARAMS, LANGUAGES, Rendered, check_values, language_label, parse_sets, render
+from aigc_cli.recipes.fill import (
+    LANG_PARAMS,
+    LANGUAGES,
+    Rendered,
+    check_values,
+    language_label,
+    parse_sets,
+    render,
+)
 from aigc_cli.recipes.load import (
     Catalog,
     LoadedRecipe,
@@ -43,8 +51,33 @@ from aigc_cli.recipes.template import TemplateError, literal, variables
 template_variables = variables
 
 __all__ = [
-    "INPUT", "LANGUAGES", "LANG_PARAMS", "NAME_RE", "Catalog", "LoadedRecipe", "Param", "ParamValue", "Recipe",
-    "Rendered", "TemplateError", "builtin_names", "builtin_text", "check_template", "check_values", "coerce",
-    "describe_params", "get_recipe", "language_label", "literal", "load_catalog", "parse_recipe", "parse_sets",
-    "render", "save_recipe", "template_variables", "uses_input", "user_file", "variables",
+    "INPUT",
+    "LANGUAGES",
+    "LANG_PARAMS",
+    "NAME_RE",
+    "Catalog",
+    "LoadedRecipe",
+    "Param",
+    "ParamValue",
+    "Recipe",
+    "Rendered",
+    "TemplateError",
+    "builtin_names",
+    "builtin_text",
+    "check_template",
+    "check_values",
+    "coerce",
+    "describe_params",
+    "get_recipe",
+    "language_label",
+    "literal",
+    "load_catalog",
+    "parse_recipe",
+    "parse_sets",
+    "render",
+    "save_recipe",
+    "template_variables",
+    "user_file",
+    "uses_input",
+    "variables",
 ]

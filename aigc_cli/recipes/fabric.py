@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aigc_cli.errors import ConfigError
 import aigc_cli.recipes.template as template
+from aigc_cli.errors import ConfigError
 from aigc_cli.recipes.model import INPUT, Param
 
 # a plain placeholder, not part of a longer run of braces ({{{x}}} is someone else's syntax)

@@ -11,9 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aigc_cli.errors import UsageError
 import aigc_cli.recipes.template as template
-from aigc_cli.recipes.model import INPUT, ParamValue, Recipe, coerce, describe_params, uses_input
+from aigc_cli.errors import UsageError
+from aigc_cli.recipes.model import (
+    INPUT,
+    ParamValue,
+    Recipe,
+    coerce,
+    describe_params,
+    uses_input,
+)
 
 LANG_PARAMS = {"lang", "to"}
 LANGUAGES = {

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aigc_cli.errors import ConfigError, UsageError
 import aigc_cli.recipes.fabric as fabric
 import aigc_cli.recipes.llm as llm
+from aigc_cli.errors import ConfigError, UsageError
 from aigc_cli.recipes.load import builtin_names, parse_recipe, user_file
 from aigc_cli.recipes.model import NAME_RE, Recipe
 from aigc_cli.recipes.save import dumps, write_atomic

@@ -20,8 +20,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from aigc_cli.errors import ConfigError
 import aigc_cli.recipes.template as template
+from aigc_cli.errors import ConfigError
 from aigc_cli.recipes.fabric import read
 from aigc_cli.recipes.model import INPUT, Param
 

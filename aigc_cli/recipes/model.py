@@ -40,7 +40,7 @@ class Param(BaseModel):
     unset: Unset = "empty"
 
     @model_validator(mode="after")
-    def _check(self) -> "Param":
+    def _check(self) -> Param:
         if self.type == "choice" and not self.choices:
             raise ValueError("a choice parameter needs a non-empty `choices` list")
         if self.type != "choice" and self.choices is not None:
@@ -67,7 +67,7 @@ class Recipe(BaseModel):
     json_schema: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _check_template(self) -> "Recipe":
+    def _check_template(self) -> Recipe:
         for pname in self.params:
             if not re.fullmatch(template.NAME, pname) or pname == INPUT:
                 raise ValueError(f"bad parameter name {pname!r} (letters, digits, _; not 'input')")

@@ -26,9 +26,10 @@ Pure: no I/O, no pydantic, nothing from the rest of aigc.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # a whole tag: ``{{`` [space] [#^/] [space] name [space] ``}}``
@@ -63,10 +64,10 @@ class Section:
 
     name: str
     inverted: bool
-    body: tuple["Node", ...]
+    body: tuple[Node, ...]
 
 
-Node = Union[Text, Var, Section]
+Node = Text | Var | Section
 
 
 def _where(text: str, pos: int) -> str:
@@ -181,7 +182,7 @@ def show(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def render_tree(nodes: tuple[Node, ...], values: Mapping[str, Any], keep: Set[str] = frozenset()) -> str:
+def render_tree(nodes: tuple[Node, ...], values: Mapping[str, Any], keep: AbstractSet[str] = frozenset()) -> str:
     """The tree filled with ``values``.
 
     Each value is converted to a string and appended to the output; the
@@ -204,7 +205,7 @@ def render_tree(nodes: tuple[Node, ...], values: Mapping[str, Any], keep: Set[st
     return "".join(out)
 
 
-def render(text: str, values: Mapping[str, Any], keep: Set[str] = frozenset()) -> str:
+def render(text: str, values: Mapping[str, Any], keep: AbstractSet[str] = frozenset()) -> str:
     """Parse and render in one go (TemplateError if the template is malformed)."""
     return render_tree(parse(text), values, keep)
 
