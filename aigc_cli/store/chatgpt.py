@@ -113,9 +113,9 @@ class ChatGPTConversation(_Loose):
         """Without a current node: from the root, always the newest child."""
         node_id = next((k for k, n in self.mapping.items() if n.parent is None), None)
         seen: set[str] = set()
-        while node_id in self.mapping and node_id not in seen:
+        while node_id is not None:
             seen.add(node_id)
-            children = [c for c in self.mapping[node_id].children if c in self.mapping]
+            children = [c for c in self.mapping[node_id].children if c in self.mapping and c not in seen]
             if not children:
                 break
             node_id = children[-1]
