@@ -15,7 +15,14 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import Aigc, base_env
-from tests.fixtures.chatgpt_export import Tree, code_call, message, simple, tool_output, untimed
+from tests.fixtures.chatgpt_export import (
+    Tree,
+    code_call,
+    message,
+    simple,
+    tool_output,
+    untimed,
+)
 from tests.fixtures.openai_server import Disconnect, Reply
 
 T0 = 1_700_000_000.0  # 2023-11-14

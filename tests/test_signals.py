@@ -91,7 +91,7 @@ def test_sigterm_under_timeout_in_a_script_keeps_the_partial_answer(aigc_api, fa
     # the way the issue met it: a script giving aigc a time limit
     proc = subprocess.run(
         ["timeout", "--preserve-status", "3", AIGC, "ask", "say sixty words"],
-        env=aigc_api.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+        env=aigc_api.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
     )
     assert proc.returncode == 143
     _, answer = the_turn(aigc_api)

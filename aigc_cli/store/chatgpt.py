@@ -23,7 +23,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from aigc_cli.errors import BadFile
-from aigc_cli.store.rows import ImportBatch, Imported, ImportedMessage, plausible_time, title_from
+from aigc_cli.store.rows import (
+    ImportBatch,
+    Imported,
+    ImportedMessage,
+    plausible_time,
+    title_from,
+)
 
 ROLES = ("user", "assistant", "system")
 TOOL_CONTENT = ("code", "execution_output")

@@ -92,7 +92,7 @@ def _check_text(item: Imported, where: str, n: int) -> None:
     texts = [item.title, item.system, item.model, item.source, item.id, item.backend, item.recipe]
     if item.summary is not None:
         texts += [item.summary.text, item.summary.model]
-    for m in map(lambda m: ImportedMessage(*m), item.messages):
+    for m in (ImportedMessage(*m) for m in item.messages):
         texts += [m.content, m.model]
     for text in texts:
         if isinstance(text, str):

@@ -22,7 +22,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from aigc_cli.errors import BadFile
 from aigc_cli.store.io import EXPORT_VERSION
-from aigc_cli.store.rows import LATEST, ImportBatch, Imported, ImportedMessage, ImportedSummary
+from aigc_cli.store.rows import (
+    LATEST,
+    ImportBatch,
+    Imported,
+    ImportedMessage,
+    ImportedSummary,
+)
 
 MAX_INT = 2**62  # well inside SQLite's signed 64-bit INTEGER
 
