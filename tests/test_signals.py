@@ -87,10 +87,10 @@ def test_sigterm_before_any_answer_keeps_the_question(aigc_api, fake):
 
 
 def test_sigterm_under_timeout_in_a_script_keeps_the_partial_answer(aigc_api, fake, tmp_path):
-    fake.push(Reply(text=TEXT, chunk_delay=0.2))
+    fake.push(Reply(text=TEXT, chunk_delay=0.5))  # 30 s of answer: the limit always cuts it
     # the way the issue met it: a script giving aigc a time limit
     proc = subprocess.run(
-        ["timeout", "--preserve-status", "3", AIGC, "ask", "say sixty words"],
+        ["timeout", "--preserve-status", "8", AIGC, "ask", "say sixty words"],
         env=aigc_api.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
     )
     assert proc.returncode == 143

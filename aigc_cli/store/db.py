@@ -349,9 +349,9 @@ class Store:
         """Store imported conversations in one transaction: all or nothing.
 
         Returns (those added, how many skipped); one whose source or id is
-        already stored is skipped (see ``store.importing``).
+        already stored is skipped (see ``store.import_rows``).
         """
-        from aigc_cli.store.importing import write_imported
+        from aigc_cli.store.import_rows import write_imported
 
         with self.transaction() as db:
             return write_imported(db, items)

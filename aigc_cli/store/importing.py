@@ -12,10 +12,7 @@ shape, text SQLite cannot hold) is one ``BadFile`` line naming the file.
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -103,49 +100,3 @@ def _check_text(item: Imported, where: str, n: int) -> None:
                     f"{where}: conversation {n} holds text that is not valid Unicode"
                     f" ({exc.object[exc.start]!r} is a lone surrogate)"
                 ) from None
-
-
-# ------------------------------------------------------------ writing
-
-
-def _already(db: sqlite3.Connection, item: Imported) -> bool:
-    """Imported before (same source) or already here (same id): importing again adds nothing."""
-    if item.source is not None and db.execute(
-        "SELECT 1 FROM conversations WHERE source = ?", (item.source,)
-    ).fetchone():
-        return True
-    return item.id is not None and bool(
-        db.execute("SELECT 1 FROM conversations WHERE id = ?", (item.id,)).fetchone()
-    )
-
-
-def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[list[Imported], int]:
-    """Insert the conversations not stored yet; the caller holds the transaction.
-
-    Returns the conversations added and how many were skipped.
-    """
-    added: list[Imported] = []
-    skipped = 0
-    for item in items:
-        if _already(db, item):
-            skipped += 1
-            continue
-        cid = item.id or os.urandom(6).hex()
-        db.execute(
-            "INSERT INTO conversations(id, title, created, updated, backend, model, recipe, system, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (cid, item.title, item.created, item.updated, item.backend, item.model, item.recipe,
-             item.system, item.source),
-        )
-        db.executemany(
-            "INSERT INTO messages(conversation_id, role, content, created, status, model,"
-            " prompt_tokens, completion_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(cid, *ImportedMessage(*m)) for m in item.messages],
-        )
-        if item.summary is not None:
-            db.execute(
-                "INSERT INTO summaries(conversation_id, text, covered, model, updated) VALUES (?, ?, ?, ?, ?)",
-                (cid, *item.summary),
-            )
-        added.append(item)
-    return added, skipped
