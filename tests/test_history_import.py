@@ -334,3 +334,15 @@ def test_a_bad_file_leaves_an_existing_store_unchanged(aigc, tmp_path):
     r = aigc("history", "import", str(path))
     assert r.code == 3
     assert export(aigc) == before
+
+
+def test_an_export_can_be_imported_from_stdin(aigc, tmp_path):
+    data = json.dumps([simple("Piped", T0, "c-pipe", ("q", "a"))])
+    r = aigc("history", "import", "-", input=data)
+    assert (r.code, r.err.strip()) == (0, "imported 1 conversation")
+
+
+def test_bad_json_on_stdin_is_named_stdin(aigc):
+    r = aigc("history", "import", "-", input="{oops")
+    assert r.code == 3
+    assert r.err.startswith("aigc: error: stdin is not JSON")

@@ -26,7 +26,7 @@ from aigc_cli.errors import BadFile
 from aigc_cli.store.db import Store
 from aigc_cli.store.importing import read_import
 from aigc_cli.store.io import export_json, iso
-from aigc_cli.store.rows import EARLIEST, LATEST
+from aigc_cli.store.rows import EARLIEST_TIME, LATEST_TIME
 from tests.conftest import AIGC, base_env
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,7 +102,7 @@ def chatgpt_conversations(draw: Any) -> dict[str, Any]:
 
 chatgpt_files = chatgpt_conversations() | st.lists(chatgpt_conversations(), max_size=4)
 
-unix_times = st.integers(0, int(LATEST) * 10**6 - 1).map(lambda us: us / 10**6)
+unix_times = st.integers(0, int(LATEST_TIME) * 10**6 - 1).map(lambda us: us / 10**6)
 # text of any code point; now and then a lone surrogate, which JSON can spell (\\ud800) and UTF-8 cannot
 short_text = st.text(max_size=30) | st.text(st.characters(exclude_categories=()), max_size=3)
 optional_text = st.none() | short_text
@@ -204,8 +204,8 @@ def test_chatgpt_like_files_import_cleanly_or_fail_with_bad_file(value):
         _, again, db = result
         assert again == []  # a second import adds nothing
         for _, created, updated, messages in stored(db):
-            assert EARLIEST <= created <= updated < LATEST  # never 1970, never a placeholder
-            assert all(role in ("user", "assistant") and EARLIEST <= t < LATEST for role, t in messages)
+            assert EARLIEST_TIME <= created <= updated < LATEST_TIME  # never 1970, never a placeholder
+            assert all(role in ("user", "assistant") and EARLIEST_TIME <= t < LATEST_TIME for role, t in messages)
 
 
 @FAST

@@ -22,8 +22,8 @@ from aigc_cli.store.rows import ImportBatch, Imported, ImportedMessage
 
 def read_import(path: str | Path, now: float | None = None) -> ImportBatch:
     """Every conversation in an import file; ``now`` dates those with no time at all."""
-    where = str(path)
-    data = _load_json(where)
+    where = "stdin" if str(path) == "-" else str(path)
+    data = _load_json(_read_bytes(str(path)), where)
     if isinstance(data, dict) and "aigc_export" in data:
         from aigc_cli.store.jsonimport import parse_export as parse_aigc
 
@@ -50,6 +50,10 @@ def _shape(data: Any) -> str:
 
 
 def _read_bytes(where: str) -> bytes:
+    if where == "-":  # `aigc history import - < export.json`
+        import sys
+
+        return sys.stdin.buffer.read()
     try:
         with open(where, "rb") as fh:
             return fh.read()
@@ -65,9 +69,8 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _load_json(where: str) -> Any:
+def _load_json(data: bytes, where: str) -> Any:
     """The file's JSON data; BadFile for anything that is not UTF-8 JSON."""
-    data = _read_bytes(where)
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

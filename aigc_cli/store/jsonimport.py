@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from aigc_cli.errors import BadFile
 from aigc_cli.store.io import EXPORT_VERSION
 from aigc_cli.store.rows import (
-    LATEST,
+    LATEST_TIME,
     ImportBatch,
     Imported,
     ImportedMessage,
@@ -46,7 +46,7 @@ def _unix(value: datetime) -> float:
         ts = value.timestamp()
     except (OverflowError, OSError):  # naive times go through the C library
         ts = -1.0
-    if not 0 <= ts < LATEST:
+    if not 0 <= ts < LATEST_TIME:
         raise ValueError("time out of range (1970 to 2100)")
     return ts
 

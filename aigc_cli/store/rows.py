@@ -127,15 +127,15 @@ def context_messages(messages: Iterable[StoredMessage]) -> list[tuple[str, str]]
 # Times outside these bounds are placeholders or mistakes (0, 1, milliseconds
 # since 1970), not when anything was said: they would show as 1970 or fail to
 # format at all, so importers treat them as missing.
-EARLIEST = 946_684_800.0   # 2000-01-01
-LATEST = 4_102_444_800.0   # 2100-01-01
+EARLIEST_TIME = 946_684_800.0   # 2000-01-01
+LATEST_TIME = 4_102_444_800.0   # 2100-01-01
 
 
 def plausible_time(ts: object) -> float | None:
     """``ts`` as a Unix time if it is one a conversation could have, else None."""
     if isinstance(ts, bool) or not isinstance(ts, int | float):
         return None
-    return float(ts) if EARLIEST <= ts < LATEST else None  # NaN compares False
+    return float(ts) if EARLIEST_TIME <= ts < LATEST_TIME else None  # NaN compares False
 
 
 @dataclass(slots=True)
