@@ -168,7 +168,7 @@ def export(aigc) -> str:
 
 @pytest.fixture
 def filled(aigc_api, fake):
-    """A store with plain, continued, system-prompted, interrupted, failed and recipe turns, and a summary."""
+    """A store with plain, continued, system-prompted, interrupted, failed, recipe and cmd turns, and a summary."""
     from aigc_cli.store.db import Store
     from tests.fixtures.openai_server import Fault
 
@@ -178,6 +178,8 @@ def filled(aigc_api, fake):
     ask(aigc_api, fake, "this one fails", reply=Fault(400, "bad request"))
     fake.push(Reply(text="Rain on the roof."))
     aigc_api("write", "a haiku about rain")
+    fake.push(Reply(text="ls -la"))
+    assert aigc_api("cmd", "list the files").code == 0  # in a pipe: printed, recorded as not run
     with Store.open(aigc_api.home / "history.db") as store:
         store.set_summary(a, "The user asks about capitals.", 2, "gpt-4o")
     return aigc_api
@@ -190,17 +192,18 @@ def test_export_then_import_round_trips_exactly(filled, tmp_path):
     second_home = other_home(tmp_path, filled)
     r = second_home("history", "import", str(path))
     assert r.code == 0, r.err
-    assert "imported 4 conversations" in r.err
+    assert "imported 5 conversations" in r.err
     assert export(second_home) == first
 
 
-def test_the_round_trip_keeps_statuses_usage_recipe_and_summary(filled, tmp_path):
+def test_the_export_holds_statuses_usage_recipe_summary_and_command(filled, tmp_path):
     data = json.loads(export(filled))
     statuses = {m["status"] for c in data["conversations"] for m in c["messages"]}
     assert statuses == {"complete", "interrupted", "error"}
     assert any(c["recipe"] == "write" for c in data["conversations"])
     assert any(c["summary"] and c["summary"]["covered"] == 2 for c in data["conversations"])
     assert any(m["prompt_tokens"] == 11 for c in data["conversations"] for m in c["messages"])
+    assert any((m["command"] or {}).get("command") == "ls -la" for c in data["conversations"] for m in c["messages"])
 
 
 def test_imported_export_keeps_the_ids_so_a_conversation_can_be_continued(filled, fake, tmp_path):
@@ -222,8 +225,8 @@ def test_importing_an_export_twice_adds_nothing(filled, tmp_path):
     second_home = other_home(tmp_path, filled)
     second_home("history", "import", str(path))
     r = second_home("history", "import", str(path))
-    assert "imported 0 conversations (4 already imported)" in r.err
-    assert len(conversations(second_home)) == 4
+    assert "imported 0 conversations (5 already imported)" in r.err
+    assert len(conversations(second_home)) == 5
 
 
 def test_importing_an_export_into_its_own_store_adds_nothing(filled, tmp_path):
@@ -231,7 +234,7 @@ def test_importing_an_export_into_its_own_store_adds_nothing(filled, tmp_path):
     path = tmp_path / "export.json"
     path.write_text(before, encoding="utf-8")
     r = filled("history", "import", str(path))
-    assert "imported 0 conversations (4 already imported)" in r.err
+    assert "imported 0 conversations (5 already imported)" in r.err
     assert export(filled) == before
 
 

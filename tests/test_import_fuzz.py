@@ -116,7 +116,11 @@ def aigc_conversations(draw: Any, cid: str) -> dict[str, Any]:
         "created": unix_times.map(lambda t: iso(t, "microseconds")),
         "status": st.sampled_from(["complete", "interrupted", "error"]), "model": optional_text,
         "prompt_tokens": counts, "completion_tokens": counts,
-        "cost": st.none() | st.floats(0, 1e6, allow_nan=False)}), max_size=4))
+        "cost": st.none() | st.floats(0, 1e6, allow_nan=False),
+        "command": st.none() | st.fixed_dictionaries({
+            "command": short_text, "shell": st.sampled_from(["bash", "zsh", "fish"]), "ran": st.booleans(),
+            "exit_status": st.none() | st.integers(-255, 255),
+            "updated": unix_times.map(lambda t: iso(t, "microseconds"))})}), max_size=4))
     summary = draw(st.none() | st.fixed_dictionaries({
         "text": short_text, "covered": st.integers(0, 2**62), "model": optional_text,
         "updated": unix_times.map(lambda t: iso(t, "microseconds"))}))

@@ -43,11 +43,19 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
             (cid, item.title, item.created, item.updated, item.backend, item.model, item.recipe,
              item.system, item.source),
         )
-        db.executemany(
-            "INSERT INTO messages(conversation_id, role, content, created, status, model,"
-            " prompt_tokens, completion_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(cid, *ImportedMessage(*m)) for m in item.messages],
-        )
+        for m in (ImportedMessage(*m) for m in item.messages):
+            mid = db.execute(
+                "INSERT INTO messages(conversation_id, role, content, created, status, model,"
+                " prompt_tokens, completion_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (cid, *m[:8]),
+            ).lastrowid
+            if m.command is not None:
+                db.execute(
+                    "INSERT INTO commands(message_id, command, shell, ran, exit_status, updated)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (mid, m.command.command, m.command.shell, int(m.command.ran), m.command.exit_status,
+                     m.command.updated),
+                )
         if item.summary is not None:
             db.execute(
                 "INSERT INTO summaries(conversation_id, text, covered, model, updated) VALUES (?, ?, ?, ?, ?)",

@@ -93,7 +93,7 @@ def _check_text(item: Imported, where: str, n: int) -> None:
     if item.summary is not None:
         texts += [item.summary.text, item.summary.model]
     for m in (ImportedMessage(*m) for m in item.messages):
-        texts += [m.content, m.model]
+        texts += [m.content, m.model, *(m.command[:2] if m.command else ())]
     for text in texts:
         if isinstance(text, str):
             try:

@@ -4,7 +4,8 @@ Both formats are for people and other tools: JSON keeps every stored field
 (times as ISO 8601), Markdown reads like the conversation did. The JSON
 export is also a backup: ``aigc history import`` reads it back exactly
 (``store.jsonimport``), which is why it carries times to the microsecond,
-the conversation's import ``source`` and its running summary.
+the conversation's import ``source``, its running summary and the command
+record of an `aigc cmd` answer.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def conversation_json(
 
 def _exported(store: Store, conv: Conversation) -> dict[str, Any]:
     """A conversation as the export has it: every field, to the microsecond."""
-    data = conversation_json(conv, store.messages(conv.id), "microseconds")
+    messages = store.messages(conv.id)
+    data = conversation_json(conv, messages, "microseconds")
+    for m, out in zip(messages, data["messages"], strict=True):
+        out["command"] = _command(store, m.id)
     row = store.conn.execute("SELECT source FROM conversations WHERE id = ?", (conv.id,)).fetchone()
     data["source"] = row[0] if row else None
     summary = store.conn.execute(
@@ -70,6 +74,17 @@ def _exported(store: Store, conv: Conversation) -> dict[str, Any]:
         if summary else None
     )
     return data
+
+
+def _command(store: Store, message_id: int) -> dict[str, Any] | None:
+    """An `aigc cmd` answer's command record (the ``commands`` table), if it has one."""
+    row = store.conn.execute(
+        "SELECT command, shell, ran, exit_status, updated FROM commands WHERE message_id = ?", (message_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return {"command": row[0], "shell": row[1], "ran": bool(row[2]), "exit_status": row[3],
+            "updated": iso(row[4], "microseconds")}
 
 
 def export_json(store: Store, convs: Iterable[Conversation]) -> str:

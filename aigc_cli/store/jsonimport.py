@@ -3,7 +3,8 @@
 The export is a backup as much as an interchange format, so importing it
 restores each conversation as it was: the same id, title, times (to the
 microsecond), backend, model, recipe, system prompt, every message with its
-status, usage and cost, the import source and the running summary. A
+status, usage and cost (and an `aigc cmd` answer's command record), the
+import source and the running summary. A
 conversation whose id (or source) is already in the store is skipped, so
 importing an export twice, or into the store it came from, adds nothing.
 
@@ -26,6 +27,7 @@ from aigc_cli.store.rows import (
     LATEST_TIME,
     ImportBatch,
     Imported,
+    ImportedCommand,
     ImportedMessage,
     ImportedSummary,
 )
@@ -59,6 +61,14 @@ def _in_range(value: datetime) -> datetime:
 Time = Annotated[datetime, AfterValidator(_in_range)]
 
 
+class ExportedCommand(_Model):
+    command: str
+    shell: str
+    ran: bool
+    exit_status: int | None = Field(default=None, ge=-MAX_INT, le=MAX_INT)
+    updated: Time
+
+
 class ExportedMessage(_Model):
     role: Literal["user", "assistant", "system"]
     content: str
@@ -68,6 +78,7 @@ class ExportedMessage(_Model):
     prompt_tokens: int | None = Count
     completion_tokens: int | None = Count
     cost: float | None = Money
+    command: ExportedCommand | None = None
 
 
 class ExportedSummary(_Model):
@@ -96,6 +107,12 @@ class AigcExport(_Model):
     conversations: list[ExportedConversation]
 
 
+def _command(cmd: ExportedCommand | None) -> ImportedCommand | None:
+    if cmd is None:
+        return None
+    return ImportedCommand(cmd.command, cmd.shell, cmd.ran, cmd.exit_status, _unix(cmd.updated))
+
+
 def _imported(conv: ExportedConversation) -> Imported:
     summary = conv.summary
     return Imported(
@@ -107,7 +124,7 @@ def _imported(conv: ExportedConversation) -> Imported:
         system=conv.system,
         messages=[
             ImportedMessage(m.role, m.content, _unix(m.created), m.status, m.model,
-                            m.prompt_tokens, m.completion_tokens, m.cost)
+                            m.prompt_tokens, m.completion_tokens, m.cost, _command(m.command))
             for m in conv.messages
         ],
         id=conv.id,

@@ -58,6 +58,17 @@ class ImportedMessage(NamedTuple):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cost: float | None = None
+    command: "ImportedCommand | None" = None  # an `aigc cmd` answer's record
+
+
+class ImportedCommand(NamedTuple):
+    """What became of an `aigc cmd` answer's command (the ``commands`` table)."""
+
+    command: str
+    shell: str
+    ran: bool
+    exit_status: int | None
+    updated: float
 
 
 class ImportedSummary(NamedTuple):
