@@ -34,6 +34,13 @@ class ConfigError(AigcError):
     exit_code = 3
 
 
+class BadFile(ConfigError):
+    """A file given to import is missing, unreadable or malformed (exit 3).
+
+    The message names the file and the problem, on one line.
+    """
+
+
 class AuthError(ConfigError):
     """The backend refused our credentials (exit 3)."""
 
@@ -78,3 +85,16 @@ class ReaderGone(Exception):
 
 
 EXIT_INTERRUPTED = 130
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, then exit 128 + the signal.
+
+    A SystemExit (not an AigcError) so it passes every ``except Exception`` on
+    the way out, as KeyboardInterrupt does: the session stores the partial
+    answer as interrupted and open transactions roll back.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum

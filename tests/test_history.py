@@ -355,18 +355,18 @@ def test_imported_text_is_searchable(aigc_api, fake, tmp_path):
     assert search(aigc_api, "regenerated") == []
 
 
-def test_import_of_a_file_that_is_not_an_export_is_a_usage_error(aigc_api, fake, tmp_path):
+def test_import_of_a_file_that_is_not_an_export_is_a_bad_file_error(aigc_api, fake, tmp_path):
     path = tmp_path / "conversations.json"
     path.write_text(json.dumps({"hello": "world"}))
     r = aigc_api("history", "import", str(path))
-    assert r.code == 2
-    assert "not a ChatGPT export" in r.err
-    assert len(r.err.strip().splitlines()) <= 2
+    assert r.code == 3
+    assert "neither a ChatGPT export nor an aigc export" in r.err
+    assert len(r.err.strip().splitlines()) == 1
 
 
-def test_import_of_a_missing_file_is_a_usage_error(aigc_api, tmp_path):
+def test_import_of_a_missing_file_is_a_bad_file_error(aigc_api, tmp_path):
     r = aigc_api("history", "import", str(tmp_path / "nope.json"))
-    assert r.code == 2
+    assert r.code == 3
     assert "no such file" in r.err
 
 

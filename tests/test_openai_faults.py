@@ -129,7 +129,7 @@ def test_connection_refused_exits_4_quickly(aigc_api):
 
 def test_server_that_never_answers_times_out_with_exit_4(aigc_api, fake, home):
     write_config(home, "[openai]\ntimeout = 1\n")
-    fake.push(Hang(5), Hang(5), Hang(5))  # the first try and both default retries
+    fake.push(Hang(5), Hang(5))  # the first try and its one retry (tests/test_openai_timeout.py)
     start = time.monotonic()
     r = aigc_api("ask", "hi", timeout=30)
     assert r.code == 4

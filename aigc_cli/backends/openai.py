@@ -2,7 +2,8 @@
 
 Retries (408/409/429/5xx and connection errors, honouring Retry-After) are the
 SDK's own; we size its timeouts for a CLI, stop it from retrying what waiting
-cannot fix (an exhausted quota, a Retry-After of minutes) and map every SDK
+cannot fix (an exhausted quota, a Retry-After of minutes, a second read
+timeout: a server that never answers) and map every SDK
 error to one of aigc's errors, each with its exit code and a line saying what
 to do. A stream cut after the first token is not retried (that would repeat
 the answer); it is reported as lost mid-answer, with the text kept.
@@ -73,7 +74,7 @@ class OpenAIBackend(Backend):
                 base_url=self.cfg.base_url or None,
                 timeout=timeout,
                 max_retries=self.cfg.max_retries,
-                http_client=openai.DefaultHttpxClient(
+                http_client=_HttpClient(
                     timeout=timeout, event_hooks={"response": [_no_retry_when_waiting_cannot_help]}
                 ),
             )
@@ -225,6 +226,30 @@ class OpenAIBackend(Backend):
         except Exception as exc:
             raise map_error(exc, self.cfg.base_url) from exc
         return [ModelInfo(name=n, backend=self.name) for n in names]
+
+
+class _HttpClient(openai.DefaultHttpxClient):  # type: ignore[misc, valid-type]
+    """The SDK's own HTTP client, except that a read timeout is retried at most once.
+
+    A server that accepts the connection and never answers would otherwise
+    hold us for (1 + max_retries) x ``openai.timeout``: the SDK retries every
+    timeout like a dropped connection. A read timeout on an attempt that was
+    already a retry (the SDK numbers them in ``x-stainless-retry-count``) is
+    raised as the SDK's own ``APITimeoutError``, which its retry loop passes
+    through untouched, so the whole request gives up (exit 4) after at most
+    two read timeouts plus the SDK's short backoff: within 2.5 x
+    ``openai.timeout``. Every other retry stays the SDK's.
+    """
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        import httpx2  # already loaded by the SDK
+
+        try:
+            return super().send(request, **kwargs)
+        except httpx2.ReadTimeout as exc:
+            if request.headers.get("x-stainless-retry-count", "0") != "0":
+                raise openai.APITimeoutError(request=request) from exc
+            raise
 
 
 def _no_retry_when_waiting_cannot_help(response: Any) -> None:

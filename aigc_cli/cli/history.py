@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from aigc_cli.store.db import Conversation, Store
 
 history_app = typer.Typer(help="Find, show, export and remove stored conversations.", no_args_is_help=True)
@@ -268,14 +270,38 @@ def export_cmd(
         sys.stdout.write(text)
 
 
-@history_app.command("import", help="Import a ChatGPT data export (conversations.json).")
+@history_app.command(
+    "import", help="Import a ChatGPT data export (conversations.json) or an `aigc history export --format json` file."
+)
 def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
-    from pathlib import Path
+    from aigc_cli.store.importing import read_import
 
-    from aigc_cli.store.chatgpt import read_export
-
-    items = read_export(Path(file))
+    batch = read_import(file)  # read and checked in full before the store is opened
     with _open(create=True) as store:  # type: ignore[union-attr]
-        added, skipped = store.import_conversations(items)
-    note = f" ({skipped} already imported)" if skipped else ""
-    print(f"imported {added} conversation{'s' * (added != 1)}{note}", file=sys.stderr)
+        added, skipped = store.import_conversations(batch.items)
+    left_out = sum((item.left_out for item in added), batch.left_out)
+    print(import_report(len(added), skipped, left_out), file=sys.stderr)
+
+
+def import_report(added: int, skipped: int, left_out: "Counter[str]") -> str:
+    """'imported 3 conversations (1 already imported); skipped 12 tool messages, 2 images'.
+
+    What was left out is counted only for the conversations added now, so a
+    second import of the same file says it added nothing and skipped nothing.
+    """
+    line = f"imported {added} conversation{'s' * (added != 1)}"
+    if skipped:
+        line += f" ({skipped} already imported)"
+    kinds = [(kind, n) for kind, n in sorted(left_out.items()) if n > 0]
+    if kinds:
+        line += "; skipped " + ", ".join(f"{n} {_singular(kind, n)}" for kind, n in kinds)
+    return line
+
+
+def _singular(kind: str, n: int) -> str:
+    """'tool messages' -> 'tool message' for one; 'conversations without text' likewise."""
+    if n != 1:
+        return kind
+    head, _, tail = kind.partition(" without ")
+    head = head[:-1] if head.endswith("s") else head
+    return f"{head} without {tail}" if tail else head

@@ -85,10 +85,43 @@ def _usage_hint(exc: Exception) -> str:
     return f"see `{path} --help`"
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP: unwind like Ctrl-C, so a streaming answer is stored before exiting."""
+    from aigc_cli.errors import Terminated
+
+    raise Terminated(signum)
+
+
+def _catch_termination() -> None:
+    """`timeout 5 aigc ask ...`, `kill`, a closed terminal: keep what arrived (exit 143/129).
+
+    Without a handler these signals end the process at once, losing the
+    partial answer that Ctrl-C keeps. ``aigc chat`` installs its own SIGHUP
+    handler, to the same effect. A signal ignored by the parent (``nohup``)
+    stays ignored.
+    """
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _terminate)
+
+
+def _say_terminated(signum: int) -> None:
+    import signal
+
+    try:
+        print(f"\naigc: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+    except (OSError, ValueError):  # the terminal that closed took stderr with it
+        pass
+
+
 def main() -> None:
     """Run the CLI: one line on stderr and a documented exit code for every failure."""
-    from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone
+    from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone, Terminated
 
+    _catch_termination()
     debug = os.environ.get("AIGC_DEBUG") == "1"
     if os.environ.get("_AIGC_COMPLETE"):  # the shell asks for completions (see cli/completion.py)
         from aigc_cli.cli.completion import install
@@ -111,6 +144,9 @@ def main() -> None:
             _fail(exc.format_message(), _usage_hint(exc), 2)  # type: ignore[attr-defined]
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 1))
+    except Terminated as exc:
+        _say_terminated(exc.signum)
+        sys.exit(exc.code)
     except AigcError as exc:
         if debug:
             raise

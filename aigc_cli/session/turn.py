@@ -60,8 +60,8 @@ def generate(
 ) -> tuple[Answer, BaseException | None]:
     """Run one request: the answer, and what stopped it early (None if nothing did).
 
-    Ctrl-C, a dropped stream or a backend error mid-answer leave the answer
-    holding what arrived, marked interrupted; the caller stores it and then
+    Ctrl-C, SIGTERM/SIGHUP, a dropped stream or a backend error mid-answer
+    leave the answer holding what arrived, marked interrupted; the caller stores it and then
     decides whether to re-raise.
     """
     answer = Answer(backend=backend.name, model=options.model or backend.default_model)
@@ -153,7 +153,8 @@ def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Messa
 
 
 def _status_of(exc: BaseException, partial: Answer) -> Status:
-    """Ctrl-C or a stream cut mid-answer -> interrupted; a failure before any text -> error."""
+    """Ctrl-C, SIGTERM/SIGHUP (a SystemExit, errors.Terminated) or a stream cut mid-answer
+    -> interrupted; a failure before any text -> error."""
     if isinstance(exc, KeyboardInterrupt | SystemExit) or (partial.interrupted and partial.text):
         return "interrupted"
     return "error"

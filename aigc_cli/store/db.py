@@ -50,23 +50,36 @@ _MSG_COLS = (
 )
 
 
+_HELD = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT until the block is done, then deliver it (main thread only)."""
+    """Hold SIGINT, SIGTERM and SIGHUP until the block is done, then deliver them.
+
+    Main thread only (Python runs signal handlers there). A signal whose
+    handler was the default one is re-raised with that default restored, so
+    it still ends the process, just after the commit.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    held = [s for s in _HELD if signal.getsignal(s) is not None]  # None: set outside Python
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        if callable(previous):
-            previous(signal.SIGINT, None)
-        elif previous != signal.SIG_IGN:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    for signum in dict.fromkeys(caught):
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, None)
+        elif handler == signal.SIG_DFL and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(signum)
 
 
 def _guarded(fn: F) -> F:
@@ -332,29 +345,16 @@ class Store:
             )
 
     @_guarded
-    def import_conversations(self, items: Iterable[Imported]) -> tuple[int, int]:
+    def import_conversations(self, items: Iterable[Imported]) -> tuple[list[Imported], int]:
         """Store imported conversations in one transaction: all or nothing.
 
-        Returns (added, skipped); one whose ``source`` is already stored is skipped.
+        Returns (those added, how many skipped); one whose source or id is
+        already stored is skipped (see ``store.import_rows``).
         """
-        added = skipped = 0
+        from aigc_cli.store.import_rows import write_imported
+
         with self.transaction() as db:
-            for item in items:
-                if db.execute("SELECT 1 FROM conversations WHERE source = ?", (item.source,)).fetchone():
-                    skipped += 1
-                    continue
-                cid = os.urandom(6).hex()
-                db.execute(
-                    "INSERT INTO conversations(id, title, created, updated, backend, model, system, source)"
-                    " VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-                    (cid, item.title, item.created, item.updated, item.model, item.system, item.source),
-                )
-                db.executemany(
-                    "INSERT INTO messages(conversation_id, role, content, created) VALUES (?, ?, ?, ?)",
-                    [(cid, role, content, ts) for role, content, ts in item.messages],
-                )
-                added += 1
-        return added, skipped
+            return write_imported(db, items)
 
     @_guarded
     def drop_last_exchange(self, cid: str) -> str | None:

@@ -1,7 +1,11 @@
 """Exporting conversations from the store as Markdown or JSON.
 
 Both formats are for people and other tools: JSON keeps every stored field
-(times as ISO 8601), Markdown reads like the conversation did.
+(times as ISO 8601), Markdown reads like the conversation did. The JSON
+export is also a backup: ``aigc history import`` reads it back exactly
+(``store.jsonimport``), which is why it carries times to the microsecond,
+the conversation's import ``source``, its running summary and the command
+record of an `aigc cmd` answer.
 """
 
 from __future__ import annotations
@@ -16,18 +20,18 @@ from aigc_cli.store.db import Conversation, Store, StoredMessage
 EXPORT_VERSION = 1
 
 
-def iso(ts: float | None) -> str | None:
-    """A Unix time as local ISO 8601 with offset, to the second."""
+def iso(ts: float | None, timespec: str = "seconds") -> str | None:
+    """A Unix time as local ISO 8601 with offset, to the second (or ``timespec``)."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec=timespec)
 
 
-def _message_json(m: StoredMessage) -> dict[str, Any]:
+def _message_json(m: StoredMessage, timespec: str) -> dict[str, Any]:
     return {
         "role": m.role,
         "content": m.content,
-        "created": iso(m.created),
+        "created": iso(m.created, timespec),
         "status": m.status,
         "model": m.model,
         "prompt_tokens": m.prompt_tokens,
@@ -36,26 +40,58 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
     }
 
 
-def conversation_json(conv: Conversation, messages: list[StoredMessage]) -> dict[str, Any]:
+def conversation_json(
+    conv: Conversation, messages: list[StoredMessage], timespec: str = "seconds"
+) -> dict[str, Any]:
     """One conversation and its messages as plain JSON data."""
     return {
         "id": conv.id,
         "title": conv.title,
-        "created": iso(conv.created),
-        "updated": iso(conv.updated),
+        "created": iso(conv.created, timespec),
+        "updated": iso(conv.updated, timespec),
         "backend": conv.backend,
         "model": conv.model,
         "recipe": conv.recipe,
         "system": conv.system,
-        "messages": [_message_json(m) for m in messages],
+        "messages": [_message_json(m, timespec) for m in messages],
     }
+
+
+def _exported(store: Store, conv: Conversation) -> dict[str, Any]:
+    """A conversation as the export has it: every field, to the microsecond."""
+    messages = store.messages(conv.id)
+    data = conversation_json(conv, messages, "microseconds")
+    for m, out in zip(messages, data["messages"], strict=True):
+        out["command"] = _command(store, m.id)
+    row = store.conn.execute("SELECT source FROM conversations WHERE id = ?", (conv.id,)).fetchone()
+    data["source"] = row[0] if row else None
+    summary = store.conn.execute(
+        "SELECT text, covered, model, updated FROM summaries WHERE conversation_id = ?", (conv.id,)
+    ).fetchone()
+    data["summary"] = (
+        {"text": summary[0], "covered": summary[1], "model": summary[2],
+         "updated": iso(summary[3], "microseconds")}
+        if summary else None
+    )
+    return data
+
+
+def _command(store: Store, message_id: int) -> dict[str, Any] | None:
+    """An `aigc cmd` answer's command record (the ``commands`` table), if it has one."""
+    row = store.conn.execute(
+        "SELECT command, shell, ran, exit_status, updated FROM commands WHERE message_id = ?", (message_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return {"command": row[0], "shell": row[1], "ran": bool(row[2]), "exit_status": row[3],
+            "updated": iso(row[4], "microseconds")}
 
 
 def export_json(store: Store, convs: Iterable[Conversation]) -> str:
     """``{"aigc_export": 1, "conversations": [...]}``, UTF-8 text kept readable."""
     data = {
         "aigc_export": EXPORT_VERSION,
-        "conversations": [conversation_json(c, store.messages(c.id)) for c in convs],
+        "conversations": [_exported(store, c) for c in convs],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

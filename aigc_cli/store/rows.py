@@ -8,8 +8,10 @@ more than a whole search.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 TITLE_MAX = 60
 
@@ -45,21 +47,61 @@ class StoredMessage:
     cost: float | None
 
 
+class ImportedMessage(NamedTuple):
+    """One message to import; a plain (role, content, created) tuple is one too."""
+
+    role: str
+    content: str
+    created: float
+    status: str = "complete"
+    model: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None
+    command: "ImportedCommand | None" = None  # an `aigc cmd` answer's record
+
+
+class ImportedCommand(NamedTuple):
+    """What became of an `aigc cmd` answer's command (the ``commands`` table)."""
+
+    command: str
+    shell: str
+    ran: bool
+    exit_status: int | None
+    updated: float
+
+
+class ImportedSummary(NamedTuple):
+    """A conversation's running summary, as ``aigc history export`` writes it."""
+
+    text: str
+    covered: int
+    model: str | None
+    updated: float
+
+
 @dataclass(slots=True)
 class Imported:
-    """A conversation from elsewhere (e.g. a ChatGPT export), ready to be stored.
+    """A conversation from elsewhere (a ChatGPT export, our own JSON export), ready to be stored.
 
-    ``source`` identifies it at its origin, so importing it again adds nothing;
-    ``messages`` are (role, content, created) tuples, oldest first.
+    ``source`` identifies it at its origin and ``id`` is the id it had in
+    another aigc store; a conversation whose source or id is already stored is
+    skipped, so importing the same file again adds nothing. ``messages`` are
+    ``ImportedMessage`` (or plain (role, content, created)) tuples, oldest first.
     """
 
-    source: str
+    source: str | None
     title: str
     created: float
     updated: float
     model: str | None = None
     system: str | None = None
-    messages: list[tuple[str, str, float]] = field(default_factory=list)
+    messages: list[tuple[Any, ...]] = field(default_factory=list)
+    id: str | None = None
+    backend: str | None = None
+    recipe: str | None = None
+    summary: ImportedSummary | None = None
+    left_out: Counter[str] = field(default_factory=Counter)  # e.g. {"tool messages": 3}
 
 
 def title_from(text: str) -> str:
@@ -91,3 +133,30 @@ def context_messages(messages: Iterable[StoredMessage]) -> list[tuple[str, str]]
             out.extend([pending, (m.role, m.content)])
             pending = None
     return out
+
+
+# Times outside these bounds are placeholders or mistakes (0, 1, milliseconds
+# since 1970), not when anything was said: they would show as 1970 or fail to
+# format at all, so importers treat them as missing.
+EARLIEST_TIME = 946_684_800.0   # 2000-01-01
+LATEST_TIME = 4_102_444_800.0   # 2100-01-01
+
+
+def plausible_time(ts: object) -> float | None:
+    """``ts`` as a Unix time if it is one a conversation could have, else None."""
+    if isinstance(ts, bool) or not isinstance(ts, int | float):
+        return None
+    return float(ts) if EARLIEST_TIME <= ts < LATEST_TIME else None  # NaN compares False
+
+
+@dataclass(slots=True)
+class ImportBatch:
+    """What an import file holds: conversations to store, and what was left out.
+
+    ``left_out`` counts what was left out as a whole (conversations without
+    any text); what was left out of each conversation is on the conversation.
+    """
+
+    format: str
+    items: list[Imported] = field(default_factory=list)
+    left_out: Counter[str] = field(default_factory=Counter)
