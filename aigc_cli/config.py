@@ -74,6 +74,13 @@ class CmdSettings(_Section):
     key: str = Field(default="alt-g", pattern=r"^(alt|ctrl)-[a-z0-9]$", description="alt-X or ctrl-X")
 
 
+class MemorySettings(_Section):
+    """Personal memory: the "About the user" block in every task's system prompt."""
+
+    enabled: bool = True
+    budget_tokens: int = Field(default=400, ge=0, description="the block's size; pinned memories always go")
+
+
 class ModelSpec(_Section):
     """A model's window and prices (USD per million tokens), user-overridable.
 
@@ -97,6 +104,7 @@ class Settings(_Section):
     local: LocalSettings = Field(default_factory=LocalSettings)
     context: ContextSettings = Field(default_factory=ContextSettings)
     cmd: CmdSettings = Field(default_factory=CmdSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
 
     sources: dict[str, str] = Field(default_factory=dict, exclude=True)

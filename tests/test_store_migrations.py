@@ -105,3 +105,50 @@ def test_store_from_a_newer_aigc_is_refused_and_untouched(aigc_api, fake):
         assert "newer aigc" in r.err
     assert path.read_bytes() == before
     assert fake.chat_requests == []
+
+
+def make_previous(path):
+    """The previous release's store (the version before the memory migration): v1 upgraded by
+    the migrations it had, with what v3 and v4 added in use (a cost, an import, a summary)."""
+    from aigc_cli.store.schema import migrate
+
+    make_v1(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, str(path), target=LATEST - 1)
+    conn.execute("UPDATE messages SET cost = 0.0012 WHERE role = 'assistant'")
+    conn.execute("INSERT INTO conversations(id, title, created, updated, model, source)"
+                 " VALUES ('fedcba987654', 'Imported', 1700000200, 1700000300, 'gpt-4', 'chatgpt:xyz')")
+    conn.executemany(
+        "INSERT INTO messages(conversation_id, role, content, created) VALUES ('fedcba987654', ?, ?, ?)",
+        [("user", "hello {{x}} $x", 1700000200), ("assistant", "hi", 1700000300)],
+    )
+    conn.execute("INSERT INTO summaries VALUES ('abc123def456', 'earlier talk', 2, 'gpt-4o', 1700000100)")
+    conn.close()
+
+
+def test_the_previous_store_keeps_every_conversation_after_the_memory_migration(aigc_api):
+    import json
+
+    path = aigc_api.home / "history.db"
+    make_previous(path)
+    with sqlite3.connect(path) as conn:
+        before = conn.execute("SELECT * FROM messages ORDER BY id").fetchall()
+        convs = conn.execute("SELECT * FROM conversations ORDER BY id").fetchall()
+        summaries = conn.execute("SELECT * FROM summaries").fetchall()
+    r = aigc_api("history", "list", "--json")
+    assert r.code == 0, r.err
+    assert sorted(c["id"] for c in json.loads(r.out)) == ["abc123def456", "fedcba987654"]
+    assert versions(path) == (LATEST, list(range(1, LATEST + 1)))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT * FROM messages ORDER BY id").fetchall() == before
+        assert conn.execute("SELECT * FROM conversations ORDER BY id").fetchall() == convs
+        assert conn.execute("SELECT * FROM summaries").fetchall() == summaries
+        assert conn.execute("SELECT count(*) FROM memories").fetchone() == (0,)
+
+
+def test_the_previous_store_takes_memories_after_the_upgrade(aigc_api, fake):
+    make_previous(aigc_api.home / "history.db")
+    assert aigc_api("memory", "add", "Works in Go").code == 0
+    r = aigc_api("ask", "--cid", "abc1", "举个例子")
+    assert r.code == 0, r.err
+    assert fake.chat_requests[-1]["json"]["messages"][0]["content"].startswith("Be brief.\n\n## About the user")

@@ -290,6 +290,47 @@ def _export(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(lines=[f"Wrote {count} messages to {path}."])
 
 
+@command("remember", "TEXT", "remember something about you, for every task from now on")
+def _remember(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return fail("Usage: /remember TEXT  (e.g. /remember I prefer answers in German)")
+    from aigc_cli.memory import store as ms
+    from aigc_cli.store.db import Store
+
+    with Store.open() as db:  # type: ignore[union-attr]
+        added = ms.add(db, [arg], "chat")
+    if not added:
+        return Outcome(lines=["Already remembered."])
+    return Outcome(lines=[f"Remembered [{added[0].id}] {added[0].text}"])
+
+
+@command("memory", "", "what aigc remembers about you")
+def _memory(state: rs.ChatState, arg: str) -> Outcome:
+    from aigc_cli.memory import store as ms
+    from aigc_cli.store.db import Store
+
+    with Store.open() as db:  # type: ignore[union-attr]
+        memories = ms.all_memories(db)
+    if not memories:
+        return Outcome(lines=["No memories yet; /remember TEXT adds one."])
+    lines = [f"  [{m.id}]{'*' if m.pinned else ' '} {m.text}" for m in memories]
+    off = "" if state.use_memories and state.settings.memory.enabled else " (not sent in this chat)"
+    return Outcome(lines=lines + ["", f"/forget ID removes one; * is pinned{off}."])
+
+
+@command("forget", "ID", "forget a memory (see /memory)")
+def _forget(state: rs.ChatState, arg: str) -> Outcome:
+    if not arg:
+        return fail("Usage: /forget ID  (see /memory)")
+    from aigc_cli.memory import store as ms
+    from aigc_cli.store.db import Store
+
+    with Store.open() as db:  # type: ignore[union-attr]
+        found = ms.resolve(db, arg.split())
+        ms.remove(db, [m.id for m in found])
+    return Outcome(lines=[f"Forgot [{m.id}] {m.text}" for m in found])
+
+
 @command("exit", "", "leave the chat (or Ctrl-D)")
 def _exit(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(exit=True)

@@ -69,7 +69,8 @@ class ChatState:
     context_used: int = 0
     spend: Spend = field(default_factory=Spend)
     kb: str | None = None  # --kb / /kb NAME: each message is answered from this knowledge base
-    memory: list[Message] = field(default_factory=list)
+    memory: list[Message] = field(default_factory=list)  # the --no-log transcript
+    use_memories: bool = True  # False with --no-memory: no "About the user" block
 
     @property
     def backend(self) -> "Backend":
@@ -129,6 +130,7 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
         log=stored,
         history=None if stored else list(state.memory),
         kb=state.kb,
+        memory=state.use_memories,
     )
     result = run_turn(req, state.settings, sink)
     if result.sources:  # shown under the answer like the other notices

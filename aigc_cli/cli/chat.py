@@ -35,6 +35,7 @@ def chat(
     model_path: opt.ModelPath = None,
     no_log: opt.NoLog = False,
     kb: opt.Kb = None,
+    no_memory: opt.NoMemory = False,
 ) -> int:
     from aigc_cli import inputs
     from aigc_cli.chat import loop as repl
@@ -56,6 +57,7 @@ def chat(
         max_tokens=max_tokens,
         model_path=model_path,
         log=settings.log and not no_log,
+        use_memories=not no_memory,
         pending_context=piped if piped and piped.strip() else None,
     )
     resumed = _resume(state, continue_last, cid)

@@ -139,6 +139,7 @@ def _require_store() -> "Store":
 
 @history_app.command("show", help="One conversation: Markdown on a terminal, or --json.")
 def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_json: AsJson = False) -> None:
+    from aigc_cli.memory.store import used_in
     from aigc_cli.store.io import conversation_json, conversation_markdown
 
     from aigc_cli.shellcmd.record import lookup
@@ -146,11 +147,12 @@ def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_j
     with _require_store() as store:
         conv = store.resolve(conversation_id)
         messages = store.messages(conv.id)
+        used = used_in(store, conv.id)  # the memories each turn was sent
     ran = lookup(conv.id) if conv.recipe == "cmd" else None  # `aigc cmd`: what became of the command
     if as_json:
-        _emit_json({**conversation_json(conv, messages), **({"command": ran.to_json()} if ran else {})})
+        _emit_json({**conversation_json(conv, messages, used=used), **({"command": ran.to_json()} if ran else {})})
         return
-    text = conversation_markdown(conv, messages) + (ran.to_markdown() if ran else "")
+    text = conversation_markdown(conv, messages, used) + (ran.to_markdown() if ran else "")
     if _tty():
         from rich.console import Console
         from rich.markdown import Markdown
@@ -260,7 +262,10 @@ def export_cmd(
         raise UsageError("give conversation ids or --all (not both)")
     with _require_store() as store:
         convs = store.list(None)[::-1] if all_ else _resolve_all(store, ids or [])
-        text = (export_json if fmt == "json" else export_markdown)(store, convs)
+        if fmt == "json":
+            text = export_json(store, convs, _memories_json(store) if all_ else None)
+        else:
+            text = export_markdown(store, convs) + (_memories_markdown(store) if all_ else "")
     if output:
         from pathlib import Path
 
@@ -268,6 +273,24 @@ def export_cmd(
         print(f"exported {len(convs)} conversation{'s' * (len(convs) != 1)} to {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+
+
+def _memories_json(store: "Store") -> list[dict[str, object]]:
+    """`export --all` is everything aigc keeps, so the memories go with it."""
+    from aigc_cli.memory.io import memory_json
+    from aigc_cli.memory.store import all_memories
+
+    return [memory_json(m) for m in all_memories(store)]
+
+
+def _memories_markdown(store: "Store") -> str:
+    from aigc_cli.memory.store import all_memories
+
+    memories = all_memories(store)
+    if not memories:
+        return ""
+    lines = "\n".join(f"- [{m.id}]{' (pinned)' if m.pinned else ''} {m.text}" for m in memories)
+    return f"\n---\n\n# Memories\n\n{lines}\n"
 
 
 @history_app.command(

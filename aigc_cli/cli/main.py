@@ -45,6 +45,9 @@ def build_app() -> typer.Typer:
     from aigc_cli.cli import history
 
     history.register(app)
+    from aigc_cli.cli import memory
+
+    memory.register(app)
     from aigc_cli.cli import chat, doctor
 
     doctor.register(app)

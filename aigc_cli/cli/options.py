@@ -32,6 +32,9 @@ Cid = Annotated[
     Optional[str],
     typer.Option("--cid", metavar="ID", help="Continue this conversation (a unique id prefix is enough)."),
 ]
+NoMemory = Annotated[
+    bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you (`aigc memory`).")
+]
 NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this turn in the history.")]
 Truncate = Annotated[
     bool,

@@ -31,6 +31,7 @@ _COMMON: dict[str, tuple[Any, Any]] = {
     "continue_last": (opt.Continue, False),
     "cid": (opt.Cid, None),
     "no_log": (opt.NoLog, False),
+    "no_memory": (opt.NoMemory, False),
     "truncate": (opt.Truncate, False),
     "no_stream": (opt.NoStream, False),
     "as_json": (opt.Json, False),

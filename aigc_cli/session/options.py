@@ -21,6 +21,7 @@ class TaskOptions:
     continue_last: bool = False
     cid: str | None = None
     no_log: bool = False
+    no_memory: bool = False
     truncate: bool = False
     no_stream: bool = False
     as_json: bool = False

@@ -33,6 +33,7 @@ class TurnRequest(BaseModel):
     log: bool = True               # False with --no-log (config `log = false` also disables)
     truncate: bool = False         # --truncate: drop what does not fit instead of failing
     stream: bool = True            # False with --no-stream
+    memory: bool = True            # False with --no-memory (the "About the user" block)
     # a --no-log chat keeps its turns in the process: they are the history instead of the store's
     history: list[Message] | None = None
     kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it

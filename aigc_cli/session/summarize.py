@@ -50,7 +50,11 @@ def run_summarize(
     empty = recipes.render(recipe, values, "")
     system = opts.system if opts.system is not None else empty.system
     reserve = opts.max_tokens or recipe.max_tokens or settings.context.reserve_output
-    overhead = sm.prompt_overhead(backend, model, system, empty.prompt)
+    from aigc_cli.memory.block import system_with_memories
+
+    # a one-part summary is sent with the memory block, so the part must leave room for it
+    sent_system = system_with_memories(system, settings, enabled=not opts.no_memory, model=model).system
+    overhead = sm.prompt_overhead(backend, model, sent_system, empty.prompt)
     budget = sm.chunk_budget(backend.context_window(model), reserve, overhead)
     chunks = sm.split_by_tokens(sm.iter_sources(sources), budget, count)
     first, second = next(chunks, ""), next(chunks, None)

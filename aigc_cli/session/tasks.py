@@ -47,6 +47,7 @@ def task_request(
         continue_last=opts.continue_last,
         cid=opts.cid,
         log=not opts.no_log,
+        memory=not opts.no_memory,
         truncate=opts.truncate,
         stream=not opts.no_stream if stream is None else stream,
         kb=opts.kb,

@@ -182,16 +182,23 @@ def run_turn(
         options = req.options.model_copy(update={"model": model})
         system = req.system if req.system is not None else (conv.system if conv else None)
         history = req.history if req.history is not None else _history(store, conv)
-        messages = build_messages(system, history, req.prompt)
+        from aigc_cli.memory.block import system_with_memories  # MEMORY CALL SITE
+
+        injected = system_with_memories(system, settings, store, enabled=req.memory, model=model)
+        messages = build_messages(injected.system, history, req.prompt)
         messages, sources, kb_notices = _knowledge(messages, req, settings)
         messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
-        notices = kb_notices + notices
+        notices = ([injected.notice] if injected.notice else []) + kb_notices + notices
         cid, user_id = (conv.id if conv else None), None
         if log and store is not None:
             cid, user_id = store.begin_turn(
                 cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
                 system=req.system if conv else system,
             )
+            if injected.used:
+                from aigc_cli.memory.store import record_use
+
+                record_use(store, user_id, injected.used)
         answer, error = generate(backend, messages, options, sink, stream=req.stream)
         if error is None and repair is not None:
             answer, error, messages = _repaired(answer, messages, repair, backend, options, settings)

@@ -11,13 +11,15 @@ record of an `aigc cmd` answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from aigc_cli.store.db import Conversation, Store, StoredMessage
 
 EXPORT_VERSION = 1
+# message id -> [(memory id, text as sent)]: the memories a turn used (aigc_cli.memory)
+Used = Mapping[int, list[tuple[int, str]]]
 
 
 def iso(ts: float | None, timespec: str = "seconds") -> str | None:
@@ -27,8 +29,8 @@ def iso(ts: float | None, timespec: str = "seconds") -> str | None:
     return datetime.fromtimestamp(ts).astimezone().isoformat(timespec=timespec)
 
 
-def _message_json(m: StoredMessage, timespec: str) -> dict[str, Any]:
-    return {
+def _message_json(m: StoredMessage, timespec: str, memories: list[tuple[int, str]] | None = None) -> dict[str, Any]:
+    data = {
         "role": m.role,
         "content": m.content,
         "created": iso(m.created, timespec),
@@ -38,12 +40,16 @@ def _message_json(m: StoredMessage, timespec: str) -> dict[str, Any]:
         "completion_tokens": m.completion_tokens,
         "cost": m.cost,
     }
+    if memories:
+        data["memories"] = [{"id": i, "text": t} for i, t in memories]
+    return data
 
 
 def conversation_json(
-    conv: Conversation, messages: list[StoredMessage], timespec: str = "seconds"
+    conv: Conversation, messages: list[StoredMessage], timespec: str = "seconds", used: Used | None = None
 ) -> dict[str, Any]:
-    """One conversation and its messages as plain JSON data."""
+    """One conversation and its messages (with the memories each turn used) as plain JSON data."""
+    used = used or {}
     return {
         "id": conv.id,
         "title": conv.title,
@@ -53,7 +59,7 @@ def conversation_json(
         "model": conv.model,
         "recipe": conv.recipe,
         "system": conv.system,
-        "messages": [_message_json(m, timespec) for m in messages],
+        "messages": [_message_json(m, timespec, used.get(m.id)) for m in messages],
     }
 
 
@@ -87,17 +93,20 @@ def _command(store: Store, message_id: int) -> dict[str, Any] | None:
             "updated": iso(row[4], "microseconds")}
 
 
-def export_json(store: Store, convs: Iterable[Conversation]) -> str:
-    """``{"aigc_export": 1, "conversations": [...]}``, UTF-8 text kept readable."""
-    data = {
+def export_json(store: Store, convs: Iterable[Conversation], memories: list[dict[str, Any]] | None = None) -> str:
+    """``{"aigc_export": 1, "conversations": [...]}`` (plus ``memories`` for --all), readable UTF-8."""
+    data: dict[str, Any] = {
         "aigc_export": EXPORT_VERSION,
         "conversations": [_exported(store, c) for c in convs],
     }
+    if memories is not None:
+        data["memories"] = memories
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def conversation_markdown(conv: Conversation, messages: list[StoredMessage]) -> str:
+def conversation_markdown(conv: Conversation, messages: list[StoredMessage], used: Used | None = None) -> str:
     """A conversation as a Markdown document: header facts, then each message."""
+    used = used or {}
     facts = [f"- id: `{conv.id}`", f"- created: {iso(conv.created)}", f"- updated: {iso(conv.updated)}"]
     if conv.backend or conv.model:
         facts.append(f"- model: {conv.model or '?'} ({conv.backend or 'unknown backend'})")
@@ -109,6 +118,8 @@ def conversation_markdown(conv: Conversation, messages: list[StoredMessage]) -> 
     for m in messages:
         label = m.role.capitalize() + ("" if m.status == "complete" else f" ({m.status})")
         parts.append(f"## {label}\n\n{m.content.strip() or '_(no text)_'}")
+        if m.id in used:
+            parts.append("_Memories used:_\n\n" + "\n".join(f"- [{i}] {t}" for i, t in used[m.id]))
     return "\n\n".join(parts) + "\n"
 
 

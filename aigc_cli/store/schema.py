@@ -95,7 +95,27 @@ CREATE TABLE commands (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS]
+# Personal memory (issue #14): what the user asked aigc to remember, and which
+# of it each turn was sent. AUTOINCREMENT so a removed memory's id is never
+# reused (a turn's record must not point at a different memory later); the
+# record keeps the text as sent, since a memory can be edited or removed.
+V6_MEMORY = """
+CREATE TABLE memories (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    text TEXT NOT NULL,
+    created REAL NOT NULL,
+    source TEXT NOT NULL DEFAULT 'cli',
+    pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1))
+);
+CREATE TABLE message_memories (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    memory_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (message_id, memory_id)
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY]
 LATEST = len(MIGRATIONS)
 
 
