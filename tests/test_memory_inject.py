@@ -180,3 +180,15 @@ def test_the_memory_block_counts_toward_the_window(aigc_api, fake):
     assert r.code == 6, r.err
     r = aigc_api("ask", "--no-memory", "word " * 150)
     assert r.code == 0, r.err
+
+
+@pytest.mark.slow
+def test_the_bundled_local_model_is_sent_the_memories(aigc, gguf_model):
+    """The same turn path on the in-process GGUF: the turn records the memories it was sent."""
+    remember(aigc, "Lives in Berlin")
+    r = aigc("ask", "--json", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "8",
+             "Where do I live?", timeout=300)
+    assert r.code == 0, r.err
+    cid = json.loads(r.out)["conversation_id"]
+    shown = json.loads(aigc("history", "show", cid, "--json").out)
+    assert shown["messages"][0]["memories"] == [{"id": 1, "text": "Lives in Berlin"}]

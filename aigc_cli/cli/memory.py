@@ -35,6 +35,18 @@ def _open() -> "Store":
     return Store.open()  # type: ignore[return-value]  # create=True never returns None
 
 
+def _stored() -> list["Memory"]:
+    """Every memory, without creating a store just to find it empty."""
+    from aigc_cli.memory import store as ms
+    from aigc_cli.store.db import Store
+
+    store = Store.open(create=False)
+    if store is None:
+        return []
+    with store:
+        return ms.all_memories(store)
+
+
 def _say(text: str) -> None:
     print(f"aigc: {text}", file=sys.stderr)
 
@@ -74,10 +86,7 @@ def add_cmd(
 
 @memory_app.command("list", help="Every memory: id, when, where it came from, pinned (*), text.")
 def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
-    from aigc_cli.memory import store as ms
-
-    with _open() as store:
-        memories = ms.all_memories(store)
+    memories = _stored()
     if as_json:
         from aigc_cli.cli.common import print_json
         from aigc_cli.memory.io import memory_json
@@ -232,11 +241,9 @@ def _choose(proposals: list[str]) -> list[str]:
 def export_cmd(
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
-    from aigc_cli.memory import store as ms
     from aigc_cli.memory.io import export_text
 
-    with _open() as store:
-        memories = ms.all_memories(store)
+    memories = _stored()
     text = export_text(memories)
     if output:
         from pathlib import Path
