@@ -126,3 +126,13 @@ def test_on_a_terminal_a_proposal_can_be_reworded_before_saving(aigc_api, fake):
     finally:
         term.close()
     assert [m["text"] for m in stored(aigc_api)] == ["Writes Go for a living"]
+
+
+def test_a_backend_failure_is_one_error_and_saves_nothing(aigc_api, fake):
+    from tests.fixtures.openai_server import Fault
+
+    aigc_api("ask", "I write Go services")
+    fake.push(Fault(401, "Incorrect API key provided", "invalid_request_error", "invalid_api_key"))
+    r = aigc_api("memory", "suggest", "--accept")
+    assert r.code == 3 and r.err.startswith("aigc: error:") and "Traceback" not in r.err
+    assert stored(aigc_api) == []

@@ -200,10 +200,13 @@ def suggest_cmd(
     from aigc_cli.memory import store as ms
     from aigc_cli.memory.suggest import suggest
 
+    from aigc_cli.session.choose import choose_model, pick_backend
+
     since_ts = parse_when(since)
     settings = load_settings()
+    chosen = pick_backend(settings, backend, None)
     with _open() as store:
-        found = suggest(store, settings, since_ts, backend=backend, model=model)
+        found = suggest(store, settings, since_ts, chosen, choose_model(settings, chosen, model))
         if not found.proposals:
             _say(f"nothing to suggest from {found.messages} messages in {found.conversations} conversations")
             return

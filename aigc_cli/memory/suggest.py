@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aigc_cli.memory.store import Memory, all_memories, clean
 
 if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
     from aigc_cli.messages import Message
     from aigc_cli.store.db import Store
@@ -124,24 +125,21 @@ def fresh(proposals: Sequence[str], known: Sequence[Memory]) -> list[str]:
     return out[:MAX_PROPOSALS]
 
 
-def suggest(
-    store: "Store", settings: "Settings", since: float, *, backend: str | None = None, model: str | None = None
-) -> Suggestions:
-    """Ask the model for memories worth keeping, from the user's messages since ``since``."""
+def suggest(store: "Store", settings: "Settings", since: float, backend: "Backend", model: str) -> Suggestions:
+    """Ask ``backend``'s ``model`` for memories worth keeping, from the user's messages since ``since``.
+
+    The caller chooses backend and model (session.choose, the one rule), so this
+    package stays below the session and never imports it.
+    """
     texts, convs = user_messages(store, since)
     if not texts:
         return Suggestions([], 0, 0)
     from aigc_cli import context
     from aigc_cli.messages import GenOptions
-    from aigc_cli.session.choose import choose_model, pick_backend
-    from aigc_cli.session.turn import generate
 
     known = all_memories(store)
-    chosen = pick_backend(settings, backend, None)
-    options = GenOptions(model=choose_model(settings, chosen, model), temperature=0.2,
-                         max_tokens=600, json_schema=schema(chosen.bounded_json_schema))
-    fitted = context.fit_request(request(texts, known), chosen, options, settings, truncate=True)
-    answer, error = generate(chosen, fitted.messages, options, None, stream=True)
-    if error is not None:
-        raise error  # nothing was saved; the error's own exit code and message apply
-    return Suggestions(fresh(parse(answer.text), known), convs, len(texts))
+    options = GenOptions(model=model, temperature=0.2, max_tokens=600,
+                         json_schema=schema(backend.bounded_json_schema))
+    fitted = context.fit_request(request(texts, known), backend, options, settings, truncate=True)
+    answer = "".join(chunk.text for chunk in backend.stream(fitted.messages, options))
+    return Suggestions(fresh(parse(answer), known), convs, len(texts))
