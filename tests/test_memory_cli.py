@@ -243,13 +243,14 @@ def test_memory_list_imports_no_pydantic_or_sdk(aigc, home):
     assert sorted(m for m in mods if m.split(".")[0] in ("pydantic", "openai", "tiktoken", "rich")) == []
 
 
-def test_a_short_question_with_memories_loads_no_tokenizer(home, fake):
+def test_a_short_question_with_a_few_memories_loads_no_tokenizer(home, fake):
     import subprocess
 
     from tests.conftest import Aigc, base_env
 
     env = {**base_env(home), "OPENAI_API_KEY": "sk-test-fixture", "OPENAI_BASE_URL": fake.url}
-    Aigc(home, env)("memory", "add", "Works in Go")
+    facts = "".join(f"fact {i}: the user prefers option {i} when asked about topic {i}\n" for i in range(8))
+    Aigc(home, env)("memory", "add", input=facts)
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "hi"],
                           capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
     assert proc.returncode == 0, proc.stderr[-500:]

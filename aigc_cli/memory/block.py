@@ -9,8 +9,9 @@ goes into the user's message.
 The budget (``memory.budget_tokens``) keeps pinned memories always and then
 the newest ones; the rest is left out with one notice saying how many. The
 count is the model's tiktoken count (an estimate for non-OpenAI models,
-which is enough for a budget); a block that surely fits by its UTF-8 size
-is not counted at all, so a short request still loads no tokenizer.
+which is enough for a budget); a block that fits easily by its size (UTF-8
+bound, or a character estimate with a 50% margin) is not counted at all, so
+a short request with a few memories still loads no tokenizer.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 HEADER = "## About the user\n(Things the user asked you to remember about them. Use them when they are relevant.)"
 # bytes -> at most this many tokens for any tokenizer we count with (see tokens.upper_bound)
 _BOUND_FACTOR = 1.25
+_ESTIMATE_MARGIN = 1.5
 
 
 class Injected(NamedTuple):
@@ -67,13 +69,30 @@ def select(memories: Sequence[Memory], budget: int, count: Callable[[str], int])
 
 
 def _bound(text: str) -> int:
+    """Never below the real count (byte-level BPE: at least a byte per token)."""
     return math.ceil(len(text.encode("utf-8")) * _BOUND_FACTOR)
 
 
+def _estimate(text: str) -> int:
+    """About what BPE tokenizers make of text: ~4 ASCII characters a token, and up to
+    1.5 tokens for each other character (CJK), times a margin of a half.
+
+    Not a bound (a run of punctuation costs more), so it only decides "all of it
+    fits easily"; anything close to the budget is counted exactly.
+    """
+    ascii_chars = sum(1 for ch in text if ord(ch) < 128)
+    return math.ceil((ascii_chars / 4 + (len(text) - ascii_chars) * 1.5) * _ESTIMATE_MARGIN) + 1
+
+
 def _counter(memories: Sequence[Memory], budget: int, model: str | None) -> Callable[[str], int]:
-    """A cheap byte bound when everything surely fits, else the model's tokenizer."""
-    if _bound(HEADER) + sum(_bound(line(m)) + 1 for m in memories) <= budget:
-        return _bound
+    """A cheap measure when everything fits by it, else the model's tokenizer.
+
+    Loading a BPE table costs ~0.2 s, more than the rest of a short `ask`; a
+    few memories under the default budget never need it.
+    """
+    for cheap in (_bound, _estimate):
+        if cheap(HEADER) + sum(cheap(line(m)) + 1 for m in memories) <= budget:
+            return cheap
     from aigc_cli import tokens
 
     return lambda text: tokens.count_text(text, model)
