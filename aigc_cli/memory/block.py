@@ -136,9 +136,13 @@ def system_with_memories(
     if store is not None:
         memories = all_memories(store)
     else:
+        from aigc_cli.errors import StoreError
         from aigc_cli.store.db import Store
 
-        opened = Store.open(create=False)
+        try:
+            opened = Store.open(create=False)
+        except StoreError as exc:  # a --no-log turn still answers; the store stays untouched
+            return Injected(system, [], f"memories left out: {exc.message}")
         if opened is None:
             return Injected(system, [], None)
         with opened:
