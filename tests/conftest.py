@@ -57,6 +57,8 @@ def base_env(home: Path) -> dict[str, str]:
     env.pop("NO_COLOR", None)
     env["AIGC_HOME"] = str(home)
     env["COLUMNS"] = "100"
+    # CI machines run with SHELL unset or /bin/sh; tests that care say which shell.
+    env["SHELL"] = "/bin/bash"
     return env
 
 
