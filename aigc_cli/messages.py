@@ -36,6 +36,9 @@ class GenOptions(BaseModel):
     stop: list[str] | None = None
     json_schema: dict[str, Any] | None = None
     seed: int | None = None
+    # the request is a text to continue (Backend.prompt_style == "completion"):
+    # the messages' contents are sent as one plain text, with no chat framing
+    completion: bool = False
 
 
 class Usage(BaseModel):

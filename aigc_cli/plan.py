@@ -10,6 +10,7 @@ error, and if that fails too the user gets a clear error, never a bad plan.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -126,9 +127,59 @@ def to_text(plan: Plan) -> str:
     lines = [plan.goal, "", plan.summary, ""]
     for i, step in enumerate(plan.steps, start=1):
         after = f" (after {', '.join(map(str, step.depends_on))})" if step.depends_on else ""
-        lines.append(f"{i}. {step.title} [{step.estimate}]{after}")
+        estimate = f" [{step.estimate}]" if step.estimate else ""
+        lines.append(f"{i}. {step.title}{estimate}{after}")
         if step.detail:
             lines.append(f"   {step.detail}")
     if plan.risks:
         lines += ["", "Risks:"] + [f"- {r}" for r in plan.risks]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------ numbered plans (base models)
+
+_STEP_LINE = re.compile(r"^\s*(?:step\s*)?(?:第\s*)?(\d{1,2})\s*(?:步)?\s*[.:)、：]\s*(.+?)\s*$", re.I)
+_ESTIMATE = re.compile(r"\s*[(（]([^()（）]{1,24})[)）]\s*$")
+_DURATION = re.compile(r"\d|hour|day|week|month|minute|小时|天|周|月|分钟", re.I)
+BASE_STEPS = 5  # a base model's plan drifts after a few steps
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text).strip().lower()
+
+
+def parse_steps(text: str, goal: str, max_steps: int = MAX_STEPS, cut: bool = False) -> Plan:
+    """A Plan from a numbered plan (``Step 1: Do x (2 days)`` lines, the completion
+    framing base models get), dropping steps that restate the goal or an earlier step.
+
+    A base model cannot fill a JSON schema reliably (and grammar sampling over
+    Gemma's 262k-token vocabulary takes minutes), but it continues a numbered list
+    well; the first line is the rest of ``Step 1:``. ``cut``: the text stopped at
+    max_tokens, so its last line is dropped. Raises ValueError if no step remains.
+    """
+    lines = text.strip().splitlines()
+    if cut and len(lines) > 1:
+        lines.pop()  # the answer hit max_tokens: its last line is unfinished
+    if lines and not _STEP_LINE.match(lines[0]):
+        lines[0] = f"1: {lines[0]}"
+    seen = {_key(goal)}
+    steps: list[Step] = []
+    for line in lines:
+        m = _STEP_LINE.match(line)
+        if not m:
+            continue
+        title, estimate = m.group(2), ""
+        if (est := _ESTIMATE.search(title)) and _DURATION.search(est.group(1)):
+            title, estimate = title[: est.start()].strip(), est.group(1).strip()
+        title = title.strip(" .。")
+        if not title or _key(title) in seen:
+            continue
+        seen.add(_key(title))
+        number = len(steps) + 1
+        steps.append(Step(title=title[:MAX_CHARS["title"] * 2], detail="", estimate=estimate,
+                          depends_on=[number - 1] if number > 1 else []))
+        if len(steps) == max_steps:
+            break
+    if not steps:
+        raise ValueError("no numbered steps (other than the goal itself)")
+    return Plan(goal=goal.strip(), summary=f"{len(steps)} steps, in order.", steps=steps, risks=[])

@@ -19,7 +19,7 @@ which the registry turns into an install hint.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -112,6 +112,12 @@ class Backend:
         """Something cheap that proves the backend works; returns what it found."""
         n = self.count_tokens([Message(role="user", content="hello")])
         return f"counted 'hello' as {n} tokens (window {self.context_window()} tokens)"
+
+    def prompt_style(self, model: str | None = None) -> Literal["chat", "completion"]:
+        """How ``model`` is best prompted: ``chat`` (instructions in chat messages) or
+        ``completion`` (a base model with no chat template: it is given a text to
+        continue, and requests then carry ``GenOptions.completion``)."""
+        return "chat"
 
     def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
         """Embedding vectors for ``texts`` (knowledge bases); most backends have none."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from aigc_cli.backends.base import Backend, Price
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
@@ -43,6 +44,7 @@ class FakeBackend(Backend):
     cost: Price | None = None
     model: str = "fake-1"
     name: str = "fake"
+    style: Literal["chat", "completion"] = "chat"  # "completion" plays a base model
     requests: list[FakeRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -74,6 +76,9 @@ class FakeBackend(Backend):
 
     def context_window(self, model: str | None = None) -> int:
         return self.window
+
+    def prompt_style(self, model: str | None = None) -> Literal["chat", "completion"]:
+        return self.style
 
     def price(self, model: str | None = None) -> Price | None:
         return self.cost

@@ -21,10 +21,10 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aigc_cli import paths
-from aigc_cli.backends import loadsafety, prefix, transcript
+from aigc_cli.backends import loadsafety, prefix, repetition, transcript
 from aigc_cli.backends.base import FREE, Backend, ModelInfo, Price
 from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
 from aigc_cli.backends.statecache import StateCache, model_key
@@ -92,8 +92,14 @@ class Prompt:
     stop: list[str] = field(default_factory=list)
 
 
-def _render(llm: "Llama", messages: Sequence[Message]) -> Prompt:
-    """Tokens for ``messages``: the GGUF's chat template, or a transcript."""
+def _render(llm: "Llama", messages: Sequence[Message], completion: bool = False) -> Prompt:
+    """Tokens for ``messages``: plain text to continue (``completion``), the GGUF's
+    chat template, or a transcript."""
+    if completion:
+        # the core framed the task as a document (recipes' `completion`): send it as
+        # it is; its stops come with the request
+        text = "\n\n".join(m.content for m in messages if m.content)
+        return Prompt(llm.tokenize(text.encode(), add_bos=True, special=False))
     template = llm.metadata.get("tokenizer.chat_template")
     if not template:
         text = transcript.build_prompt(messages)
@@ -202,10 +208,14 @@ class LocalBackend(Backend):
 
     # ------------------------------------------------------------ generation
 
-    def prompt(self, messages: Sequence[Message], model: str | None = None) -> Prompt:
+    def prompt_style(self, model: str | None = None) -> Literal["chat", "completion"]:
+        """``completion`` for a base model (no chat template in the GGUF)."""
+        return "chat" if self.llm(model).metadata.get("tokenizer.chat_template") else "completion"
+
+    def prompt(self, messages: Sequence[Message], model: str | None = None, completion: bool = False) -> Prompt:
         """The tokens this request sends, checked against the window."""
         llm = self.llm(model)
-        prompt = _render(llm, messages)
+        prompt = _render(llm, messages, completion)
         if len(prompt.tokens) >= llm.n_ctx():
             raise InputTooLarge(
                 f"the prompt is {len(prompt.tokens)} tokens but the local model's window "
@@ -216,15 +226,20 @@ class LocalBackend(Backend):
 
     def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
         llm = self.llm(options.model)
-        prompt = self.prompt(messages, options.model)
+        prompt = self.prompt(messages, options.model, options.completion)
         cache = self._state_cache(llm, options.model)
         room = llm.n_ctx() - len(prompt.tokens)
         max_tokens = min(options.max_tokens or room, room)
         kwargs = self._sampling(options, prompt)
         try:
             prefix.reuse(llm, cache, prompt.tokens)
+            stops = kwargs.pop("stop") if options.completion else None
             events = llm.create_completion(prompt.tokens, max_tokens=max_tokens, stream=True, **kwargs)
-            finish = yield from transcript.tidy_stream(events, kwargs["stop"])
+            if stops:  # a continuation may start with a blank line: see stop_after_start
+                events = repetition.stop_after_start(events, stops)
+            if options.json_schema is None:  # a grammar bounds JSON; a loop guard could cut it
+                events = repetition.guard_events(events)
+            finish = yield from transcript.tidy_stream(events, kwargs.get("stop") or stops or [])
         except AigcError:
             raise
         except (ValueError, RuntimeError) as exc:

@@ -49,6 +49,16 @@ def render(memories: Sequence[Memory]) -> str:
     return "\n".join([HEADER, *(line(m) for m in sorted(memories, key=lambda m: m.id))])
 
 
+def as_preface(memories: Sequence[Memory]) -> str | None:
+    """The memories for a base model's completion framing (no system prompt there):
+    a short paragraph the document starts with, stated as facts, since instructions
+    like HEADER's are what a base model echoes."""
+    if not memories:
+        return None
+    facts = "\n".join(line(m) for m in sorted(memories, key=lambda m: m.id))
+    return f"About the reader:\n{facts}"
+
+
 def select(memories: Sequence[Memory], budget: int, count: Callable[[str], int]) -> tuple[list[Memory], int]:
     """(memories kept, how many left out): pinned always, then newest first while they fit.
 

@@ -23,6 +23,7 @@ from aigc_cli.recipes.fill import (
     language_label,
     parse_sets,
     render,
+    render_completion,
 )
 from aigc_cli.recipes.load import (
     Catalog,
@@ -37,6 +38,7 @@ from aigc_cli.recipes.load import (
 from aigc_cli.recipes.model import (
     INPUT,
     NAME_RE,
+    Completion,
     Param,
     ParamValue,
     Recipe,
@@ -56,6 +58,7 @@ __all__ = [
     "LANG_PARAMS",
     "NAME_RE",
     "Catalog",
+    "Completion",
     "LoadedRecipe",
     "Param",
     "ParamValue",
@@ -75,6 +78,7 @@ __all__ = [
     "parse_recipe",
     "parse_sets",
     "render",
+    "render_completion",
     "save_recipe",
     "template_variables",
     "user_file",

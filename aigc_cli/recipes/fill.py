@@ -15,6 +15,7 @@ import aigc_cli.recipes.template as template
 from aigc_cli.errors import UsageError
 from aigc_cli.recipes.model import (
     INPUT,
+    INPUT_ZH,
     ParamValue,
     Recipe,
     coerce,
@@ -88,6 +89,29 @@ def render(recipe: Recipe, values: Mapping[str, Any], user_input: str = "") -> R
 
         prompt = compose(prompt, user_input)
     return Rendered(system=system or None, prompt=prompt, notices=notices)
+
+
+def render_completion(recipe: Recipe, values: Mapping[str, Any], user_input: str = "") -> str | None:
+    """The recipe's completion text for ``user_input``, or None if it has none.
+
+    Unlike ``prompt`` its trailing whitespace is kept: where the template ends is
+    where the model starts writing (``Subject: ...\n\nHi team,\n\n``)."""
+    if recipe.completion is None:
+        return None
+    merged: dict[str, Any] = {
+        **recipe.defaults(), **values, INPUT: user_input.strip(), INPUT_ZH: mostly_chinese(user_input),
+    }
+    for key in LANG_PARAMS & merged.keys():
+        merged[key] = language_label(merged[key])
+    keep, _ = _unset_rules(recipe, merged)
+    return template.render(recipe.completion.prompt.lstrip(), merged, keep)
+
+
+def mostly_chinese(text: str) -> bool:
+    """Whether Han characters outnumber Latin letters (each Han character says about a word)."""
+    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return han > 0 and han * 4 >= latin
 
 
 def check_values(recipe: Recipe, values: Mapping[str, Any]) -> dict[str, ParamValue]:

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 import aigc_cli.recipes.template as template
 
 INPUT = "input"  # the one variable every recipe has: the user's text
+# completion templates only: true when the input is mostly Chinese. A base model
+# is not told a task, so a translation page must label its languages itself.
+INPUT_ZH = "input_zh"
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 ParamValue = str | int | bool
 # what a parameter with no value (no --set, no default) does where it is used:
@@ -50,6 +53,19 @@ class Param(BaseModel):
         return self
 
 
+class Completion(BaseModel):
+    """The recipe framed for a base model (``Backend.prompt_style == "completion"``):
+    a text the model continues (same template syntax as ``prompt``), where it stops,
+    and how long it may run. A base model echoes instructions; it continues documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str
+    stop: list[str] = Field(default_factory=list)
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)  # a small base model rambles when hot
+
+
 class Recipe(BaseModel):
     """A prompt template with typed parameters and optional generation settings."""
 
@@ -65,14 +81,18 @@ class Recipe(BaseModel):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, ge=1)
     json_schema: dict[str, Any] | None = None
+    completion: Completion | None = None  # base models (docs/ARCHITECTURE.md, "Base models")
 
     @model_validator(mode="after")
     def _check_template(self) -> Recipe:
         for pname in self.params:
             if not re.fullmatch(template.NAME, pname) or pname == INPUT:
                 raise ValueError(f"bad parameter name {pname!r} (letters, digits, _; not 'input')")
+        known = set(self.params) | {INPUT}
         for label, text in (("system", self.system or ""), ("prompt", self.prompt)):
-            check_template(text, set(self.params) | {INPUT}, label)
+            check_template(text, known, label)
+        if self.completion:
+            check_template(self.completion.prompt, known | {INPUT_ZH}, "completion.prompt")
         return self
 
     def defaults(self) -> dict[str, ParamValue | None]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from aigc_cli.errors import InputTooLarge, UsageError
-from aigc_cli.messages import GenOptions
+from aigc_cli.messages import GenOptions, Message
 from aigc_cli.session.turn import build_messages, generate
 
 if TYPE_CHECKING:
@@ -109,13 +109,17 @@ class Summarizer:
     budget: int
     jobs: int = 1
     count: CountTokens = field(default=len)
+    # base models: a part's text to continue (the recipe's completion), replacing MAP_PROMPT
+    frame: Callable[[str], str] | None = None
     parts_done: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def one(self, part: int, text: str) -> str:
         """The map step for one chunk (no conversation, nothing stored)."""
-        prompt = MAP_PROMPT.format(part=part, text=text.strip())
-        messages = build_messages(self.system, [], prompt)
+        if self.frame is not None:
+            messages = [Message(role="user", content=self.frame(text.strip()))]
+        else:
+            messages = build_messages(self.system, [], MAP_PROMPT.format(part=part, text=text.strip()))
         answer, error = generate(self.backend, messages, self.options, self._check_stop, stream=True)
         if error is not None:
             raise error
@@ -164,18 +168,25 @@ class Summarizer:
 
     def reduce(self, summaries: list[str], progress: Progress | None = None) -> str:
         """Merge part summaries until they fit one request; returns the merged text."""
+        join = join_lines if self.frame is not None else join_parts
         for _ in range(MAX_ROUNDS):
-            merged = join_parts(summaries)
+            merged = join(summaries)
             if self.count(merged) <= self.budget:
                 return merged
             groups = group_parts(summaries, self.budget, self.count)
-            summaries = self.map((join_parts(g) for g in groups), progress)
+            summaries = self.map((join(g) for g in groups), progress)
         raise InputTooLarge("the part summaries do not fit the model's window even after merging")
 
 
 def join_parts(summaries: list[str]) -> str:
     """Part summaries in order, each under its number, as one text."""
     return "\n\n".join(f"[part {i}]\n{s}" for i, s in enumerate(summaries, start=1))
+
+
+def join_lines(summaries: list[str]) -> str:
+    """Part summaries as consecutive paragraphs: a base model continues plain text,
+    where ``[part N]`` headers would only be copied."""
+    return "\n".join(s for s in summaries if s)
 
 
 def group_parts(summaries: list[str], budget: int, count: CountTokens) -> Iterator[list[str]]:

@@ -17,6 +17,7 @@ from aigc_cli.session.turn import Repair
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
     from aigc_cli.plan import Plan
+    from aigc_cli.recipes import Recipe
 
 
 def _problem(text: str) -> Exception | None:
@@ -35,14 +36,48 @@ def run_plan(
     """The validated plan (None if the turn was stopped) and the turn that produced it."""
     from aigc_cli import plan as planmod
     from aigc_cli import recipes
-    from aigc_cli.session.choose import pick_backend
+    from aigc_cli.session.choose import choose_model, pick_backend
 
     recipe = recipes.get_recipe("plan")
     steps = int(values.get("steps") or recipe.defaults().get("steps") or planmod.MAX_STEPS)
     backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path)
+    if recipe.completion is not None and opts.system is None and not (opts.continue_last or opts.cid):
+        model = choose_model(settings, backend, opts.model or recipe.model)
+        if backend.prompt_style(model) == "completion":
+            return _numbered_plan(recipe, goal, values, min(steps, planmod.BASE_STEPS), opts, settings)
     schema = planmod.json_schema(steps, backend.bounded_json_schema)
     repair = Repair(_problem, planmod.REPAIR_PROMPT, "the model did not produce a valid plan, even after one repair attempt")
     result = run_recipe(recipe, values, goal, opts, settings, repair=repair, json_schema=schema)
     if result.error is not None:
         return None, result
     return planmod.parse(result.answer.text), result
+
+
+def _numbered_plan(
+    recipe: "Recipe", goal: str, values: Mapping[str, Any], steps: int, opts: TaskOptions, settings: "Settings"
+) -> tuple["Plan | None", TurnResult]:
+    """A base model's plan: it continues ``Step 1:`` lines (recipe ``completion``),
+    stopped before step ``steps + 1``, and the lines are parsed into a Plan.
+
+    No JSON grammar: on Gemma's 262k-token vocabulary grammar sampling takes
+    minutes, and a base model fills a schema worse than it writes a list. The
+    stored answer is the numbered text the model wrote.
+    """
+    from aigc_cli import plan as planmod
+    from aigc_cli.errors import BackendError
+    from aigc_cli.session.tasks import completion_text, render, task_request
+    from aigc_cli.session.turn import run_turn
+
+    req = task_request(recipe, render(recipe, values, goal), opts, completion=completion_text(recipe, values, goal))
+    if req.completion is not None:
+        req.completion.stop.append(f"\nStep {steps + 1}:")
+    result = run_turn(req, settings)
+    if result.error is not None:
+        return None, result
+    try:
+        cut = result.answer.finish_reason == "length"
+        return planmod.parse_steps(result.answer.text, goal, steps, cut), result
+    except ValueError as exc:
+        result.error = BackendError(f"the model did not produce a usable plan: {exc}",
+                                    hint="try again, or use an instruct model (-m)")
+        return None, result

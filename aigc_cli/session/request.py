@@ -19,6 +19,21 @@ from aigc_cli.messages import Answer, GenOptions, Message
 Status = Literal["complete", "interrupted", "error"]
 
 
+class Continuation(BaseModel):
+    """The same request framed as a text to continue, for base models.
+
+    ``run_turn`` sends it instead of the chat messages when the chosen backend's
+    ``prompt_style(model)`` is ``completion`` and the turn starts a new
+    conversation (history is a chat, so a continued one stays a chat). The
+    stored question is still ``prompt``.
+    """
+
+    text: str
+    stop: list[str] = Field(default_factory=list)
+    max_tokens: int | None = None  # used when the request sets none
+    temperature: float | None = None  # used unless -t was given
+
+
 class TurnRequest(BaseModel):
     """Everything one turn needs, as the CLI (or the chat loop) parsed it."""
 
@@ -38,6 +53,7 @@ class TurnRequest(BaseModel):
     history: list[Message] | None = None
     kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it
     kb_query: str | None = None    # what to retrieve for (default: the prompt)
+    completion: Continuation | None = None  # recipes' `completion` framing (base models)
 
 
 class TurnResult(BaseModel):

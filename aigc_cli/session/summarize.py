@@ -47,6 +47,8 @@ def run_summarize(
     def count(text: str) -> int:
         return backend.count_text(text, model)
 
+    if recipe.completion is not None and opts.system is None and backend.prompt_style(model) == "completion":
+        return _summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink, progress)
     empty = recipes.render(recipe, values, "")
     system = opts.system if opts.system is not None else empty.system
     reserve = opts.max_tokens or recipe.max_tokens or settings.context.reserve_output
@@ -71,6 +73,49 @@ def run_summarize(
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
     result = run_turn(task_request(recipe, final, opts), settings, sink)
     result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")
+    return result
+
+
+BASE_PART_TOKENS = 1024  # a base model loses the thread in longer parts
+
+
+def _summarize_completion(
+    recipe: Any, values: Mapping[str, Any], sources: list["Source"], opts: TaskOptions, settings: "Settings",
+    backend: Any, model: str, count: Callable[[str], int], sink: TextSink | None, progress: ProgressFactory | None,
+) -> TurnResult:
+    """Base models: every part, and the merge, framed as the recipe's completion text.
+
+    Parts are short (``BASE_PART_TOKENS``) and each part's summary is one short
+    paragraph (the recipe's stops and max_tokens), so the merge sees a few lines.
+    """
+    from aigc_cli import recipes
+    from aigc_cli.errors import UsageError
+    from aigc_cli.messages import GenOptions
+    from aigc_cli.session import mapreduce as sm
+    from aigc_cli.session.tasks import task_request
+
+    def frame(text: str) -> str:
+        return recipes.render_completion(recipe, values, text) or text
+
+    cont = recipe.completion
+    reserve = opts.max_tokens or cont.max_tokens or settings.context.reserve_output
+    overhead = count(frame("")) + 16
+    budget = min(BASE_PART_TOKENS, sm.chunk_budget(backend.context_window(model), reserve, overhead))
+    chunks = sm.split_by_tokens(sm.iter_sources(sources), budget, count)
+    first, second = next(chunks, ""), next(chunks, None)
+    if not first.strip():
+        raise UsageError("nothing to summarize", hint="aigc summarize FILE...  or  ... | aigc summarize")
+    merged, parts = first.strip(), 1
+    if second is not None:
+        temperature = opts.temperature if opts.temperature is not None else recipe.temperature
+        options = GenOptions(model=model, temperature=temperature, max_tokens=reserve, stop=list(cont.stop),
+                             completion=True)
+        worker = sm.Summarizer(backend, options, None, budget, jobs=1, count=count, frame=frame)
+        parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
+    req = task_request(recipe, recipes.render(recipe, values, merged), opts, completion=frame(merged))
+    result = run_turn(req, settings, sink)
+    if parts > 1:
+        result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")
     return result
 
 

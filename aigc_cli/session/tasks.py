@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_cli.session.options import TaskOptions
-from aigc_cli.session.request import TurnRequest, TurnResult
+from aigc_cli.session.request import Continuation, TurnRequest, TurnResult
 from aigc_cli.session.turn import Repair, TextSink, run_turn
 
 if TYPE_CHECKING:
@@ -27,8 +27,11 @@ def task_request(
     *,
     json_schema: dict[str, Any] | None = None,
     stream: bool | None = None,
+    completion: str | None = None,
 ) -> TurnRequest:
-    """The TurnRequest for a rendered recipe."""
+    """The TurnRequest for a rendered recipe; ``completion`` is the recipe's text for
+    base models (``recipes.render_completion``), used when the model is one. A
+    ``-s`` system prompt is an instruction, so it keeps the chat framing."""
     from aigc_cli.messages import GenOptions
 
     options = GenOptions(
@@ -51,7 +54,16 @@ def task_request(
         truncate=opts.truncate,
         stream=not opts.no_stream if stream is None else stream,
         kb=opts.kb,
+        completion=_continuation(recipe, completion, opts) if opts.system is None else None,
     )
+
+
+def _continuation(recipe: "Recipe", text: str | None, opts: TaskOptions) -> Continuation | None:
+    if text is None or recipe.completion is None:
+        return None
+    c = recipe.completion
+    temperature = c.temperature if opts.temperature is None else None
+    return Continuation(text=text, stop=list(c.stop), max_tokens=c.max_tokens, temperature=temperature)
 
 
 def render(recipe: "Recipe", values: Mapping[str, Any], user_input: str) -> "Rendered":
@@ -59,6 +71,13 @@ def render(recipe: "Recipe", values: Mapping[str, Any], user_input: str) -> "Ren
     from aigc_cli import recipes
 
     return recipes.render(recipe, recipes.check_values(recipe, values), user_input)
+
+
+def completion_text(recipe: "Recipe", values: Mapping[str, Any], user_input: str) -> str | None:
+    """The recipe's text for base models, or None (see ``recipes.render_completion``)."""
+    from aigc_cli import recipes
+
+    return recipes.render_completion(recipe, recipes.check_values(recipe, values), user_input)
 
 
 def run_recipe(
@@ -72,7 +91,9 @@ def run_recipe(
     result's notices.
     """
     rendered = render(recipe, values, user_input)
-    req = task_request(recipe, rendered, opts, json_schema=json_schema)
+    req = task_request(
+        recipe, rendered, opts, json_schema=json_schema, completion=completion_text(recipe, values, user_input)
+    )
     req.kb_query = user_input if opts.kb else None  # retrieve for the user's words, not the template
     result = run_turn(req, settings, sink, repair)
     result.notices[:0] = rendered.notices
@@ -87,7 +108,8 @@ def run_ask(
     to every ask."""
     from aigc_cli import recipes
 
-    req = task_request(recipes.get_recipe("ask"), render(recipes.get_recipe("ask"), {}, question), opts)
+    recipe = recipes.get_recipe("ask")
+    req = task_request(recipe, render(recipe, {}, question), opts, completion=completion_text(recipe, {}, question))
     req.recipe = None  # a plain ask is stored as no recipe, as before recipes existed
     req.kb_query = kb_query  # --kb: retrieve for the question's words (not piped text)
     return run_turn(req, settings, sink)

@@ -82,6 +82,28 @@ def generate(
     return answer, None
 
 
+def framed(
+    req: TurnRequest, backend: "Backend", options: GenOptions, system: str | None, history: Sequence[Message],
+    preface: str | None = None,
+) -> tuple[list[Message], GenOptions]:
+    """The messages and options to send: the chat messages, or, for a model that is
+    prompted as a completion (``Backend.prompt_style``), the request's continuation
+    text on its own, with its stops and length. ``preface`` (the memories, as text)
+    opens the continuation: a base model has no system prompt to carry them."""
+    cont = req.completion
+    if cont is None or history or req.kb or backend.prompt_style(options.model) != "completion":
+        return build_messages(system, history, req.prompt), options
+    update = {
+        "completion": True,
+        "stop": [*cont.stop, *(options.stop or [])],
+        "max_tokens": options.max_tokens or cont.max_tokens,
+    }
+    if cont.temperature is not None:
+        update["temperature"] = cont.temperature
+    text = f"{preface}\n\n{cont.text}" if preface else cont.text
+    return [Message(role="user", content=text)], options.model_copy(update=update)
+
+
 def _conversation(req: TurnRequest, store: "Store | None") -> "Conversation | None":
     """The conversation to continue (-c / --cid), or None for a new one."""
     from aigc_cli.errors import UsageError
@@ -182,10 +204,10 @@ def run_turn(
         options = req.options.model_copy(update={"model": model})
         system = req.system if req.system is not None else (conv.system if conv else None)
         history = req.history if req.history is not None else _history(store, conv)
-        from aigc_cli.memory.block import system_with_memories  # MEMORY CALL SITE
+        from aigc_cli.memory.block import as_preface, system_with_memories  # MEMORY CALL SITE
 
         injected = system_with_memories(system, settings, store, enabled=req.memory, model=model)
-        messages = build_messages(injected.system, history, req.prompt)
+        messages, options = framed(req, backend, options, injected.system, history, as_preface(injected.used))
         messages, sources, kb_notices = _knowledge(messages, req, settings)
         messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
         notices = ([injected.notice] if injected.notice else []) + kb_notices + notices
