@@ -119,3 +119,29 @@ def test_a_short_item_repeated_three_times_ends_the_list():
     out, stopped = shown("1. 华夏\n2. 东北\n3. 东北部\n4. 东北\n5. 东北\n6. 东北\n")
     assert stopped
     assert out == "1. 华夏\n2. 东北\n3. 东北部\n4. 东北\n"
+
+
+def test_a_long_clause_repeated_within_a_line_ends_the_answer_before_it():
+    text = "感谢各位，\n\n感谢大家在产品发布前夕的感谢信，感谢大家在产品发布后夕的感谢信，感谢大家在产品发布前夕的感谢信，感谢大家"
+    out, stopped = shown(text)
+    assert stopped
+    assert out == "感谢各位，\n\n感谢大家在产品发布前夕的感谢信，感谢大家在产品发布后夕的感谢信，"
+
+
+def test_a_short_clause_on_its_third_appearance_ends_the_answer():
+    text = "感谢您的支持，感谢您的建议，感谢您的反馈，感谢您的建议，感谢您的反馈，感谢您的建议，感谢您的反馈"
+    out, stopped = shown(text, step=2)
+    assert stopped
+    assert out == "感谢您的支持，感谢您的建议，感谢您的反馈，感谢您的建议，感谢您的反馈，"
+
+
+def test_english_sentences_repeated_within_a_paragraph_are_cut():
+    text = "We shipped it. Thank you all for the hard work. Thank you all for the hard work. Thank you"
+    out, stopped = shown(text, step=4)
+    assert stopped
+    assert out == "We shipped it. Thank you all for the hard work. "
+
+
+def test_clauses_that_repeat_twice_in_prose_pass():
+    text = "Thank you, Ana. The launch went well, thank you, and the team is proud.\n"
+    assert shown(text) == (text, False)

@@ -13,13 +13,18 @@ Two rules, on the text (not tokens: backend-agnostic and testable alone):
   bullets and spacing removed, lower case) is at least ``MIN_LINE`` characters
   and equals an earlier line's ends the answer before that line (a shorter
   one, on its ``SHORT_TIMES``-th appearance);
+* **repeated clause**: within lines, a clause (up to ``，。；！？`` or an
+  English ``, . ; ! ?``) of at least ``MIN_LINE`` characters seen for the
+  ``SHORT_TIMES``-th time, or one of ``LONG_CLAUSE`` characters seen again,
+  ends the answer before it ("感谢您的建议，感谢您的反馈，感谢您的建议，…",
+  where the loop unit alternates and the short-loop rule sees no exact copies);
 * **short loop**: the text ends in three or more copies of one unit of up to
   ``MAX_PERIOD`` characters spanning at least ``MIN_SPAN`` characters; the
   answer keeps one copy.
 
 So that the repetition never reaches the user, the guard holds back a little
-text: the last ``HOLD`` characters, and the current line while it could still
-turn out to repeat an earlier one. Pure Python, no llama.cpp import.
+text: the last ``HOLD`` characters, and the current line (or clause) while it
+could still turn out to repeat an earlier one. Pure Python, no llama.cpp import.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ MAX_PERIOD = 120   # longest loop unit the short-loop rule looks for
 MIN_SPAN = 40      # "ha ha ha" is text; forty characters of one unit is a loop
 HOLD = 0           # characters held back beyond the line rule (more delays short answers)
 SHORT_TIMES = 3    # a short line ("4. 东北") may repeat, but not this often
+LONG_CLAUSE = 24    # a clause this long (CJK counted double) is never repeated in earnest
 FINISH = "repetition"  # the finish reason of an answer the guard ended
 
 _LEAD = re.compile(r"^(?:[\W\d_]|step\s*\d+|第\s*[\d一二三四五六七八九十]+\s*[步章节条点])*", re.I)
 _SPACE = re.compile(r"\s+")
+_CLAUSE_END = re.compile(r"[，。；！？\n]|[,.;!?](?=\s)")
 
 
 def normalize_line(line: str) -> str:
@@ -76,6 +83,8 @@ class RepetitionGuard:
         self._lines: set[str] = set()
         self._short: dict[str, int] = {}
         self._line_start = 0    # where the current (unfinished) line begins
+        self._clauses: dict[str, int] = {}
+        self._clause_start = 0  # where the current (unfinished) clause begins
 
     def feed(self, piece: str) -> str:
         """Take the next piece of the answer; return the text that may be shown now."""
@@ -83,6 +92,8 @@ class RepetitionGuard:
             return ""
         self.text += piece
         cut = self._finished_lines()
+        if cut is None:
+            cut = self._finished_clauses()
         if cut is None:
             cut = loop_start(self.text)
         if cut is not None:
@@ -117,6 +128,18 @@ class RepetitionGuard:
             self._lines.add(key)
         return None
 
+    def _finished_clauses(self) -> int | None:
+        """Check each newly finished clause; the start of the first that loops, or None."""
+        while m := _CLAUSE_END.search(self.text, self._clause_start):
+            start, self._clause_start = self._clause_start, m.end()
+            key = normalize_line(self.text[start : m.start()])
+            if weight(key) < MIN_LINE:
+                continue
+            seen = self._clauses[key] = self._clauses.get(key, 0) + 1
+            if seen >= SHORT_TIMES or (seen > 1 and weight(key) >= LONG_CLAUSE):
+                return start + len(self.text[start : m.start()]) - len(self.text[start : m.start()].lstrip())
+        return None
+
     def _safe_end(self) -> int:
         """How far the text may be shown: not the last HOLD characters, nor a
         current line that may yet repeat an earlier one."""
@@ -124,6 +147,9 @@ class RepetitionGuard:
         partial = normalize_line(self.text[self._line_start :])
         if not partial or any(line.startswith(partial) for line in (*self._lines, *self._short)):
             end = min(end, self._line_start)
+        clause = normalize_line(self.text[self._clause_start :]).rstrip(",.;!? ")  # "." may end it next
+        if clause and any(seen.startswith(clause) for seen in self._clauses):
+            end = min(end, self._clause_start)
         return end
 
 
