@@ -303,6 +303,24 @@ def _docker(args: list[str], via: str | None, paths: Paths) -> list[str]:
     words = operands(args)
     if words[:2] in (["system", "prune"], ["volume", "prune"], ["volume", "rm"], ["image", "prune"]):
         return [f"deletes container data (docker {words[0]} {words[1]})"]
+    removes = words[:1] in (["rm"], ["rmi"]) or words[:2] in (["container", "rm"], ["image", "rm"])
+    if removes and ("f" in short_flags(args) or _has(args, "--force")):
+        return ["force-deletes containers or images (docker rm -f)"]
+    if words[:2] == ["compose", "down"] and ("v" in short_flags(args) or _has(args, "--volumes")):
+        return ["deletes the project's volumes (docker compose down -v)"]
+    return []
+
+
+def _in_place(args: list[str], via: str | None, paths: Paths) -> list[str]:
+    """``sed -i`` / ``perl -pi``: an in-place edit with no backup suffix keeps no copy."""
+    for word in args:
+        if word == "--":
+            break
+        bare = word in ("--in-place", "-i") or (
+            word.startswith("-") and not word.startswith("--") and word.endswith("i") and len(word) > 2
+        )
+        if bare and operands(args):
+            return ["edits files in place, keeping no copy (-i)"]
     return []
 
 
@@ -357,6 +375,7 @@ _RULES: dict[str, Callable[[list[str], str | None, Paths], list[str]]] = {
     "redis-cli": _redis, "mongosh": _mongo, "mongo": _mongo,
     "iptables": _iptables, "ip6tables": _iptables, "nft": _iptables,
     "crontab": _crontab,
+    "sed": _in_place, "gsed": _in_place, "perl": _in_place,
 }
 
 
