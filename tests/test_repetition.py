@@ -128,11 +128,41 @@ def test_a_long_clause_repeated_within_a_line_ends_the_answer_before_it():
     assert out == "感谢各位，\n\n感谢大家在产品发布前夕的感谢信，感谢大家在产品发布后夕的感谢信，"
 
 
-def test_a_short_clause_on_its_third_appearance_ends_the_answer():
+def test_an_alternating_run_of_short_clauses_is_cut_at_its_second_copy():
     text = "感谢您的支持，感谢您的建议，感谢您的反馈，感谢您的建议，感谢您的反馈，感谢您的建议，感谢您的反馈"
     out, stopped = shown(text, step=2)
     assert stopped
-    assert out == "感谢您的支持，感谢您的建议，感谢您的反馈，感谢您的建议，感谢您的反馈，"
+    assert out == "感谢您的支持，感谢您的建议，感谢您的反馈，"
+
+
+def test_a_short_clause_on_its_third_appearance_ends_the_answer():
+    text = "感谢您的支持，今天很好，感谢您的支持，明天也好，感谢您的支持，后天再见"
+    out, stopped = shown(text, step=2)
+    assert stopped
+    assert out == "感谢您的支持，今天很好，感谢您的支持，明天也好，"
+
+
+def test_a_repeated_paragraph_of_short_clauses_is_shown_once():
+    # what the bundled model wrote for a Chinese thank-you brief (bench/base_quality.py)
+    para = "感谢各位的关注，感谢大家在产品发布前，我们做了很多努力，也希望大家能够继续支持我们的产品。"
+    out, stopped = shown(para + "  " + para + "  " + para, step=3)
+    assert stopped
+    assert out.strip() == para
+
+
+def test_a_cut_never_splits_the_sentence_that_ended_the_first_copy():
+    text = "* 季度预算是四万元，在六月一日前批准。\n* 预算的预算是四万元，在六月一日前批准。\n* 预算的预算是四万元，在六月一日前批准。\n"
+    out, stopped = shown(text, step=2)
+    assert stopped
+    assert out == "* 季度预算是四万元，在六月一日前批准。\n* 预算的预算是四万元，在六月一日前批准。\n"
+
+
+def test_repeated_lines_inside_a_code_block_pass():
+    text = (
+        "Two helpers:\n\n```python\ndef first(xs):\n    result = sorted(xs)\n    return result\n\n"
+        "def last(xs):\n    result = sorted(xs, reverse=True)\n    return result\n```\n\nBoth return result.\n"
+    )
+    assert shown(text, step=3) == (text, False)
 
 
 def test_english_sentences_repeated_within_a_paragraph_are_cut():

@@ -13,18 +13,25 @@ Two rules, on the text (not tokens: backend-agnostic and testable alone):
   bullets and spacing removed, lower case) is at least ``MIN_LINE`` characters
   and equals an earlier line's ends the answer before that line (a shorter
   one, on its ``SHORT_TIMES``-th appearance);
-* **repeated clause**: within lines, a clause (up to ``，。；！？`` or an
+* **repeated clauses**: within lines, a clause (up to ``，。；！？`` or an
   English ``, . ; ! ?``) of at least ``MIN_LINE`` characters seen for the
-  ``SHORT_TIMES``-th time, or one of ``LONG_CLAUSE`` characters seen again,
-  ends the answer before it ("感谢您的建议，感谢您的反馈，感谢您的建议，…",
-  where the loop unit alternates and the short-loop rule sees no exact copies);
+  ``SHORT_TIMES``-th time, or a run of clauses that repeats an earlier run
+  and weighs ``LONG_CLAUSE`` in all, ends the answer where the repeated run
+  starts ("感谢您的建议，感谢您的反馈，感谢您的建议，…", where the loop unit
+  alternates and the short-loop rule sees no exact copies) — moved forward
+  to a sentence start inside the run, so a cut never splits a sentence the
+  first copy of the loop ended;
 * **short loop**: the text ends in three or more copies of one unit of up to
   ``MAX_PERIOD`` characters spanning at least ``MIN_SPAN`` characters; the
   answer keeps one copy.
 
+Lines inside a fenced code block are exempt from the line and clause rules
+(code repeats ``return result;`` in earnest); the short-loop rule still applies.
+
 So that the repetition never reaches the user, the guard holds back a little
-text: the last ``HOLD`` characters, and the current line (or clause) while it
-could still turn out to repeat an earlier one. Pure Python, no llama.cpp import.
+text: the last ``HOLD`` characters, the current line (or clause) while it
+could still turn out to repeat an earlier one, and finished clauses that
+repeat earlier ones until a new clause follows. Pure Python, no llama.cpp import.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ FINISH = "repetition"  # the finish reason of an answer the guard ended
 _LEAD = re.compile(r"^(?:[\W\d_]|step\s*\d+|第\s*[\d一二三四五六七八九十]+\s*[步章节条点])*", re.I)
 _SPACE = re.compile(r"\s+")
 _CLAUSE_END = re.compile(r"[，。；！？\n]|[,.;!?](?=\s)")
+_SENTENCE_END = frozenset("。！？\n.!?")
+_FENCES = ("```", "~~~")
 
 
 def normalize_line(line: str) -> str:
@@ -85,6 +94,10 @@ class RepetitionGuard:
         self._line_start = 0    # where the current (unfinished) line begins
         self._clauses: dict[str, int] = {}
         self._clause_start = 0  # where the current (unfinished) clause begins
+        self._seq: list[tuple[str, int, str]] = []  # finished clauses: (key, start, the mark that ended it)
+        self._last: dict[str, int] = {}  # clause key -> its latest index in _seq
+        self._repeat_from: int | None = None  # start of the trailing run of repeated clauses
+        self._fences: list[int] = []  # where each ``` line starts
 
     def feed(self, piece: str) -> str:
         """Take the next piece of the answer; return the text that may be shown now."""
@@ -111,12 +124,18 @@ class RepetitionGuard:
         self.shown = max(self.shown, end)
         return out
 
+    def _in_code(self, pos: int) -> bool:
+        return sum(1 for f in self._fences if f < pos) % 2 == 1
+
     def _finished_lines(self) -> int | None:
         """Check each newly finished line; the start of the first repeated one, or None."""
         while (nl := self.text.find("\n", self._line_start)) != -1:
             start, self._line_start = self._line_start, nl + 1
+            if self.text[start:nl].lstrip().startswith(_FENCES):
+                self._fences.append(start)
+                continue
             key = normalize_line(self.text[start:nl])
-            if not key:
+            if not key or self._in_code(start):
                 continue
             if weight(key) < MIN_LINE:
                 self._short[key] = self._short.get(key, 0) + 1
@@ -129,16 +148,43 @@ class RepetitionGuard:
         return None
 
     def _finished_clauses(self) -> int | None:
-        """Check each newly finished clause; the start of the first that loops, or None."""
+        """Check each newly finished clause; where the loop it closes should be cut, or None."""
         while m := _CLAUSE_END.search(self.text, self._clause_start):
             start, self._clause_start = self._clause_start, m.end()
-            key = normalize_line(self.text[start : m.start()])
-            if weight(key) < MIN_LINE:
+            raw = self.text[start : m.start()]
+            key = normalize_line(raw)
+            begin = start + len(raw) - len(raw.lstrip())
+            if not key or self._in_code(begin):
                 continue
-            seen = self._clauses[key] = self._clauses.get(key, 0) + 1
-            if seen >= SHORT_TIMES or (seen > 1 and weight(key) >= LONG_CLAUSE):
-                return start + len(self.text[start : m.start()]) - len(self.text[start : m.start()].lstrip())
+            earlier = self._last.get(key)
+            self._last[key] = len(self._seq)
+            self._seq.append((key, begin, m.group()))
+            if earlier is None:
+                self._repeat_from = None
+                continue
+            if self._repeat_from is None:
+                self._repeat_from = begin
+            seen = 0
+            if weight(key) >= MIN_LINE:
+                seen = self._clauses[key] = self._clauses.get(key, 1) + 1
+            run = self._repeated_run(len(self._seq) - 1, earlier)
+            if seen >= SHORT_TIMES or sum(weight(self._seq[x][0]) for x in run) >= LONG_CLAUSE:
+                return self._sentence_start(run)
         return None
+
+    def _repeated_run(self, i: int, j: int) -> range:
+        """The clauses ending at ``i`` that repeat, in order, those ending at ``j`` (j < i)."""
+        k = 0
+        while i - k > j and j - k >= 0 and self._seq[i - k][0] == self._seq[j - k][0]:
+            k += 1
+        return range(i - k + 1, i + 1)
+
+    def _sentence_start(self, run: range) -> int:
+        """Where to cut a repeated run: its first clause that starts a sentence, else its start."""
+        for x in run:
+            if x == 0 or self._seq[x - 1][2] in _SENTENCE_END:
+                return self._seq[x][1]
+        return self._seq[run.start][1]
 
     def _safe_end(self) -> int:
         """How far the text may be shown: not the last HOLD characters, nor a
@@ -148,8 +194,10 @@ class RepetitionGuard:
         if not partial or any(line.startswith(partial) for line in (*self._lines, *self._short)):
             end = min(end, self._line_start)
         clause = normalize_line(self.text[self._clause_start :]).rstrip(",.;!? ")  # "." may end it next
-        if clause and any(seen.startswith(clause) for seen in self._clauses):
+        if clause and any(seen.startswith(clause) for seen in self._last):
             end = min(end, self._clause_start)
+        if self._repeat_from is not None:
+            end = min(end, self._repeat_from)
         return end
 
 
