@@ -92,7 +92,7 @@ class RepetitionGuard:
         self._lines: set[str] = set()
         self._short: dict[str, int] = {}
         self._line_start = 0    # where the current (unfinished) line begins
-        self._clauses: dict[str, int] = {}
+        self._clauses: dict[str, int] = {}  # clause key -> times seen
         self._clause_start = 0  # where the current (unfinished) clause begins
         self._seq: list[tuple[str, int, str]] = []  # finished clauses: (key, start, the mark that ended it)
         self._last: dict[str, int] = {}  # clause key -> its latest index in _seq
@@ -159,16 +159,15 @@ class RepetitionGuard:
             earlier = self._last.get(key)
             self._last[key] = len(self._seq)
             self._seq.append((key, begin, m.group()))
+            seen = self._clauses[key] = self._clauses.get(key, 0) + 1
             if earlier is None:
                 self._repeat_from = None
                 continue
             if self._repeat_from is None:
                 self._repeat_from = begin
-            seen = 0
-            if weight(key) >= MIN_LINE:
-                seen = self._clauses[key] = self._clauses.get(key, 1) + 1
+            often = seen >= SHORT_TIMES and weight(key) >= MIN_LINE
             run = self._repeated_run(len(self._seq) - 1, earlier)
-            if seen >= SHORT_TIMES or sum(weight(self._seq[x][0]) for x in run) >= LONG_CLAUSE:
+            if often or sum(weight(self._seq[x][0]) for x in run) >= LONG_CLAUSE:
                 return self._sentence_start(run)
         return None
 
@@ -188,7 +187,8 @@ class RepetitionGuard:
 
     def _safe_end(self) -> int:
         """How far the text may be shown: not the last HOLD characters, nor a
-        current line that may yet repeat an earlier one."""
+        current line or clause that may yet repeat an earlier one, nor a
+        trailing run of repeated clauses that may yet turn out to be a loop."""
         end = len(self.text) - HOLD
         partial = normalize_line(self.text[self._line_start :])
         if not partial or any(line.startswith(partial) for line in (*self._lines, *self._short)):

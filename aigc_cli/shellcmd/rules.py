@@ -316,11 +316,8 @@ def _in_place(args: list[str], via: str | None, paths: Paths) -> list[str]:
     for word in args:
         if word == "--":
             break
-        bare = word in ("--in-place", "-i") or (
-            word.startswith("-") and not word.startswith("--") and word.endswith("i") and len(word) > 2
-        )
-        if bare and operands(args):
-            return ["edits files in place, keeping no copy (-i)"]
+        if word == "--in-place" or (word[:1] == "-" and word[1:2] != "-" and word.endswith("i")):
+            return ["edits files in place, keeping no copy (-i)"] if operands(args) else []
     return []
 
 
