@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "aigc_cli"
 UI_LIBS = ("typer", "rich", "prompt_toolkit")
-UI_MODULES = ("aigc_cli.cli", "aigc_cli.chat.loop", "aigc_cli.render")
+UI_MODULES = ("aigc_cli.cli", "aigc_cli.chat.repl", "aigc_cli.render")
 
 
 def _modules() -> dict[str, set[str]]:

@@ -18,23 +18,19 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from aigc_cli.backends.base import Backend, ModelInfo, Price
-from aigc_cli.errors import (
-    AigcError,
-    AuthError,
-    BackendError,
-    BackendUnreachable,
-    ConfigError,
-    InputTooLarge,
-    RateLimited,
+from aigc_cli.backends.openai_errors import (
+    MAX_RETRY_WAIT,
+    is_connection_loss,
+    map_error,
+    retry_after,
 )
+from aigc_cli.errors import AigcError, BackendError, BackendUnreachable, ConfigError
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
 
 KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
-# a server asking for a longer pause than this gets an error, not a silent wait
-MAX_RETRY_WAIT = 20.0
 
 
 class OpenAIBackend(Backend):
@@ -132,7 +128,7 @@ class OpenAIBackend(Backend):
         except AigcError:
             raise
         except Exception as exc:  # the SDK and its HTTP client raise many kinds
-            if started and _is_connection_loss(exc):
+            if started and is_connection_loss(exc):
                 # the SDK cannot retry half an answer; say so rather than "cannot reach"
                 raise BackendUnreachable(
                     f"the connection to {self.cfg.base_url or 'api.openai.com'} was lost mid-answer",
@@ -263,23 +259,13 @@ def _no_retry_when_waiting_cannot_help(response: Any) -> None:
     """
     if response.status_code != 429 and response.status_code < 500:
         return
-    wait = _retry_after(response.headers)
+    wait = retry_after(response.headers)
     if wait is not None and wait > MAX_RETRY_WAIT:
         response.headers["x-should-retry"] = "false"
     elif response.status_code == 429:
         response.read()
         if b"insufficient_quota" in response.content:
             response.headers["x-should-retry"] = "false"
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds the server asks us to wait (Retry-After / retry-after-ms), if it says."""
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        try:
-            return float(headers.get(name)) / scale
-        except (TypeError, ValueError):
-            continue
-    return None
 
 
 _DONE: Any = object()
@@ -326,91 +312,3 @@ def _chunks(event: dict[str, Any], base_url: str | None) -> Iterator[Chunk]:
     finish = choice.get("finish_reason")
     if text or finish or usage:
         yield Chunk(text=text or "", finish_reason=finish, usage=usage)
-
-
-def _server_message(exc: Any) -> str:
-    """The server's own error text, on one short line (it goes into ours)."""
-    body = getattr(exc, "body", None)
-    msg = None
-    if isinstance(body, dict):
-        msg = body.get("message") or (body.get("error") or {}).get("message")
-    text = " ".join(str(msg or getattr(exc, "message", "") or exc).split())
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _is_quota(exc: Any) -> bool:
-    code = getattr(exc, "code", None) or getattr(exc, "type", None)
-    return code == "insufficient_quota" or "quota" in _server_message(exc).lower()
-
-
-def map_error(exc: BaseException, base_url: str | None) -> AigcError:
-    """Turn an SDK/HTTP exception into an aigc error with its exit code.
-
-    Each message says what happened and, in the hint, what to do about it.
-    """
-    where = base_url or "api.openai.com"
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return AuthError(
-            f"{where} refused the API key ({exc.status_code}: {_server_message(exc)})",
-            hint="check OPENAI_API_KEY, or store a key with `aigc config set openai.api_key KEY`",
-        )
-    if isinstance(exc, openai.RateLimitError):
-        if _is_quota(exc):
-            return RateLimited(
-                f"out of quota at {where}: {_server_message(exc)}",
-                hint="check the plan and billing of this API key, or use another key",
-            )
-        wait = _retry_after(exc.response.headers)
-        if wait is not None and wait > MAX_RETRY_WAIT:
-            return RateLimited(
-                f"rate limited by {where}: the server asks to wait {wait:.0f} s",
-                hint=f"try again in {wait:.0f} s",
-            )
-        return RateLimited(
-            f"rate limited by {where}: {_server_message(exc)}",
-            hint="wait a minute and try again, or raise openai.max_retries",
-        )
-    if isinstance(exc, openai.APITimeoutError):
-        return BackendUnreachable(
-            f"timed out waiting for {where}",
-            hint="check that the server is up; a slow model may need `aigc config set openai.timeout 300`",
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return BackendUnreachable(
-            f"cannot reach {where}",
-            hint="check OPENAI_BASE_URL (or openai.base_url) and that the server is running",
-        )
-    if isinstance(exc, openai.NotFoundError):
-        text = _server_message(exc)
-        if "model" in text.lower():
-            return ConfigError(f"{where}: {text}", hint="check the model name (`aigc models list`)")
-        return ConfigError(
-            f"{where} has no chat completions endpoint (404: {text})",
-            hint="check OPENAI_BASE_URL; for most servers it ends in /v1",
-        )
-    if isinstance(exc, openai.BadRequestError):
-        text = _server_message(exc)
-        low = text.lower()
-        if "context" in low and ("length" in low or "window" in low):
-            return InputTooLarge(f"{where}: {text}", hint="shorten the input or use a larger model")
-        return BackendError(f"{where} rejected the request: {text}")
-    if isinstance(exc, openai.InternalServerError) and exc.status_code in (502, 503, 504):
-        return BackendUnreachable(
-            f"{where} is unavailable ({exc.status_code}: {_server_message(exc)})",
-            hint="the server or its gateway is down or overloaded; try again later",
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return BackendError(
-            f"{where} answered {exc.status_code}: {_server_message(exc)}",
-            hint="the server failed even after retries; try again later",
-        )
-    if _is_connection_loss(exc):
-        return BackendUnreachable(f"connection to {where} lost ({type(exc).__name__})")
-    return BackendError(f"{where}: {type(exc).__name__}: {_server_message(exc)}")
-
-
-def _is_connection_loss(exc: BaseException) -> bool:
-    """A transport failure (reset, truncated stream, read timeout), not an answer."""
-    import httpx2
-
-    return isinstance(exc, openai.APIConnectionError | httpx2.TransportError)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
@@ -31,7 +31,6 @@ from prompt_toolkit.filters import is_searching
 from prompt_toolkit.formatted_text import HTML
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-
 from rich.console import Console
 from rich.markup import escape
 
@@ -39,8 +38,8 @@ from aigc_cli import inputs, paths
 from aigc_cli.chat import commands as repl_commands
 from aigc_cli.chat import state as rs
 from aigc_cli.errors import AigcError, UsageError
-from aigc_cli.render import Renderer
 from aigc_cli.messages import Answer, Message
+from aigc_cli.render import Renderer
 
 if TYPE_CHECKING:
     from aigc_cli.session.request import TurnResult

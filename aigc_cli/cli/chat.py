@@ -1,4 +1,4 @@
-"""`aigc chat`: the interactive chat (the loop itself is aigc_cli/chat/loop.py)."""
+"""`aigc chat`: the interactive chat (the loop itself is aigc_cli/chat/repl.py)."""
 
 from __future__ import annotations
 
@@ -38,12 +38,12 @@ def chat(
     no_memory: opt.NoMemory = False,
 ) -> int:
     from aigc_cli import inputs
-    from aigc_cli.chat import loop as repl
-    from aigc_cli.chat import state as rs
     from aigc_cli.backends import choose_backend_name
-    from aigc_cli.session.choose import backend_flag
+    from aigc_cli.chat import repl
+    from aigc_cli.chat import state as rs
     from aigc_cli.config import load_settings
     from aigc_cli.errors import UsageError
+    from aigc_cli.session.choose import backend_flag
 
     if continue_last and cid:
         raise UsageError("use either -c (last conversation) or --cid ID, not both")
@@ -62,7 +62,7 @@ def chat(
     )
     resumed = _resume(state, continue_last, cid)
     if recipe:
-        from aigc_cli.chat.commands import apply_recipe, recipe_notices
+        from aigc_cli.chat.setup import apply_recipe, recipe_notices
 
         apply_recipe(state, recipe, sets)
         for notice in recipe_notices(state):
