@@ -75,6 +75,18 @@ class StoreError(AigcError):
     exit_code = 1
 
 
+class StorageFull(AigcError):
+    """The disk or quota is full: nothing is damaged, there is no room (exit 3)."""
+
+    exit_code = 3
+
+
+class StorageReadOnly(AigcError):
+    """A file or its folder cannot be written: read-only mount or permissions (exit 3)."""
+
+    exit_code = 3
+
+
 class ReaderGone(Exception):
     """Whoever read our stdout went away (``aigc ask ... | head``).
 

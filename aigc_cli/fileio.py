@@ -1,0 +1,133 @@
+"""Writing files safely: atomically, privately, with storage faults named.
+
+Every file aigc writes goes through :func:`atomic_write`: the data lands in a
+temp file beside the target, is flushed and fsynced, and only then renamed
+over the target. A crash, a full disk or a signal therefore leaves either the
+old file or the new one, never a 0-byte or half-written file (issue #25 §7: a
+0-byte recipe from a full disk ran as empty and blocked re-creation).
+
+Conversations, memories and settings are private data, so files are created
+0600 and aigc's directories 0700 unless a caller asks otherwise (§8).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from aigc_cli.errors import AigcError, StorageFull, StorageReadOnly
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT} if hasattr(errno, "EDQUOT") else {errno.ENOSPC}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def storage_error(exc: OSError, path: Path | str, doing: str = "write") -> AigcError | None:
+    """The user-facing error for an OSError that is a storage fault, else None.
+
+    Why: a full disk or read-only mount is not damage and must not be reported
+    as such; the message says what is wrong and where.
+    """
+    if exc.errno in _FULL:
+        return StorageFull(f"cannot {doing} {path}: no space left on the device",
+                           hint="free some space and try again; nothing was changed")
+    if exc.errno == errno.EROFS:
+        return StorageReadOnly(f"cannot {doing} {path}: the file system is read-only")
+    if exc.errno in _READ_ONLY:
+        return StorageReadOnly(f"cannot {doing} {path}: permission denied")
+    return None
+
+
+def private_dir(path: Path, mode: int = PRIVATE_DIR, fix_existing: bool = False) -> Path:
+    """Create ``path`` (and parents) if needed; each directory we create gets ``mode``.
+
+    With ``fix_existing`` an existing directory we own is tightened (never
+    loosened), so an install from before 0700 becomes private on next use.
+    Only aigc's own folders ask for that: a user's export folder is theirs.
+    """
+    missing = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    for d in missing:
+        _chmod_quietly(d, mode)
+    if fix_existing and not missing:
+        tighten(path, mode)
+    return path
+
+
+def tighten(path: Path, mode: int) -> None:
+    """Remove permission bits beyond ``mode`` from an existing path we own."""
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if st.st_uid != os.geteuid():
+        return
+    current = st.st_mode & 0o777
+    if current & ~mode:
+        _chmod_quietly(path, current & mode)
+
+
+def _chmod_quietly(path: Path, mode: int) -> None:
+    """chmod that ignores a read-only mount: privacy fixing never blocks reading."""
+    try:
+        os.chmod(path, mode)
+    except OSError:
+        pass
+
+
+def atomic_write(path: Path | str, data: str | bytes, mode: int = PRIVATE_FILE,
+                 *, private_parent: bool = True) -> Path:
+    """Write ``data`` to ``path`` all-or-nothing (temp + fsync + rename).
+
+    Text is written as UTF-8 exactly as given (no newline translation). The
+    file ends with ``mode``; with ``private_parent`` missing parents are made
+    0700 (existing ones are left alone). Storage faults raise :class:`StorageFull` / :class:`StorageReadOnly`
+    naming ``path``; the old file, if any, is left as it was.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if private_parent:
+            private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise (storage_error(exc, path) or exc) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise (storage_error(exc, path) or exc) from exc
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable; not every file system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
