@@ -81,6 +81,16 @@ class MemorySettings(_Section):
     budget_tokens: int = Field(default=400, ge=0, description="the block's size; pinned memories always go")
 
 
+class LimitsSettings(_Section):
+    """Bounds on what aigc reads and keeps, so no input or answer can exhaust memory or wait forever."""
+
+    input_bytes: int = Field(default=64 << 20, ge=1024, description="largest prompt input (stdin, --file), bytes")
+    import_bytes: int = Field(default=1 << 30, ge=1024, description="largest history/memory import file, bytes")
+    answer_bytes: int = Field(default=16 << 20, ge=1024, description="an answer longer than this is cut (kept, interrupted)")
+    token_timeout: float = Field(default=300.0, gt=0, description="seconds without new text before a stream is given up")
+    memory_chars: int = Field(default=2000, ge=16, description="longest single memory, characters")
+
+
 class ModelSpec(_Section):
     """A model's window and prices (USD per million tokens), user-overridable.
 
@@ -92,6 +102,15 @@ class ModelSpec(_Section):
     max_output: int | None = Field(default=None, ge=1)
     input_price: float = Field(default=0.0, ge=0)
     output_price: float = Field(default=0.0, ge=0)
+    vision: bool | None = Field(default=None, description="accepts images (attachments)")
+
+
+class BatchSettings(_Section):
+    """`aigc batch`: when to ask before a costly run, and how often an item is retried."""
+
+    confirm_over: float = Field(default=1.0, ge=0, description="ask on a terminal above this estimate, USD")
+    retries: int = Field(default=3, ge=0, le=20, description="attempts per item after the first")
+    poll_seconds: float = Field(default=30.0, gt=0, description="longest wait between Batch API polls")
 
 
 class Settings(_Section):
@@ -105,6 +124,8 @@ class Settings(_Section):
     context: ContextSettings = Field(default_factory=ContextSettings)
     cmd: CmdSettings = Field(default_factory=CmdSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
 
     sources: dict[str, str] = Field(default_factory=dict, exclude=True)
@@ -122,8 +143,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix or delete the file") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not valid UTF-8 (bad byte at offset {exc.start})", hint="fix or delete the file") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply", hint="fix or delete the file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _check_tables(layer: dict[str, Any], source: str) -> None:
+    """A section given as a plain value (``openai = "x"``) is one clear error, not a crash later."""
+    for key, field in Settings.model_fields.items():
+        if key in layer and not isinstance(layer[key], dict) and (key == "models" or _is_section(field.annotation)):
+            raise ConfigError(
+                f"bad setting {key!r} in {source}: should be a table ([{key}]), not {type(layer[key]).__name__}",
+                hint="fix it with `aigc config set KEY VALUE` or edit the file; `aigc config show` lists the keys",
+            )
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -164,9 +203,14 @@ def load_settings() -> Settings:
     data: dict[str, Any] = {}
     sources: dict[str, str] = {}
     cfg = paths.config_file()
-    _merge(data, _read_toml(cfg), f"config file {cfg}", sources)
     sec = paths.secrets_file()
-    _merge(data, _read_toml(sec), f"secrets file {sec}", sources)
+    for path, source in ((cfg, f"config file {cfg}"), (sec, f"secrets file {sec}")):
+        layer = _read_toml(path)
+        _check_tables(layer, source)
+        try:
+            _merge(data, layer, source, sources)
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply", hint="fix or delete the file") from None
     for var, dotted in ENV_KEYS.items():
         value = os.environ.get(var)
         if value:

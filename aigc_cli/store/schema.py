@@ -115,7 +115,41 @@ CREATE TABLE message_memories (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY]
+# `aigc batch` (issue #23): one job per command (its spec as JSON, keyed by a hash of
+# it, so re-running the same command resumes it), one row per input item, committed
+# as each item finishes: a SIGKILL loses nothing that finished.
+V_BATCH = """
+CREATE TABLE batch_jobs (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    recipe TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'running'
+        CHECK (state IN ('running', 'done', 'cancelled', 'stopped')),
+    api TEXT NOT NULL DEFAULT 'live',
+    remote_id TEXT
+);
+CREATE TABLE batch_items (
+    job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    output TEXT,
+    output_path TEXT,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    cost REAL,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    conversation_id TEXT,
+    updated REAL,
+    PRIMARY KEY (job_id, idx)
+);
+CREATE INDEX batch_items_status ON batch_items(job_id, status);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY, V_BATCH]
 LATEST = len(MIGRATIONS)
 
 
