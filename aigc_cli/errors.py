@@ -51,10 +51,25 @@ class BackendUnreachable(AigcError):
     exit_code = 4
 
 
+class BadServerAnswer(BackendUnreachable):
+    """The server answered, but not with an answer (exit 4, like a failing server).
+
+    An HTML page or ``{"foo": 1}`` where a chat completion belongs, a malformed
+    event, a stream that ends without ``[DONE]`` or a finish reason: whatever
+    arrived before is kept, marked interrupted.
+    """
+
+
 class RateLimited(AigcError):
-    """The backend says: too many requests, or no quota left (exit 5)."""
+    """The backend says: too many requests, or no quota left (exit 5).
+
+    ``retry_after`` (seconds, when the server said) and ``quota`` (no quota left:
+    waiting will not help) let a batch back off or stop instead of hammering.
+    """
 
     exit_code = 5
+    retry_after: float | None = None
+    quota: bool = False
 
 
 class InputTooLarge(AigcError):
@@ -70,9 +85,9 @@ class BackendError(AigcError):
 
 
 class StoreError(AigcError):
-    """The conversation store cannot be opened or is damaged (exit 1)."""
+    """The conversation store cannot be opened, written (full disk, read-only) or is damaged (exit 3)."""
 
-    exit_code = 1
+    exit_code = 3
 
 
 class StorageFull(AigcError):

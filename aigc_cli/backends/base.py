@@ -19,7 +19,7 @@ which the registry turns into an install hint.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -48,6 +48,28 @@ class Price(BaseModel):
 
 
 FREE = Price(input=0.0, output=0.0)
+
+
+class RemoteBatch(BaseModel):
+    """A provider-side batch's state, as `aigc batch` polls it."""
+
+    id: str
+    state: str
+    final: bool
+    total: int = 0
+    completed: int = 0
+    failed: int = 0
+    output_file: str | None = None
+    error_file: str | None = None
+
+
+class BatchAPI(Protocol):
+    """A provider's batch service: requests as JSONL in, result files out."""
+
+    def submit(self, jsonl: bytes, name: str) -> str: ...
+    def status(self, batch_id: str) -> RemoteBatch: ...
+    def download(self, file_id: str) -> str: ...
+    def cancel(self, batch_id: str) -> None: ...
 
 
 class Backend:
@@ -119,11 +141,44 @@ class Backend:
         continue, and requests then carry ``GenOptions.completion``)."""
         return "chat"
 
+    # ------------------------------------------- capabilities (next features)
+
+    def supports_tools(self, model: str) -> bool:
+        """Whether ``model`` can be offered tools (function calling) in a request."""
+        return False
+
+    def supports_vision(self, model: str) -> bool:
+        """Whether ``model`` accepts images in its messages."""
+        return False
+
+    def supports_json_schema(self, model: str | None = None) -> bool:
+        """Whether ``GenOptions.json_schema`` constrains the answer (else it is only asked for)."""
+        return False
+
+    def is_free(self, model: str | None = None) -> bool:
+        """Whether requests to ``model`` cost nothing (an unknown price is not free)."""
+        price = self.price(model)
+        return price is not None and price.input == 0 and price.output == 0
+
+    def tokenizer_label(self, model: str | None = None) -> str:
+        """How ``count_text`` counts for ``model`` (`aigc tokens` names it)."""
+        return "the backend's own count"
+
+    def window_is_known(self, model: str | None = None) -> bool:
+        """False when ``context_window`` is only a fallback guess for ``model``."""
+        return True
+
     def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
         """Embedding vectors for ``texts`` (knowledge bases); most backends have none."""
         from aigc_cli.errors import ConfigError
 
         raise ConfigError(f"the {self.name} backend has no embeddings", hint="use -b openai or -b local")
+
+    def batch_api(self) -> "BatchAPI":
+        """The provider's asynchronous batch service (`aigc batch --api batch`), if it has one."""
+        from aigc_cli.errors import ConfigError
+
+        raise ConfigError(f"the {self.name} backend has no batch API", hint="run it live: --api live")
 
 
 class PluginBackend(Backend):

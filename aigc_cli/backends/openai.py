@@ -17,37 +17,42 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from aigc_cli.backends.base import Backend, ModelInfo, Price
+from aigc_cli.backends.base import ModelInfo
+from aigc_cli.backends.openai_models import OpenAIModels
+from aigc_cli.backends.openai_parts import with_images
+from aigc_cli.backends.openai_tools import CallAssembler, calls_from_message, wire_messages, wire_tools
 from aigc_cli.backends.openai_errors import (
     MAX_RETRY_WAIT,
     is_connection_loss,
     map_error,
+    redact,
+    remember_secret,
     retry_after,
+    where_of,
 )
-from aigc_cli.errors import AigcError, BackendError, BackendUnreachable, ConfigError
+from aigc_cli.backends.openai_answers import (
+    StreamEnd,
+    checked_completion,
+    checked_event,
+    checked_model_ids,
+    refused_on_loopback,
+)
+from aigc_cli.errors import AigcError, BackendUnreachable, BadServerAnswer, ConfigError
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 
 if TYPE_CHECKING:
+    from aigc_cli.backends.base import BatchAPI
     from aigc_cli.config import Settings
 
 KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
 
 
-class OpenAIBackend(Backend):
-    """Chat completions over HTTP with the ``openai`` SDK."""
-
-    name = "openai"
-    max_parallel = 32
-    bounded_json_schema = False  # strict mode refuses maxLength
+class OpenAIBackend(OpenAIModels):
+    """Chat completions over HTTP with the ``openai`` SDK (model facts: OpenAIModels)."""
 
     def __init__(self, settings: "Settings") -> None:
-        self.settings = settings
-        self.cfg = settings.openai
+        super().__init__(settings)
         self._client: openai.OpenAI | None = None
-
-    @property
-    def default_model(self) -> str:
-        return self.cfg.model
 
     @property
     def client(self) -> openai.OpenAI:
@@ -64,6 +69,7 @@ class OpenAIBackend(Backend):
                 )
             import httpx2
 
+            remember_secret(key)  # a server echoing it back in an error never gets it printed
             timeout = httpx2.Timeout(self.cfg.timeout, connect=self.cfg.connect_timeout)
             self._client = openai.OpenAI(
                 api_key=key,
@@ -81,8 +87,10 @@ class OpenAIBackend(Backend):
     def _request(self, messages: Sequence[Message], options: GenOptions) -> dict[str, Any]:
         req: dict[str, Any] = {
             "model": options.model or self.default_model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": with_images(wire_messages(messages), messages),
         }
+        if options.tools:
+            req["tools"] = wire_tools(options.tools)
         if options.temperature is not None:
             req["temperature"] = options.temperature
         if options.max_tokens is not None:
@@ -113,25 +121,35 @@ class OpenAIBackend(Backend):
         """
         req = self._request(messages, options)
         started = False
+        calls = CallAssembler()  # tool calls arrive as deltas; whole ones are yielded at the end
         try:
             with self.client.chat.completions.with_streaming_response.create(
                 **req, stream=True, stream_options={"include_usage": True}
             ) as response:
+                end = StreamEnd(where_of(self.cfg.base_url))  # an answer needs [DONE] or a finish reason
                 for line in response.iter_lines():
                     event = _sse_event(line)
                     if event is None:
+                        end.saw_line(line)
                         continue
                     if event is _DONE:
+                        end.done = True
                         break
                     started = True
+                    event = checked_event(event, end.where)
+                    end.saw_event(event)
+                    calls.feed(event)
                     yield from _chunks(event, self.cfg.base_url)
+                end.check(response.headers.get("content-type"))
+            if whole := calls.calls():
+                yield Chunk(tool_calls=whole)
         except AigcError:
             raise
         except Exception as exc:  # the SDK and its HTTP client raise many kinds
             if started and is_connection_loss(exc):
                 # the SDK cannot retry half an answer; say so rather than "cannot reach"
                 raise BackendUnreachable(
-                    f"the connection to {self.cfg.base_url or 'api.openai.com'} was lost mid-answer",
+                    f"the connection to {where_of(self.cfg.base_url)} was lost mid-answer",
                     hint="the answer above is incomplete; ask again",
                 ) from exc
             raise map_error(exc, self.cfg.base_url) from exc
@@ -145,59 +163,34 @@ class OpenAIBackend(Backend):
             raise
         except Exception as exc:
             raise map_error(exc, self.cfg.base_url) from exc
-        choice = resp.choices[0] if resp.choices else None
-        usage = None
-        if resp.usage is not None:
-            usage = Usage(
-                prompt_tokens=resp.usage.prompt_tokens or 0,
-                completion_tokens=resp.usage.completion_tokens or 0,
+        text, finish = checked_completion(resp, where_of(self.cfg.base_url))  # BadServerAnswer if not an answer
+        try:
+            choice = resp.choices[0] if resp.choices else None
+            usage = None
+            if resp.usage is not None:
+                usage = Usage(
+                    prompt_tokens=resp.usage.prompt_tokens or 0,
+                    completion_tokens=resp.usage.completion_tokens or 0,
+                )
+            return Chunk(
+                text=text,
+                finish_reason=finish,
+                usage=usage,
+                model=resp.model,
+                tool_calls=calls_from_message(choice.message) if choice else None,
             )
-        return Chunk(
-            text=(choice.message.content or "") if choice else "",
-            finish_reason=choice.finish_reason if choice else None,
-            usage=usage,
-            model=resp.model,
-        )
+        except (AttributeError, TypeError, ValueError) as exc:  # fields of the wrong kind
+            raise map_error(exc, self.cfg.base_url) from exc
 
     # ------------------------------------------------------------- metadata
-
-    def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
-        from aigc_cli import tokens
-
-        return tokens.count_messages(messages, model or self.default_model)
-
-    def token_upper_bound(self, messages: Sequence[Message]) -> int:
-        """A cheap bound on count_tokens (no tokenizer load): see tokens.upper_bound."""
-        from aigc_cli import tokens
-
-        return tokens.upper_bound(messages)
-
-    def context_window(self, model: str | None = None) -> int:
-        from aigc_cli import modeltable
-
-        # the model table (config overrides first); unknown models get its
-        # conservative fallback, so requests still fit a small server's window
-        return modeltable.window(model or self.default_model, self.settings)
-
-    def count_text(self, text: str, model: str | None = None) -> int:
-        """tiktoken's count for the model (exact, approx or estimate: see tokens.py)."""
-        from aigc_cli import tokens
-
-        return tokens.count_text(text, model or self.default_model)
-
-    def price(self, model: str | None = None) -> Price | None:
-        """The model table's prices (config overrides first); None for unknown models."""
-        from aigc_cli import modeltable
-
-        entry = modeltable.lookup(model or self.default_model, self.settings)
-        return Price(input=entry.input_price, output=entry.output_price) if entry else None
 
     def live_check(self) -> str:
         return f"the server lists {len(self.list_models())} model(s)"
 
     def diagnostics(self, live: bool) -> list[tuple[str, str]]:
         """What `aigc doctor` shows before the live check."""
-        return [("server", self.cfg.base_url or "https://api.openai.com/v1 (the SDK's default)")]
+        return [("server", where_of(self.cfg.base_url) if self.cfg.base_url
+                 else "https://api.openai.com/v1 (the SDK's default)")]
 
     def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
         """``/v1/embeddings`` through the SDK (OpenAI, Ollama, vLLM...), as plain floats."""
@@ -213,10 +206,15 @@ class OpenAIBackend(Backend):
             raise map_error(exc, self.cfg.base_url) from exc
         return [list(d.embedding) for d in sorted(resp.data, key=lambda d: d.index)]
 
+    def batch_api(self) -> "BatchAPI":
+        from aigc_cli.backends.openai_batch import OpenAIBatchAPI
+
+        return OpenAIBatchAPI(lambda: self.client, self.cfg.base_url)
+
     def list_models(self) -> list[ModelInfo]:
         try:
             page = self.client.models.list()
-            names = sorted(m.id for m in page)
+            names = checked_model_ids(page, where_of(self.cfg.base_url))
         except AigcError:
             raise
         except Exception as exc:
@@ -245,6 +243,11 @@ class _HttpClient(openai.DefaultHttpxClient):  # type: ignore[misc, valid-type]
         except httpx2.ReadTimeout as exc:
             if request.headers.get("x-stainless-retry-count", "0") != "0":
                 raise openai.APITimeoutError(request=request) from exc
+            raise
+        except httpx2.ConnectError as exc:
+            if refused_on_loopback(request.url.host, exc):
+                # nobody listens on this machine's port: retrying cannot help (it took 3.3 s)
+                raise openai.APIConnectionError(request=request) from exc
             raise
 
 
@@ -283,7 +286,7 @@ def _sse_event(line: str) -> Any:
     try:
         return json.loads(data)
     except json.JSONDecodeError:
-        raise BackendError(f"the server sent a malformed event: {data[:80]}") from None
+        raise BadServerAnswer(f"the server sent a malformed event: {data[:80]}") from None
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -300,7 +303,7 @@ def _chunks(event: dict[str, Any], base_url: str | None) -> Iterator[Chunk]:
     if event.get("error"):
         err = event["error"]
         msg = err.get("message") if isinstance(err, dict) else err
-        raise BackendError(f"{base_url or 'api.openai.com'} failed mid-answer: {msg}")
+        raise BadServerAnswer(f"{where_of(base_url)} failed mid-answer: {redact(str(msg))}")
     usage = _usage(event.get("usage"))
     choices = event.get("choices")
     if not choices:

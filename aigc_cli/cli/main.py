@@ -63,6 +63,9 @@ def build_app() -> typer.Typer:
     from aigc_cli.cli import kb
 
     kb.register(app)
+    from aigc_cli.cli import batch_cmd
+
+    batch_cmd.register(app)
     from aigc_cli.cli import cmd, completion
 
     cmd.register(app)
@@ -120,6 +123,52 @@ def _say_terminated(signum: int) -> None:
         pass
 
 
+def _reader_gone() -> None:
+    """The reader went away (``| head``): not our failure, so exit 0 with nothing on stderr.
+
+    stdout is pointed at /dev/null so the interpreter's last flush cannot fail again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.exit(0)
+
+
+def _run_app() -> object:
+    """The app's return value; a closed stdout (click turns EPIPE into exit 1) ends quietly.
+
+    Classes are matched by name: typer vendors its own copy of click.
+    """
+    try:
+        code = build_app()(standalone_mode=False)
+        sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
+    except SystemExit:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click met EPIPE while a command printed
+            _reader_gone()
+        raise
+    except BrokenPipeError:
+        _reader_gone()
+    return code
+
+
+def _help_if_bare(exc: Exception) -> None:
+    """`aigc` alone shows the help (exit 0); a group alone (`aigc history`) shows its help, exit 2.
+
+    click raises these as usage errors whose message is the whole help text,
+    which the one-line error format would squash onto one line.
+    """
+    if type(exc).__name__ != "NoArgsIsHelpError":  # typer's vendored click: matched by name
+        return
+    ctx = getattr(exc, "ctx", None)
+    top = ctx is None or ctx.parent is None
+    try:
+        out = sys.stdout if top else sys.stderr
+        out.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+        out.flush()
+    except BrokenPipeError:
+        _reader_gone()
+    sys.exit(0 if top else 2)
+
+
 def main() -> None:
     """Run the CLI: one line on stderr and a documented exit code for every failure."""
     from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone, Terminated
@@ -132,7 +181,7 @@ def main() -> None:
         install()
     try:
         # typer returns the exit code (130 for Ctrl-C) instead of raising Exit
-        code = build_app()(standalone_mode=False)
+        code = _run_app()
         if isinstance(code, int) and code:
             if code == EXIT_INTERRUPTED:
                 print("\naigc: interrupted", file=sys.stderr)
@@ -143,6 +192,7 @@ def main() -> None:
         print("\naigc: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except typer.TyperException as exc:  # click's usage and parameter errors (public base class)
+        _help_if_bare(exc)
         if getattr(exc, "exit_code", 1) == 2:
             _fail(exc.format_message(), _usage_hint(exc), 2)  # type: ignore[attr-defined]
         exc.show()  # type: ignore[attr-defined]
@@ -155,10 +205,7 @@ def main() -> None:
             raise
         _fail(exc.message, exc.hint, exc.exit_code)
     except (BrokenPipeError, ReaderGone):
-        # the reader went away (e.g. `| head`): not our failure, and no traceback
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        _reader_gone()
     except Exception as exc:  # noqa: BLE001 - last line of defence
         if debug:
             raise
