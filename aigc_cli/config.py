@@ -127,12 +127,18 @@ class Settings(_Section):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
+    # [backends.NAME]: a plugin backend's own settings, free-form (the plugin validates them)
+    backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     sources: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     def openai_key(self) -> str | None:
         key = self.openai.api_key
         return key.get_secret_value() if key else None
+
+    def backend_settings(self, name: str) -> dict[str, Any]:
+        """The ``[backends.NAME]`` table a plugin backend reads its settings from ({} if none)."""
+        return dict(self.backends.get(name, {}))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -154,7 +160,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _check_tables(layer: dict[str, Any], source: str) -> None:
     """A section given as a plain value (``openai = "x"``) is one clear error, not a crash later."""
     for key, field in Settings.model_fields.items():
-        if key in layer and not isinstance(layer[key], dict) and (key == "models" or _is_section(field.annotation)):
+        if key in layer and not isinstance(layer[key], dict) and (key in ("models", "backends") or _is_section(field.annotation)):
             raise ConfigError(
                 f"bad setting {key!r} in {source}: should be a table ([{key}]), not {type(layer[key]).__name__}",
                 hint="fix it with `aigc config set KEY VALUE` or edit the file; `aigc config show` lists the keys",
@@ -247,6 +253,8 @@ def known_key(dotted: str) -> bool:
     parts = split_key(dotted)
     if parts[0] == "models":
         return len(parts) == 3 and parts[2] in ModelSpec.model_fields
+    if parts[0] == "backends":  # backends.NAME.KEY: a plugin's own setting
+        return len(parts) == 3 and all(parts)
     model: type[BaseModel] = Settings
     for i, part in enumerate(parts):
         field = model.model_fields.get(part)
@@ -278,6 +286,8 @@ def parse_value(raw: str, dotted: str | None = None) -> Any:
 
 def _is_text_field(dotted: str) -> bool:
     parts = split_key(dotted)
+    if parts[0] == "backends":  # free-form: the value is read as TOML would
+        return False
     model: Any = ModelSpec if parts[0] == "models" else Settings
     names = parts[2:] if parts[0] == "models" else parts
     field = None

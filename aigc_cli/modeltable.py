@@ -39,6 +39,7 @@ class ModelEntry:
     output_price: float = 0.0
     backend: str = "openai"
     source: str = "built-in"
+    vision: bool = False  # accepts images (Backend.supports_vision)
 
     def cost(self, prompt_tokens: int, completion_tokens: int = 0) -> float:
         """USD for a request of this size."""
@@ -49,8 +50,9 @@ class ModelEntry:
         return self.input_price == 0 and self.output_price == 0
 
 
-def _e(name: str, window: int, out: int, inp: float, outp: float, backend: str = "openai") -> ModelEntry:
-    return ModelEntry(name, window, out, inp, outp, backend)
+def _e(name: str, window: int, out: int, inp: float, outp: float, backend: str = "openai",
+       vision: bool = True) -> ModelEntry:
+    return ModelEntry(name, window, out, inp, outp, backend, vision=vision)
 
 
 BUILTIN: dict[str, ModelEntry] = {
@@ -66,14 +68,14 @@ BUILTIN: dict[str, ModelEntry] = {
         _e("gpt-4o-mini", 128_000, 16_384, 0.15, 0.60),
         _e("o1", 200_000, 100_000, 15.00, 60.00),
         _e("o3", 200_000, 100_000, 2.00, 8.00),
-        _e("o3-mini", 200_000, 100_000, 1.10, 4.40),
+        _e("o3-mini", 200_000, 100_000, 1.10, 4.40, vision=False),
         _e("o4-mini", 200_000, 100_000, 1.10, 4.40),
         _e("gpt-4-turbo", 128_000, 4_096, 10.00, 30.00),
-        _e("gpt-4", 8_192, 8_192, 30.00, 60.00),
-        _e("gpt-3.5-turbo", 16_385, 4_096, 0.50, 1.50),
+        _e("gpt-4", 8_192, 8_192, 30.00, 60.00, vision=False),
+        _e("gpt-3.5-turbo", 16_385, 4_096, 0.50, 1.50, vision=False),
         # the bundled local model: its trained window; the local backend uses
         # min(this, local.n_ctx), since n_ctx is what llama.cpp allocates
-        _e("gemma-3-270m", 32_768, 8_192, 0.0, 0.0, backend="local"),
+        _e("gemma-3-270m", 32_768, 8_192, 0.0, 0.0, backend="local", vision=False),
     ]
 }
 
@@ -89,6 +91,7 @@ def _from_config(name: str, settings: "Settings") -> ModelEntry | None:
         "max_output": base.max_output if base else None,
         "input_price": base.input_price if base else 0.0,
         "output_price": base.output_price if base else 0.0,
+        "vision": base.vision if base else False,
     }
     for key in spec.model_fields_set:
         value = getattr(spec, key)

@@ -37,7 +37,10 @@ GET_A_BACKEND = (
     "OpenAI-compatible server), or install the offline backend: pip install 'aigc-cli[local]'"
 )
 
-_cache: dict[str, "Backend"] = {}
+# made backends, keyed by name and the settings they were made with
+_cache: dict[tuple[str, str], "Backend"] = {}
+# backends handed in ready-made (provide()), by name: they win over any other of that name
+_provided: dict[str, "Backend"] = {}
 
 
 @lru_cache(maxsize=1)
@@ -50,24 +53,57 @@ def _entry_points() -> dict[str, Any]:
 
 def available() -> list[str]:
     """Names of every backend that could be chosen."""
-    return sorted(set(BUILTIN) | set(_entry_points()) | _provided)
+    return sorted(set(BUILTIN) | set(_entry_points()) | set(_provided))
 
 
 def is_known(name: str) -> bool:
     return name in BUILTIN or name in _entry_points() or name in _provided
 
 
-_provided: set[str] = set()
+class Provided:
+    """What ``provide()`` returns: calling it (or leaving its ``with`` block) takes the backend back.
+
+    Whatever was provided under that name before comes back, so nested or
+    overlapping provides (tests, embedders) undo cleanly in reverse order.
+    """
+
+    def __init__(self, backend: "Backend", previous: "Backend | None") -> None:
+        self.backend = backend
+        self.previous = previous
+
+    def __call__(self) -> None:
+        if _provided.get(self.backend.name) is not self.backend:
+            return  # already undone, or replaced since: leave the newer one
+        if self.previous is None:
+            del _provided[self.backend.name]
+        else:
+            _provided[self.backend.name] = self.previous
+
+    def __enter__(self) -> "Backend":
+        return self.backend
+
+    def __exit__(self, *exc: object) -> None:
+        self()
 
 
-def provide(backend: "Backend") -> None:
-    """Make an already-built backend choosable by its name in this process.
+def provide(backend: "Backend") -> Provided:
+    """Make an already-built backend choosable by its name in this process, until undone.
 
     For embedding aigc and for in-process tests (``backends.fake.FakeBackend``);
-    it replaces any backend of that name made earlier.
+    it wins over any other backend of that name. ``with provide(fake): ...`` or
+    ``undo = provide(fake); ...; undo()`` takes it back.
     """
-    _provided.add(backend.name)
-    _cache[backend.name] = backend
+    previous = _provided.get(backend.name)
+    _provided[backend.name] = backend
+    return Provided(backend, previous)
+
+
+def _settings_key(settings: "Settings") -> str:
+    """The settings a backend was made with, as a cache key (secrets included, hashed)."""
+    import hashlib
+
+    text = settings.model_dump_json() + "\0" + (settings.openai_key() or "")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _unknown(name: str, source: str | None) -> Exception:
@@ -78,7 +114,12 @@ def _unknown(name: str, source: str | None) -> Exception:
 
 
 def choose_backend_name(settings: "Settings", flag: str | None = None) -> str:
-    """flag > config/env `backend` > an OpenAI key present -> openai > local.
+    """flag > config/env `backend` > an OpenAI key present -> openai > local."""
+    return choose_backend(settings, flag)[0]
+
+
+def choose_backend(settings: "Settings", flag: str | None = None) -> tuple[str, str]:
+    """The backend and why it won (`aigc doctor` says it): the one precedence rule.
 
     An unknown name is a usage error when typed on the command line and a
     configuration error when it comes from the config file or environment.
@@ -86,14 +127,52 @@ def choose_backend_name(settings: "Settings", flag: str | None = None) -> str:
     if flag:
         if not is_known(flag):
             raise _unknown(flag, None)
-        return flag
+        return flag, "the -b/--backend flag"
     if settings.backend:
         if not is_known(settings.backend):
             raise _unknown(settings.backend, settings.sources.get("backend", "the config"))
-        return settings.backend
+        return settings.backend, f"`backend` from {settings.sources.get('backend', 'settings')}"
     if settings.openai_key() or os.environ.get("OPENAI_API_KEY"):
-        return "openai"
-    return "local"
+        return "openai", f"an OpenAI API key is set ({settings.sources.get('openai.api_key', 'environment')})"
+    return "local", "no backend configured and no API key: the bundled local model"
+
+
+def backend_for_model(settings: "Settings", model: str) -> str | None:
+    """The backend a bare ``-m NAME`` is counted by (`aigc tokens`), or None for the configured one.
+
+    A GGUF file is local's; a model-table entry names its backend; an unknown
+    name goes to the configured backend, else to openai, whose tokenizer
+    estimates any model offline.
+    """
+    from aigc_cli import modeltable
+
+    if model.endswith(".gguf"):
+        return "local"
+    entry = modeltable.lookup(model, settings)
+    if entry is not None:
+        return entry.backend
+    return None if settings.backend else "openai"
+
+
+def is_plugin(name: str) -> bool:
+    """A backend that is neither built in nor provided in-process: the model table knows nothing of it."""
+    return name not in BUILTIN and name not in _provided
+
+
+# built-ins whose model facts (count, window, price, capabilities) need neither SDK nor network
+DESCRIBE = {"openai": "aigc_cli.backends.openai_models:OpenAIModels"}
+
+
+def describe(name: str, settings: "Settings") -> "Backend":
+    """A backend that answers the contract's questions about models, for `tokens` and `models`.
+
+    For openai that is its SDK-free half (no ``import openai``, no client);
+    for every other backend it is the backend itself.
+    """
+    if name in DESCRIBE and name not in _provided:
+        module, _, attr = DESCRIBE[name].partition(":")
+        return getattr(importlib.import_module(module), attr)(settings)
+    return get_backend(name, settings)
 
 
 def _load_factory(name: str) -> Callable[["Settings"], "Backend"]:
@@ -118,8 +197,15 @@ REQUIRED = ("name", "default_model", "stream", "count_tokens", "context_window")
 
 
 def get_backend(name: str, settings: "Settings") -> "Backend":
-    """The backend called ``name``, made once per process."""
-    if name not in _cache:
+    """The backend called ``name`` for these settings, made once per process and settings.
+
+    A plugin's factory is called with the whole ``Settings``; its own
+    ``[backends.NAME]`` table is ``settings.backend_settings(NAME)``.
+    """
+    if name in _provided:
+        return _provided[name]
+    key = (name, _settings_key(settings))
+    if key not in _cache:
         try:
             factory = _load_factory(name)
             backend = factory(settings)
@@ -136,8 +222,8 @@ def get_backend(name: str, settings: "Settings") -> "Backend":
             ) from exc
         if name not in BUILTIN:
             backend = _adopt_plugin(name, backend)
-        _cache[name] = backend
-    return _cache[name]
+        _cache[key] = backend
+    return _cache[key]
 
 
 def _adopt_plugin(name: str, backend: Any) -> "Backend":

@@ -45,6 +45,8 @@ class FakeBackend(Backend):
     model: str = "fake-1"
     name: str = "fake"
     style: Literal["chat", "completion"] = "chat"  # "completion" plays a base model
+    tools: bool = False  # what supports_tools answers (tests of the tools stage)
+    vision: bool = False  # what supports_vision answers (tests of attachments)
     requests: list[FakeRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -82,3 +84,9 @@ class FakeBackend(Backend):
 
     def price(self, model: str | None = None) -> Price | None:
         return self.cost
+
+    def supports_tools(self, model: str) -> bool:
+        return self.tools
+
+    def supports_vision(self, model: str) -> bool:
+        return self.vision

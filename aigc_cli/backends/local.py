@@ -289,12 +289,9 @@ class LocalBackend(Backend):
     def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
         return len(_render(self.llm(model), messages).tokens)
 
-    def count_text(self, text: str, model: str | None = None) -> int:
-        """Tokens in plain text by the model's own tokenizer (`aigc tokens`).
-
-        Uses the loaded model if there is one, else loads only the vocabulary
-        (``vocab_only=True``): counting needs no weights and no context memory.
-        """
+    def _vocab(self, model: str | None = None) -> "Llama":
+        """The loaded model if there is one, else its vocabulary alone (``vocab_only=True``):
+        counting and reading the chat template need no weights and no context memory."""
         path = str(self.model_path(model))
         llm = next((m for key, m in _MODELS.items() if key[0] == path), None) or _VOCABS.get(path)
         if llm is None:
@@ -304,7 +301,24 @@ class LocalBackend(Backend):
                 llm = _VOCABS[path] = llama_cpp.Llama(path, vocab_only=True, verbose=False)
             except (ValueError, RuntimeError, OSError):
                 raise ConfigError(f"llama.cpp cannot read the tokenizer of {path}") from None
+        return llm
+
+    def count_text(self, text: str, model: str | None = None) -> int:
+        """Tokens in plain text by the model's own tokenizer (`aigc tokens`), vocabulary only."""
+        llm = self._vocab(model)
         return len(llm.tokenize(text.encode(), add_bos=False, special=False)) if text else 0
+
+    def tokenizer_label(self, model: str | None = None) -> str:
+        return "the model's own tokenizer"
+
+    def supports_tools(self, model: str) -> bool:
+        """Only a model whose GGUF chat template renders ``tools`` knows how to call them."""
+        template = self._vocab(model or None).metadata.get("tokenizer.chat_template") or ""
+        return "tools" in template
+
+    def supports_json_schema(self, model: str | None = None) -> bool:
+        """A JSON schema becomes a llama.cpp grammar: the answer cannot leave it."""
+        return True
 
     def context_window(self, model: str | None = None) -> int:
         return self.cfg.n_ctx

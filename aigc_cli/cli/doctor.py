@@ -15,19 +15,6 @@ def register(app: typer.Typer) -> None:
     app.command(help="Explain the settings in force and check the backend live.")(doctor)
 
 
-def _backend_reason(settings, flag: str | None) -> tuple[str, str]:
-    from aigc_cli.backends import choose_backend_name
-
-    name = choose_backend_name(settings, flag)
-    if flag:
-        return name, "the -b/--backend flag"
-    if settings.backend:
-        return name, f"`backend` from {settings.sources.get('backend', 'settings')}"
-    if name == "openai":
-        return name, f"an OpenAI API key is set ({settings.sources.get('openai.api_key', 'environment')})"
-    return name, "no backend configured and no API key: the bundled local model"
-
-
 def doctor(
     backend: opt.BackendName = None,
     offline: Annotated[
@@ -36,9 +23,9 @@ def doctor(
     model_path: opt.ModelPath = None,
 ) -> None:
     from aigc_cli import __version__, config, paths
-    from aigc_cli.backends import get_backend
+    from aigc_cli.backends import choose_backend, get_backend
     from aigc_cli.errors import AigcError
-    from aigc_cli.session.choose import backend_flag, with_model_path
+    from aigc_cli.session.choose import backend_flag, choose_model, with_model_path
 
     settings = config.load_settings()
     settings = with_model_path(settings, model_path)
@@ -47,7 +34,7 @@ def doctor(
     print(f"config file : {paths.config_file()}{'' if paths.config_file().exists() else ' (not created yet)'}")
     print(f"secrets file: {paths.secrets_file()}{'' if paths.secrets_file().exists() else ' (none)'}")
     print(f"data dir    : {paths.data_dir()}")
-    name, reason = _backend_reason(settings, backend)
+    name, reason = choose_backend(settings, backend)
     print(f"backend     : {name}  (chosen by {reason})")
     _local_model(settings)
     for key, source in sorted(settings.sources.items()):
@@ -60,7 +47,7 @@ def doctor(
             raise
         print(f"              not usable here: {exc.message}")
         return
-    print(f"model       : {be.default_model}")
+    print(f"model       : {choose_model(settings, be, None)}")
     for label, value in be.diagnostics(live=not offline):
         print(f"{label:<12}: {value}")
     if offline:

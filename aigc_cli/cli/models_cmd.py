@@ -17,6 +17,7 @@ import typer
 from aigc_cli.cli import options as opt
 
 if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend, ModelInfo
     from aigc_cli.config import Settings
 
 models_app = typer.Typer(help="Models: context windows, prices, the default.", no_args_is_help=True)
@@ -80,16 +81,32 @@ def remote_rows(settings: "Settings", backend_flag: str | None) -> list[dict[str
     rows = []
     for info in be.list_models():
         entry = modeltable.lookup(info.name, settings)
-        free = be.name == "local"
-        rows.append(_row(
-            info.name, be.name,
-            info.context_window or (entry.context_window if entry else None),
-            entry.max_output if entry else None,
-            0.0 if free else (entry.input_price if entry else None),
-            0.0 if free else (entry.output_price if entry else None),
-            "backend" + (f" + {entry.source}" if entry else ""),
-        ))
+        rows.append(_backend_row(be, info, entry.max_output if entry else None,
+                                 "backend" + (f" + {entry.source}" if entry else "")))
     return rows
+
+
+def _backend_row(be: "Backend", info: "ModelInfo", max_output: int | None, source: str) -> dict[str, Any]:
+    """A model as its backend describes it: window and price from the Backend contract."""
+    price = be.price(info.name)
+    window = be.context_window(info.name) if be.window_is_known(info.name) else None
+    return _row(info.name, be.name, info.context_window or window,
+                info.max_output or max_output, price.input if price else None,
+                price.output if price else None, source)
+
+
+def _chosen_plugin(settings: "Settings", backend_flag: str | None) -> "Backend | None":
+    """The chosen backend when it is a plugin (the table knows only the built-ins' models)."""
+    from aigc_cli.backends import choose_backend_name, get_backend, is_plugin
+
+    name = choose_backend_name(settings, backend_flag)
+    return get_backend(name, settings) if is_plugin(name) else None
+
+
+def plugin_rows(settings: "Settings", backend_flag: str | None) -> list[dict[str, Any]]:
+    """The models a chosen plugin backend offers, as it describes them."""
+    be = _chosen_plugin(settings, backend_flag)
+    return [_backend_row(be, info, None, "backend") for info in be.list_models()] if be else []
 
 
 def _fmt(value: Any, money: bool = False) -> str:
@@ -145,7 +162,7 @@ def list_cmd(
     from aigc_cli.config import load_settings
 
     settings = load_settings()
-    rows = remote_rows(settings, backend) if remote else table_rows(settings)
+    rows = remote_rows(settings, backend) if remote else plugin_rows(settings, backend) + table_rows(settings)
     if as_json:
         from aigc_cli.cli.common import print_json
 
@@ -153,6 +170,11 @@ def list_cmd(
         return
     local_default = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
     default = {d for d in (settings.model or "", settings.openai.model, local_default if not remote else "") if d}
+    plugin = _chosen_plugin(settings, backend)
+    if plugin is not None:
+        from aigc_cli.session.choose import choose_model
+
+        default.add(choose_model(settings, plugin, None))
     found = [r for r in rows if r["source"] in SOURCES]
     _print([r for r in rows if r["source"] not in SOURCES], default)
     if not remote:

@@ -1,9 +1,11 @@
 """`aigc tokens [FILE...]`: count tokens of files or stdin and estimate the input cost.
 
-OpenAI-style models count with tiktoken, offline (see aigc_cli/tokens.py,
-which says when a count is exact, approximate or an estimate); the local
-backend counts with the GGUF model's own tokenizer, loading only its
-vocabulary. Neither path imports the ``openai`` SDK.
+The count, the window, the price and the tokenizer's name come from the
+Backend contract (``backends.describe``), so a plugin backend gets its own
+figures: OpenAI-style models count with tiktoken, offline (see
+aigc_cli/tokens.py: exact, approximate or an estimate) through the SDK-free
+half of the openai backend; the local backend counts with the GGUF model's
+own tokenizer, loading only its vocabulary. No path imports the ``openai`` SDK.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import typer
 from aigc_cli.cli import options as opt
 
 if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
 
 
@@ -27,52 +30,24 @@ def register(app: typer.Typer) -> None:
 class Counter:
     """The model being counted for and how (``label`` names the tokenizer)."""
 
-    backend: str
+    backend: "Backend"
     model: str
     label: str
     count: Callable[[str], int]
     window: int
 
 
-def _model_for(settings: "Settings", backend: str, flag: str | None) -> str:
-    """-m, else the configured model, else the backend's default (as session.choose_model)."""
-    if flag:
-        return flag
-    if settings.model and settings.backend in (None, backend):
-        return settings.model
-    section = getattr(settings, backend, None)
-    return getattr(section, "model", None) or "gpt-4o-mini"
-
-
-def _backend_of(model: str | None, settings: "Settings") -> str | None:
-    """`-m NAME` alone picks how to count: a GGUF file or a local table entry -> local."""
-    from aigc_cli import modeltable
-
-    if not model:
-        return None
-    entry = modeltable.lookup(model, settings)
-    return "local" if model.endswith(".gguf") or (entry and entry.backend == "local") else "openai"
-
-
 def _counter(settings: "Settings", backend_flag: str | None, model_flag: str | None, model_path: str | None) -> Counter:
-    from aigc_cli import modeltable, tokens
-    from aigc_cli.backends import choose_backend_name
-
-    from aigc_cli.session.choose import backend_flag as flag_for, with_model_path
+    """The backend's own count, window and tokenizer for the model `ask` would use (or -m)."""
+    from aigc_cli.backends import backend_for_model, choose_backend_name, describe
+    from aigc_cli.session.choose import backend_flag as flag_for, choose_model, with_model_path
 
     settings = with_model_path(settings, model_path)
     backend_flag = flag_for(backend_flag, model_path)
-    backend = backend_flag or _backend_of(model_flag, settings) or choose_backend_name(settings)
-    if backend == "local":
-        from aigc_cli.backends import get_backend
-
-        be = get_backend("local", settings)
-        model = model_flag or be.default_model
-        window = be.context_window(model)
-        return Counter("local", model, "the model's own tokenizer", lambda t: be.count_text(t, model), window)
-    model = _model_for(settings, backend, model_flag)
-    tok = tokens.tokenizer_for(model)
-    return Counter(backend, model, tok.label, tok.count_text, modeltable.window(model, settings))
+    name = backend_flag or (model_flag and backend_for_model(settings, model_flag)) or None
+    be = describe(choose_backend_name(settings, name), settings)
+    model = choose_model(settings, be, model_flag)
+    return Counter(be, model, be.tokenizer_label(model), lambda t: be.count_text(t, model), be.context_window(model))
 
 
 def _inputs(files: list[str]) -> list[tuple[str, str]]:
@@ -94,19 +69,19 @@ def tokens_cmd(
     model_path: opt.ModelPath = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    from aigc_cli import modeltable
     from aigc_cli.config import load_settings
 
     settings = load_settings()
     counter = _counter(settings, backend, model, model_path)
     counted = [(name, counter.count(text)) for name, text in _inputs(files or [])]
     total = sum(n for _, n in counted)
-    entry = modeltable.lookup(counter.model, settings)
-    price = 0.0 if counter.backend == "local" else (entry.input_price if entry else None)
-    cost = None if price is None else total * price / modeltable.PER
+    be = counter.backend
+    known = be.price(counter.model)
+    price = None if known is None else known.input
+    cost = None if known is None else known.cost(total, 0)
     report = {
         "model": counter.model,
-        "backend": counter.backend,
+        "backend": be.name,
         "tokenizer": counter.label,
         "files": [{"name": name, "tokens": n} for name, n in counted],
         "total": total,
@@ -114,7 +89,7 @@ def tokens_cmd(
         "input_cost": cost,
         "context_window": counter.window,
         "fits": total <= counter.window,
-        "window_known": counter.backend == "local" or entry is not None,
+        "window_known": be.window_is_known(counter.model),
     }
     if as_json:
         from aigc_cli.cli.common import print_json
