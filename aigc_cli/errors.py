@@ -84,6 +84,16 @@ class BackendError(AigcError):
     exit_code = 1
 
 
+class UnusableAnswer(AigcError):
+    """The model answered, but not with what was asked: no command in it (exit 7).
+
+    Not a fault of the server (4) nor of aigc (1): trying again, rephrasing
+    or another model may help. Nothing was run and nothing printed.
+    """
+
+    exit_code = 7
+
+
 class StoreError(AigcError):
     """The conversation store cannot be opened, written (full disk, read-only) or is damaged (exit 3)."""
 
