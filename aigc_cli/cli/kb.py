@@ -59,17 +59,38 @@ def _say(text: str) -> None:
     print(f"aigc: {text}", file=sys.stderr)
 
 
-def _report(name: str, r: "SyncReport") -> None:
-    for path, reason in r.skipped:
+SHOW_SKIPPED = 5  # skipped files named one per line; more are counted by reason
+
+
+def _n(count: int, word: str) -> str:
+    """``1 file``, ``2 files``: a count with its noun."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _report_skipped(name: str, skipped: list[tuple[str, str]]) -> None:
+    """Each skipped file with its reason; past a few, the rest counted by reason."""
+    from collections import Counter
+
+    for path, reason in skipped[:SHOW_SKIPPED]:
         _say(f"skipped {path}: {reason}")
-    if r.binary:
-        _say(f"skipped {r.binary} binary file{'s' if r.binary != 1 else ''}")
+    rest = skipped[SHOW_SKIPPED:]
+    if rest:
+        by_reason = ", ".join(f"{n} {reason}" for reason, n in Counter(r for _, r in rest).most_common())
+        _say(f"skipped {_n(len(rest), 'more file')} ({by_reason}); `aigc kb list --verbose --kb {name}` lists them")
+
+
+def _report(name: str, r: "SyncReport") -> None:
+    _report_skipped(name, r.skipped)
     for root in r.missing_roots:
         _say(f"folder {root} is gone; `aigc kb forget {root} --kb {name}` drops it")
     parts = [f"{r.new} new", f"{r.modified} modified", f"{r.deleted} deleted", f"{r.renamed} renamed",
              f"{r.unchanged} unchanged"]
     extra = f", {r.embedded} embedded" if r.embedded else ""
-    _say(f"kb {name}: {', '.join(parts)} ({r.chunks} passages{extra}) in {r.seconds:.1f}s")
+    _say(f"kb {name}: {', '.join(parts)} ({_n(r.chunks, 'passage')}{extra}) in {r.seconds:.1f}s")
+    if r.embed_error is not None:
+        _say(f"kb {name}: the passages are indexed by keyword; embedding stopped, "
+             f"and the next `aigc kb sync --kb {name}` embeds what is missing")
+        raise r.embed_error
 
 
 def _sync(kb: Any) -> None:
@@ -120,34 +141,63 @@ def add(
         backend = choose_backend_name(load_settings(), backend)
     with KnowledgeBase.open(name, create=True) as kb:
         if (embed_model or no_embed) and embed.configure(kb, None if no_embed else embed_model, backend):
-            _say(f"kb {name}: embedding model changed; every passage is embedded again")
+            if no_embed:
+                _say(f"kb {name}: embeddings are off; the base is keyword-only (its vectors are dropped)")
+            else:
+                _say(f"kb {name}: embedding model changed; every passage is embedded again")
     with KnowledgeBase.open(name) as kb:  # opened again: a base with vectors loads sqlite-vec
         for path in resolved:
             kb.add_root(path)
         _sync(kb)
 
 
-@kb_app.command("sync", help="Re-index what changed (new, modified, deleted, renamed files).")
-def sync_cmd(name: Base = "notes") -> None:
-    from aigc_cli.kb.index import KnowledgeBase
+@kb_app.command("sync", help="Re-index what changed (new, modified, deleted, renamed files) in every base.")
+def sync_cmd(
+    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.")] = None,
+) -> None:
+    from aigc_cli.kb.index import KnowledgeBase, names
 
-    with KnowledgeBase.open(name) as kb:
-        _sync(kb)
+    from aigc_cli.errors import AigcError
+
+    todo = [name] if name else names()
+    if not todo:
+        _say("no knowledge bases yet; `aigc kb add PATH` makes one")
+    failed: AigcError | None = None
+    for each in todo:
+        try:
+            with KnowledgeBase.open(each) as kb:
+                _sync(kb)
+        except AigcError as exc:
+            if len(todo) == 1:
+                raise
+            _say(f"error: kb {each}: {exc.message}")  # the other bases are still synced
+            failed = failed or exc
+    if failed is not None:
+        raise typer.Exit(failed.exit_code)
 
 
 @kb_app.command("list", help="Bases with their folders, file and passage counts, last sync.")
-def list_cmd(as_json: AsJson = False) -> None:
+def list_cmd(
+    as_json: AsJson = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also every skipped file and why.")] = False,
+    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.")] = None,
+) -> None:
     from aigc_cli.cli.common import print_json
     from aigc_cli.kb.index import KnowledgeBase, names
 
-    infos = []
-    for n in names():
+    infos, skipped = [], {}
+    for n in [name] if name else names():
         with KnowledgeBase.open(n) as kb:
             infos.append(kb.info())
+            if verbose:
+                skipped[n] = kb.skipped_files()
     if as_json:
         from dataclasses import asdict
 
-        print_json([asdict(i) for i in infos])
+        rows = [asdict(i) for i in infos]
+        for row in rows if verbose else []:
+            row["skipped_files"] = [{"path": p, "reason": r} for p, r in skipped[row["name"]]]
+        print_json(rows)
         return
     if not infos:
         _say("no knowledge bases yet; `aigc kb add PATH` makes one")
@@ -155,10 +205,12 @@ def list_cmd(as_json: AsJson = False) -> None:
     for i in infos:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.last_sync)) if i.last_sync else "never"
         embed = f", embeddings {i.embed_backend or 'default'}:{i.embed_model}" if i.embed_model else ", keyword-only"
-        skipped = f", {i.skipped} skipped" if i.skipped else ""
-        print(f"{i.name}: {i.files} files, {i.chunks} passages{skipped}{embed}, synced {when}")
+        skips = f", {i.skipped} skipped" if i.skipped else ""
+        print(f"{i.name}: {_n(i.files, 'file')}, {_n(i.chunks, 'passage')}{skips}{embed}, synced {when}")
         for folder in i.folders:
             print(f"  {folder}")
+        for path, reason in skipped.get(i.name, []):
+            print(f"  skipped {path}: {reason}")
 
 
 @kb_app.command("rm", help="Delete a knowledge base (its index only; your files stay).")
@@ -199,10 +251,13 @@ def search(
     if as_json:
         print_json([asdict(p) for p in passages])
         return
-    if not passages:
+    if not passages:  # as `history search`: nothing found is an answer, not a failure (exit 0)
         _say(f"nothing in kb {name} matches")
-        raise typer.Exit(1)
+        return
     for n, p in enumerate(passages, 1):
         heading = f"  ({p.heading})" if p.heading else ""
-        print(f"[{n}] {p.path}:{p.start_line}-{p.end_line}  score {p.score:.4f}{heading}")
+        score = f"bm25 {p.score:.2f}" if p.score_kind == "bm25" else f"score {p.score:.4f}"
+        print(f"[{n}] {p.path}:{p.start_line}-{p.end_line}  {score}{heading}")
         print(f"    {p.snippet}")
+        if p.also:
+            print(f"    also in {', '.join(p.also)}")

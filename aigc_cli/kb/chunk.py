@@ -128,17 +128,28 @@ class _Packer:
 
 
 def chunk_text(text: str, kind: str = "markdown") -> list[Chunk]:
-    """The passages of one file's extracted text, in order."""
+    """The passages of one file's extracted text, in order.
+
+    A heading with nothing under it (a file holding only ``# Ideas``, or a
+    section left empty) is a passage of its own, its title as the text, so
+    that it can still be found; a heading whose subsections have text is
+    already in their heading path.
+    """
     lines = text.splitlines()
     packer = _Packer()
     stack: list[tuple[int, str]] = []
+    empty: tuple[int, str, int] | None = None  # (level, title, line) of a heading with no text yet
     for item in _blocks(lines, kind in STRUCTURED):
         if item[0] == "heading":
-            _, level, title, _line = item
+            _, level, title, line = item
             packer.flush()
+            if empty is not None and level <= empty[0]:
+                packer.out.append(Chunk(empty[1], packer.heading, empty[2], empty[2]))
             stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
             packer.heading = " > ".join(t for _, t in stack)
+            empty = (level, title, line) if title.strip() else None
             continue
+        empty = None
         _, block, start, end = item
         tokens = estimate_tokens(block)
         if tokens <= MAX_TOKENS:
@@ -147,4 +158,6 @@ def chunk_text(text: str, kind: str = "markdown") -> list[Chunk]:
             for piece in _split_large(block, start):
                 packer.add(piece)
     packer.flush()
+    if empty is not None:
+        packer.out.append(Chunk(empty[1], packer.heading, empty[2], empty[2]))
     return packer.out

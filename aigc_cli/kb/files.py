@@ -32,6 +32,7 @@ class FileStat:
     path: str        # absolute, resolved
     size: int
     mtime_ns: int
+    skip: str | None = None  # known without reading: "broken link"
 
 
 def _spec(folder: Path):
@@ -91,6 +92,8 @@ def _walk_dir(folder: Path, specs: list[tuple[object, Path]]) -> Iterator[FileSt
         except OSError:
             continue
         if not (is_dir or is_file):
+            if entry.is_symlink() and not os.path.exists(entry.path):  # named in the sync report, not lost
+                yield _broken_link(entry)
             continue
         path = Path(entry.path)
         if specs and _ignored([(s, path.relative_to(base).as_posix()) for s, base in specs], is_dir):
@@ -103,6 +106,15 @@ def _walk_dir(folder: Path, specs: list[tuple[object, Path]]) -> Iterator[FileSt
         except OSError:
             continue
         yield FileStat(entry.path, st.st_size, st.st_mtime_ns)
+
+
+def _broken_link(entry: os.DirEntry[str]) -> FileStat:
+    """A symlink to nothing: listed so that the user learns it is missing from the base."""
+    try:
+        mtime = entry.stat(follow_symlinks=False).st_mtime_ns
+    except OSError:
+        mtime = 0
+    return FileStat(entry.path, 0, mtime, "broken link")
 
 
 def known_binary(path: str) -> bool:

@@ -8,9 +8,11 @@ several processes read and sync at once; every write happens inside
 Passages are indexed by one FTS5 table, ``chunks_word`` (contentless: the
 text lives once, in ``chunks``; the index is written and deleted here because
 what it indexes is transformed), with unicode61 + Porter stemming over
-``terms.bigrams`` of the text: English words by stem (``installing`` finds
-``install``), Chinese and Japanese as overlapping character pairs (see
-``terms``). A trigram table beside it was measured on the bench's notes: it
+``terms.index_text`` of the text: English words by stem (``installing`` finds
+``install``), Chinese and Japanese as single characters and overlapping
+character pairs (see ``terms``). A base indexed by an older ``terms.VERSION``
+has its word index rebuilt from the stored passages when it is opened (once;
+the passages themselves are kept). A trigram table beside it was measured on the bench's notes: it
 made indexing 2.4x slower and the base 2.7x bigger, and character pairs
 already match CJK words inside runs (recall in bench/RESULTS.md). Vectors, when a base has an embedding model, live in a
 ``sqlite-vec`` table keyed by the passage id.
@@ -27,7 +29,8 @@ from typing import Any
 
 from aigc_cli import paths
 from aigc_cli.errors import ConfigError, StoreError, UsageError
-from aigc_cli.kb.terms import bigrams
+from aigc_cli.kb import terms
+from aigc_cli.kb.terms import index_text
 
 NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 DEFAULT_BASE = "notes"
@@ -113,7 +116,9 @@ class KnowledgeBase:
         if not path.exists() and not create:
             known = ", ".join(names()) or "none yet"
             raise UsageError(f"no knowledge base named {name!r} (bases: {known})", hint="aigc kb add PATH --kb NAME")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from aigc_cli import fileio
+
+        fileio.prepare_private_db(path)  # a base holds the user's text: 0600 in a 0700 folder
         kb = cls(name, _connect(sqlite3, path), path)
         try:
             kb._init_schema()
@@ -123,17 +128,35 @@ class KnowledgeBase:
                 kb._load_vec()
         except sqlite3.DatabaseError as exc:
             kb.conn.close()
+            from aigc_cli.store.faults import storage_fault, store_error
+
+            if storage_fault(exc, path):  # full disk or read-only: the base is fine, say what is wrong
+                raise store_error(exc, path, what="the knowledge base") from None
             raise StoreError(f"knowledge base {path} cannot be read: {exc}", hint="kb rm it and add again") from None
         return kb
 
     def _init_schema(self) -> None:
         if self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'chunks_word'").fetchone()[0]:
+            if self.meta("terms") != terms.VERSION:
+                self._rebuild_words()
             return
         # executescript commits whatever is open, so the script is its own transaction
         created = repr(str(time.time()))
         self.conn.executescript(
-            "BEGIN IMMEDIATE;" + SCHEMA + f"INSERT OR IGNORE INTO meta VALUES ('created', {created});COMMIT;"
+            "BEGIN IMMEDIATE;" + SCHEMA + f"INSERT OR IGNORE INTO meta VALUES ('created', {created});"
+            f"INSERT OR REPLACE INTO meta VALUES ('terms', {terms.VERSION!r});COMMIT;"
         )
+
+    def _rebuild_words(self) -> None:
+        """The word index again from the stored passages, with this version's terms."""
+        with self.write():
+            if self.meta("terms") == terms.VERSION:
+                return  # another process did it while we waited for the lock
+            self.conn.execute("INSERT INTO chunks_word(chunks_word) VALUES ('delete-all')")
+            rows = self.conn.execute("SELECT id, heading, text FROM chunks").fetchall()
+            self.conn.executemany("INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
+                                  [(cid, index_text(h), index_text(t)) for cid, h, t in rows])
+            self.set_meta("terms", terms.VERSION)
 
     def _load_vec(self) -> None:
         import sqlite_vec
@@ -211,7 +234,7 @@ class KnowledgeBase:
         rows = self.conn.execute("SELECT id, heading, text FROM chunks WHERE file_id = ?", (file_id,)).fetchall()
         self.conn.executemany(
             "INSERT INTO chunks_word(chunks_word, rowid, heading, text) VALUES ('delete', ?, ?, ?)",
-            [(cid, bigrams(h), bigrams(t)) for cid, h, t in rows],
+            [(cid, index_text(h), index_text(t)) for cid, h, t in rows],
         )
         if self.vectors:
             self.conn.execute("DELETE FROM chunks_vec WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)",
@@ -232,7 +255,7 @@ class KnowledgeBase:
         fid = cur.lastrowid
         ids = []
         if terms is None:
-            terms = [(bigrams(c.heading), bigrams(c.text)) for c in chunks]
+            terms = [(index_text(c.heading), index_text(c.text)) for c in chunks]
         for seq, c in enumerate(chunks):
             cur = self.conn.execute(
                 "INSERT INTO chunks(file_id, seq, start_line, end_line, heading, text) VALUES (?, ?, ?, ?, ?, ?)",
@@ -292,6 +315,11 @@ class KnowledgeBase:
         return [tuple(r) for r in self.conn.execute(sql, (limit,))]  # type: ignore[misc]
 
     # ------------------------------------------------------------ reporting
+
+    def skipped_files(self) -> list[tuple[str, str]]:
+        """(path, reason) of every file the base holds no passage of, by path."""
+        rows = self.conn.execute("SELECT path, skip FROM files WHERE skip IS NOT NULL ORDER BY path")
+        return [(r[0], r[1]) for r in rows]
 
     def info(self) -> BaseInfo:
         q = self.conn.execute

@@ -1,21 +1,25 @@
-"""Ranking passages for a query: two keyword indexes, optionally vectors, fused by rank.
+"""Ranking passages for a query: the word index, optionally vectors, fused by rank.
 
-The query's English words and CJK character pairs (``terms.query_terms``) are
-looked up in the word index, passages with every term first, then those with
-any, each ranked by bm25 with the heading weighing double; "every term
-first" also favours passages that share a whole CJK phrase. A two-character
-CJK word (``生成``) is one pair, so short queries need no scan; only a lone
-CJK character (``茶``) is matched with ``LIKE``, newest passages first,
-bounded like the history search's fallback. With an embedding
-model the query's nearest passages (sqlite-vec, cosine) form a third list.
-The lists are merged by reciprocal rank fusion, which needs no score scales
-to agree: score = sum over lists of 1 / (RRF_K + rank).
+The query's English words and CJK character pairs (``terms.query_terms``)
+and its CJK characters (``terms.query_chars``) are looked up in the word
+index in tiers, each ranked by bm25 with the heading weighing double:
+passages with every word and pair first (a whole phrase), then those with
+every word and character (``泡茶`` finds ``怎么泡绿茶``), then those with any
+term. With an embedding model the query's nearest passages (sqlite-vec,
+cosine) form a second list, and the two are merged by reciprocal rank
+fusion, which needs no score scales to agree: score = sum over lists of
+1 / (RRF_K + rank). A keyword-only search shows each passage's bm25 score
+for the query instead (``score_kind``), which says how well it matches;
+a fusion score only says where it ranked.
+
+Passages with the same text (a file copied into three folders) are shown
+once, with the other files listed in ``also``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aigc_cli.kb import terms
@@ -44,34 +48,66 @@ class Passage:
     score: float
     text: str
     snippet: str
+    score_kind: str = "bm25"  # "bm25" (keyword-only: relevance) or "fusion" (reciprocal rank)
+    also: list[str] = field(default_factory=list)  # other files holding the same passage
 
 
 def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _fts(kb: KnowledgeBase, table: str, terms: list[str]) -> list[int]:
-    """Passages with every term first, then those with any, each part ranked by bm25.
+def _fts(kb: KnowledgeBase, table: str, every: list[list[str]], anyof: list[str]) -> list[int]:
+    """Passages with every term of each tier in turn, then those with any term, each part by bm25.
 
     bm25 costs time in proportion to the passages a query matches, and a word
     in most passages carries almost no weight anyway. So terms in more than
-    ``COMMON`` passages only narrow the every-term part, the any-term part
+    ``COMMON`` passages only narrow the every-term tiers, the any-term part
     uses the rarer terms, and a query of nothing but common words lists its
     newest every-term matches unranked: the work stays bounded whatever the
     base's size (the history search does the same).
     """
-    if not terms:
+    if not anyof:
         return []
-    rare = [t for t in terms if not _more_than(kb, table, t, COMMON)]
+    rare = [t for t in anyof if not _more_than(kb, table, t, COMMON)]
     if not rare:
         sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?"
-        return [r[0] for r in kb.conn.execute(sql, (" AND ".join(map(_phrase, terms)), FETCH))]
+        return [r[0] for r in kb.conn.execute(sql, (" AND ".join(map(_phrase, every[0] if every else anyof)), FETCH))]
     sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, 2.0, 1.0) LIMIT ?"
-    ranked = [r[0] for r in kb.conn.execute(sql, (" AND ".join(map(_phrase, terms)), FETCH))] if len(terms) > 1 else []
-    if len(ranked) < FETCH:
+    ranked: list[int] = []
+    for query in [" AND ".join(map(_phrase, tier)) for tier in every] + [" OR ".join(map(_phrase, rare))]:
+        if len(ranked) >= FETCH:
+            break
         seen = set(ranked)
-        ranked += [r[0] for r in kb.conn.execute(sql, (" OR ".join(map(_phrase, rare)), FETCH)) if r[0] not in seen]
+        ranked += [r[0] for r in kb.conn.execute(sql, (query, FETCH)) if r[0] not in seen]
     return ranked[:FETCH]
+
+
+def _tiers(query: str) -> tuple[list[list[str]], list[str]]:
+    """The every-term tiers (words and pairs; words and characters) and all terms, for ``_fts``."""
+    words = terms.query_terms(query)
+    chars = terms.query_chars(query)
+    latin = [w for w in words if not terms.CJK_RUN.match(w)]
+    every = []
+    if len(words) > 1 or (words and chars):
+        every.append(words)
+    if chars and set(latin + chars) != set(words):
+        every.append(latin + chars)
+    return every, list(dict.fromkeys(words + chars))
+
+
+def bm25_scores(kb: KnowledgeBase, ids: list[int], query: str) -> dict[int, float]:
+    """Each passage's bm25 score for all the query's terms (higher is better), for display."""
+    _, anyof = _tiers(query)
+    if not anyof:
+        return {}
+    match = " OR ".join(map(_phrase, anyof))
+    sql = "SELECT -bm25(chunks_word, 2.0, 1.0) FROM chunks_word WHERE chunks_word MATCH ? AND rowid = ?"
+    out = {}
+    for cid in ids:
+        row = kb.conn.execute(sql, (match, cid)).fetchone()
+        if row is not None:
+            out[cid] = round(row[0], 3)
+    return out
 
 
 def _more_than(kb: KnowledgeBase, table: str, term: str, n: int) -> bool:
@@ -96,37 +132,33 @@ def fuse(lists: list[list[int]]) -> list[tuple[int, float]]:
 
 
 def keyword_lists(kb: KnowledgeBase, query: str) -> list[list[int]]:
-    words = terms.query_terms(query)
-    single = terms.single_cjk(query)
-    lists = [_fts(kb, "chunks_word", [w for w in words if w not in single])]
-    if single:
-        lists.append(_scan(kb, single))
-    return [ranked for ranked in lists if ranked]
-
-
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _scan(kb: KnowledgeBase, singles: list[str]) -> list[int]:
-    """One-character CJK terms (``茶``): a LIKE scan, newest passages first, bounded by FETCH."""
-    where = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in singles)
-    sql = f"SELECT id FROM chunks WHERE {where} ORDER BY id DESC LIMIT ?"
-    return [r[0] for r in kb.conn.execute(sql, (*map(_like, singles), FETCH))]
+    every, anyof = _tiers(query)
+    ranked = _fts(kb, "chunks_word", every, anyof)
+    return [ranked] if ranked else []
 
 
 def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder | None = None) -> list[Passage]:
     """The ``k`` best passages for ``query``; empty when nothing relevant is found."""
     lists = keyword_lists(kb, query)
+    hybrid = False
     if embed_query is not None and kb.vector_dim() is not None and query.strip():
         near = _nearest(kb, embed_query(query))
         if near and (lists or near[0][1] <= VECTOR_MAX_DISTANCE):
             lists.append([cid for cid, _ in near])
-    ranked = fuse(lists)[:k]
-    return _passages(kb, ranked, query)
+            hybrid = True
+    found = _passages(kb, fuse(lists)[: k * 4], query)[:k]  # k * 4: room for duplicates to collapse
+    if hybrid:
+        for _, p in found:
+            p.score_kind = "fusion"
+    else:  # keyword-only: the relevance score, not the rank
+        scores = bm25_scores(kb, [cid for cid, _ in found], query)
+        for cid, p in found:
+            p.score = scores.get(cid, 0.0)
+    return [p for _, p in found]
 
 
-def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) -> list[Passage]:
+def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) -> list[tuple[int, Passage]]:
+    """The passages in rank order, each text once: later copies add their path to ``also``."""
     if not ranked:
         return []
     ids = [cid for cid, _ in ranked]
@@ -134,11 +166,20 @@ def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) ->
            f" JOIN files f ON f.id = c.file_id WHERE c.id IN ({','.join('?' * len(ids))})")
     rows = {r[0]: r for r in kb.conn.execute(sql, ids)}
     words = terms.query_terms(query) + terms.CJK_RUN.findall(query)
-    out = []
+    out: list[tuple[int, Passage]] = []
+    by_text: dict[tuple[str, str], Passage] = {}
     for cid, score in ranked:
-        if cid in rows:
-            _, path, start, end, heading, text = rows[cid]
-            out.append(Passage(path, start, end, heading, round(score, 6), text, snippet(text, words)))
+        if cid not in rows:
+            continue
+        _, path, start, end, heading, text = rows[cid]
+        first = by_text.get((heading, text))
+        if first is not None:
+            if path != first.path and path not in first.also:
+                first.also.append(path)
+            continue
+        p = Passage(path, start, end, heading, round(score, 6), text, snippet(text, words))
+        by_text[(heading, text)] = p
+        out.append((cid, p))
     return out
 
 

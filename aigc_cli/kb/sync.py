@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from aigc_cli.errors import AigcError
 from aigc_cli.kb import chunk as chunking
 from aigc_cli.kb import extract, files
 from aigc_cli.kb.index import KnowledgeBase
-from aigc_cli.kb.terms import bigrams
+from aigc_cli.kb.terms import index_text
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 BATCH_FILES = 256
@@ -38,6 +39,8 @@ POOL_MIN_FILES = 512  # fewer changed files than this are prepared in-process (n
 MAX_WORKERS = 3
 
 Embedder = Callable[[list[str]], list[list[float]]]
+SKIP_BINARY = "binary"
+SKIP_EMPTY = "empty"
 
 
 class Progress(Protocol):
@@ -57,10 +60,10 @@ class SyncReport:
     unchanged: int = 0
     chunks: int = 0
     embedded: int = 0
-    binary: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing_roots: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    embed_error: AigcError | None = None  # embedding stopped; the passages are indexed by keyword anyway
 
 
 @dataclass(slots=True)
@@ -77,23 +80,32 @@ def _digest(data: bytes) -> str:
 
 
 def _prepare(fs: files.FileStat) -> _Item:
-    """Read, hash, extract and chunk one changed file (no database work)."""
+    """Read, hash, extract and chunk one changed file (no database work).
+
+    A file that gives no passage is kept as a row with its reason (``SKIP_*``),
+    so that ``kb add`` can name it and ``kb list --verbose`` list it later.
+    """
+    if fs.skip:
+        return _Item(fs, None, skip=fs.skip)
     if files.known_binary(fs.path):
-        return _Item(fs, None, skip="binary")
+        return _Item(fs, None, skip=SKIP_BINARY)
     if fs.size > MAX_FILE_BYTES:
-        return _Item(fs, None, skip=f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        return _Item(fs, None, skip=f"too large (over {MAX_FILE_BYTES // (1024 * 1024)} MB)")
     try:
         with open(fs.path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return _Item(fs, None, skip=f"cannot read ({exc.strerror or exc})")
+        return _Item(fs, None, skip=f"unreadable ({exc.strerror or exc})")
     digest = _digest(data)
     try:
         text = extract.extract(fs.path, data)
     except extract.Unreadable as exc:
-        return _Item(fs, digest, skip=str(exc))
+        reason = str(exc)
+        return _Item(fs, digest, skip=SKIP_BINARY if reason == "binary file" else f"unreadable ({reason})")
     chunks = chunking.chunk_text(text.text, text.kind)
-    return _Item(fs, digest, chunks, terms=[(bigrams(c.heading), bigrams(c.text)) for c in chunks])
+    if not chunks:
+        return _Item(fs, digest, skip=SKIP_EMPTY)
+    return _Item(fs, digest, chunks, terms=[(index_text(c.heading), index_text(c.text)) for c in chunks])
 
 
 def _prepare_many(stats: list[files.FileStat]) -> list[_Item]:
@@ -194,10 +206,24 @@ class _Syncer:
                 texts.append(embed_text(c.heading, c.text))
                 owners.append(id(item))
         out: dict[int, list[list[float]]] = {}
-        for start in range(0, len(texts), EMBED_BATCH):
-            for owner, vec in zip(owners[start : start + EMBED_BATCH], self.embedder(texts[start : start + EMBED_BATCH])):
-                out.setdefault(owner, []).append(vec)
+        try:
+            for start in range(0, len(texts), EMBED_BATCH):
+                vecs = self.embedder(texts[start : start + EMBED_BATCH])
+                for owner, vec in zip(owners[start : start + EMBED_BATCH], vecs):
+                    out.setdefault(owner, []).append(vec)
+        except AigcError as exc:
+            self._embedding_failed(exc)
+            return {}
         return out
+
+    def _embedding_failed(self, exc: AigcError) -> None:
+        """Stop embedding for this sync and keep indexing by keyword: the error goes in the report.
+
+        The passages stay without vectors, so the next sync (``_embed_missing``)
+        embeds them once the server can.
+        """
+        self.report.embed_error = exc
+        self.embedder = None
 
     def _apply(self, item: _Item, known: dict, vectors: list[list[float]] | None) -> None:
         fs, kb = item.stat, self.kb
@@ -219,10 +245,7 @@ class _Syncer:
                 kb.ensure_vec_table(len(vectors[0]))
             kb.put_vectors(ids, vectors)
         if item.skip:
-            if item.skip == "binary" or (item.skip == "binary file"):
-                self.report.binary += 1
-            else:
-                self.report.skipped.append((fs.path, item.skip))
+            self.report.skipped.append((fs.path, item.skip))
             return
         self.report.chunks += len(ids)
         if fs.path in known:
@@ -245,8 +268,12 @@ class _Syncer:
             if not rows:
                 return
             vectors: list[list[float]] = []
-            for start in range(0, len(rows), EMBED_BATCH):
-                vectors += self.embedder([embed_text(h, t) for _, h, t in rows[start : start + EMBED_BATCH]])  # type: ignore[misc]
+            try:
+                for start in range(0, len(rows), EMBED_BATCH):
+                    vectors += self.embedder([embed_text(h, t) for _, h, t in rows[start : start + EMBED_BATCH]])  # type: ignore[misc]
+            except AigcError as exc:
+                self._embedding_failed(exc)
+                return
             with self.kb.write():
                 if self.kb.vector_dim() is None:
                     self.kb.ensure_vec_table(len(vectors[0]))
