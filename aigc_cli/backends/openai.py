@@ -168,10 +168,8 @@ class OpenAIBackend(OpenAIModels):
             choice = resp.choices[0] if resp.choices else None
             usage = None
             if resp.usage is not None:
-                usage = Usage(
-                    prompt_tokens=resp.usage.prompt_tokens or 0,
-                    completion_tokens=resp.usage.completion_tokens or 0,
-                )
+                usage = Usage(prompt_tokens=_count(resp.usage.prompt_tokens),
+                              completion_tokens=_count(resp.usage.completion_tokens))
             return Chunk(
                 text=text,
                 finish_reason=finish,
@@ -292,10 +290,12 @@ def _sse_event(line: str) -> Any:
 def _usage(raw: Any) -> Usage | None:
     if not isinstance(raw, dict):
         return None
-    return Usage(
-        prompt_tokens=raw.get("prompt_tokens") or 0,
-        completion_tokens=raw.get("completion_tokens") or 0,
-    )
+    return Usage(prompt_tokens=_count(raw.get("prompt_tokens")), completion_tokens=_count(raw.get("completion_tokens")))
+
+
+def _count(value: Any) -> int:
+    """A token count from the server; anything but a whole number (NaN, "12", -1) is 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _chunks(event: dict[str, Any], base_url: str | None) -> Iterator[Chunk]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -62,5 +63,18 @@ def run_and_show(req: "TurnRequest", *, as_json: bool = False) -> "TurnResult":
 
 
 def print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """``--json`` output: strict JSON, so a NaN or infinite number (an infinite price,
+    say) becomes null instead of the ``NaN`` most JSON parsers reject."""
+    sys.stdout.write(json.dumps(finite(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def finite(data: object) -> object:
+    """``data`` with every NaN or infinite float replaced by None (dicts and lists walked)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite(v) for v in data]
+    return data
