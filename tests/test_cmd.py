@@ -50,12 +50,23 @@ def test_yes_without_a_terminal_refuses_a_destructive_command_with_exit_2(aigc_a
     assert target.is_dir() and r.out == ""
 
 
-def test_yes_without_a_terminal_runs_a_safe_command_and_returns_its_status(aigc_api, fake, tmp_path):
+def test_yes_without_a_terminal_runs_a_read_only_command_and_returns_its_status(aigc_api, fake, tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("hello\n")
+    fake.push(Reply(text=f"```bash\ncat {note}; echo made; exit 4\n```"))
+    r = aigc_api("cmd", "--yes", "show the note")
+    assert r.code == 4, r.err
+    assert r.out == "hello\nmade\n"
+
+
+def test_yes_without_a_terminal_refuses_a_command_not_known_to_be_safe(aigc_api, fake, tmp_path):
+    """`touch` is not destructive, but not known to be read-only either: refused, nothing runs."""
     marker = tmp_path / "marker"
-    fake.push(Reply(text=f"```bash\ntouch {marker}; echo made; exit 4\n```"))
+    fake.push(Reply(text=f"```bash\ntouch {marker}\n```"))
     r = aigc_api("cmd", "--yes", "make a marker")
-    assert r.code == 4 and marker.exists()
-    assert r.out == "made\n"
+    assert r.code == 2 and r.out == ""
+    assert "refusing to run a command not known to be safe" in r.err and "touch is not a known read-only program" in r.err
+    assert not marker.exists()
 
 
 def test_explain_prints_the_command_then_the_explanation(aigc_api, fake):
@@ -102,12 +113,12 @@ def test_each_use_is_stored_with_its_command_and_whether_it_ran(aigc_api, fake):
 
 def test_history_show_says_what_became_of_the_command(aigc_api, fake, tmp_path):
     marker = tmp_path / "marker"
-    fake.push(Reply(text=f"```bash\ntouch {marker}; exit 4\n```"))
-    assert aigc_api("cmd", "--yes", "make a marker").code == 4
+    fake.push(Reply(text=f"```bash\nls {tmp_path}; exit 4\n```"))
+    assert aigc_api("cmd", "--yes", "list it").code == 4
     cid = json.loads(aigc_api("history", "list", "--json").out)[0]["id"]
     shown = json.loads(aigc_api("history", "show", cid, "--json").out)
-    assert shown["command"] == {"command": f"touch {marker}; exit 4", "shell": "bash", "ran": True, "exit_status": 4}
-    assert f"## Command (run, exit status 4)\n\n```bash\ntouch {marker}; exit 4\n```" in aigc_api("history", "show", cid).out
+    assert shown["command"] == {"command": f"ls {tmp_path}; exit 4", "shell": "bash", "ran": True, "exit_status": 4}
+    assert f"## Command (run, exit status 4)\n\n```bash\nls {tmp_path}; exit 4\n```" in aigc_api("history", "show", cid).out
 
 
 def test_no_log_stores_nothing(aigc_api, fake):
@@ -119,7 +130,7 @@ def test_no_log_stores_nothing(aigc_api, fake):
 def test_an_answer_without_a_command_is_an_error(aigc_api, fake):
     fake.push(Reply(text="   "))
     r = aigc_api("cmd", "do something")
-    assert r.code == 1 and "holds no command" in r.err and r.out == ""
+    assert r.code == 7 and "the model did not return a command" in r.err and r.out == ""
 
 
 def test_an_empty_request_is_a_usage_error(aigc_api):

@@ -157,13 +157,43 @@ def test_yes_flag_on_a_terminal_still_asks_for_a_destructive_command(term, fake,
     assert target.exists()
 
 
-def test_yes_flag_runs_a_safe_command_without_the_menu(term, fake, tmp_path):
+def test_yes_flag_runs_a_read_only_command_without_the_menu(term, fake, tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("READ-ONLY-RAN\n")
+    fake.push(fenced(f"cat {note}"))
+    t = term("--yes", "show the note")
+    assert t.wait_exit() == 0
+    assert "READ-ONLY-RAN" in t.text
+    assert MENU not in t.text
+
+
+def test_a_command_not_known_to_be_safe_gets_the_menu_even_with_yes(term, fake, tmp_path):
     marker = tmp_path / "marker"
     fake.push(fenced(f"touch {marker}"))
     t = term("--yes", "make the marker")
-    assert t.wait_exit() == 0
-    assert marker.exists()
-    assert MENU not in t.text
+    t.expect("not known to be safe")
+    t.expect(MENU)
+    t.send("a")
+    assert t.wait_exit() == 130
+    assert not marker.exists()
+
+
+def test_control_characters_are_shown_and_need_yes_typed(term, fake, tmp_path):
+    r"""`touch PWNED #\r\e[2K  ls -la` used to display as `ls -la`, and `r` ran the touch."""
+    marker = tmp_path / "PWNED"
+    fake.push(fenced(f"touch {marker} #\r\x1b[2K  ls -la"))
+    t = term("list the files")
+    t.expect("hidden characters")
+    t.expect(MENU)
+    assert f"touch {marker} #␍␛[2K  ls -la" in t.display()
+    assert "\r\x1b[2K  ls" not in t.raw  # never sent to the terminal as it is
+    t.send("r")
+    t.expect("Type yes to run it")
+    t.send("no" + ENTER)
+    t.expect("Not run")
+    t.send("a")
+    assert t.wait_exit() == 130
+    assert not marker.exists()
 
 
 def test_the_command_reads_the_terminal_when_aigc_stdin_was_piped(aigc_api, fake, tmp_path):

@@ -2,9 +2,12 @@
 
 On a terminal: the command, any destructive parts with their reasons, and a
 one-key menu (r run, e explain, m modify, c copy, a/Esc/Ctrl-C abort; Enter
-does nothing). A destructive command needs `yes` typed in full. In a pipe
-it prints only the command and never runs it, so `aigc cmd ... | sh` is the
-user's own choice. Exit status: the command's when it ran, 130 when aborted.
+does nothing). A destructive command, or one holding control characters
+(shown made visible), needs `yes` typed in full. In a pipe it prints only
+the command and never runs it, so `aigc cmd ... | sh` is the user's own
+choice; `--yes` with no terminal runs only a command known to be read-only
+(shellcmd.safety). Exit status: the command's when it ran, 130 when aborted,
+7 when the answer holds no command.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ def cmd(
     explain: Annotated[bool, typer.Option("--explain", help="Print the command and an explanation, then exit.")] = False,
     yes: Annotated[
         bool,
-        typer.Option("--yes", "-y", help="Run it without the menu (a destructive one still needs `yes` typed on a terminal, and is refused without one)."),
+        typer.Option("--yes", "-y", help="Run it without the menu if it is known to be read-only (anything else gets the menu on a terminal and is refused without one)."),
     ] = False,
     shell_init: Annotated[
         Optional[str],

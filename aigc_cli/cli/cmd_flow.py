@@ -68,7 +68,7 @@ def _request_text(words: list[str] | None) -> str:
 def _generate(text: str, sh: "Shell", common: "Common", *, spinner: bool) -> tuple[str, str | None]:
     """One stored turn through the ``cmd`` recipe; the bare command and its conversation id."""
     from aigc_cli.config import load_settings
-    from aigc_cli.errors import BackendError
+    from aigc_cli.errors import UnusableAnswer
     from aigc_cli.shellcmd import task
 
     if spinner:
@@ -84,7 +84,7 @@ def _generate(text: str, sh: "Shell", common: "Common", *, spinner: bool) -> tup
         print(f"aigc: {notice}", file=sys.stderr)
     gen.result.raise_error()
     if not gen.command:
-        raise BackendError("the model's answer holds no command", hint="rephrase the request, or try another model (-m)")
+        raise UnusableAnswer("the model did not return a command", hint="rephrase the request, or try another model (-m)")
     return gen.command, gen.result.conversation_id
 
 
@@ -92,22 +92,27 @@ class _Flow:
     """One generated command and what the user does with it."""
 
     def __init__(self, request: str, command: str, cid: str | None, sh: "Shell", common: "Common") -> None:
-        from aigc_cli.shellcmd.classify import classify
+        from aigc_cli.shellcmd.safety import judge
 
         self.request = request
         self.command = command
         self.cid = cid
         self.shell = sh
         self.common = common
-        self.findings = classify(command, sh.name)
+        self.verdict = judge(command, sh.name)
 
     def _set(self, command: str) -> None:
         from aigc_cli.shellcmd import record
-        from aigc_cli.shellcmd.classify import classify
+        from aigc_cli.shellcmd.safety import judge
 
         self.command = command
-        self.findings = classify(command, self.shell.name)
+        self.verdict = judge(command, self.shell.name)
         record.remember(self.cid, command, self.shell.name)
+
+    @property
+    def needs_yes(self) -> bool:
+        """Destructive, or not what it looks like (control characters): `yes` typed in full."""
+        return self.verdict.destructive or self.verdict.control_chars
 
     # ------------------------------------------------------------ modes
 
@@ -117,7 +122,7 @@ class _Flow:
 
             term = Terminal()
             try:
-                term.show(self.command, self.findings)
+                term.show(self.command, self.verdict)
             finally:
                 term.close()
         else:
@@ -125,13 +130,14 @@ class _Flow:
         self._explain()
 
     def run_unattended(self) -> None:
-        """``--yes`` with no terminal: run it, unless it is destructive (exit 2, nothing runs)."""
+        """``--yes`` with no terminal: run it only when it is known to be safe (else exit 2, nothing runs)."""
         from aigc_cli.errors import UsageError
 
-        if self.findings:
-            reasons = "; ".join(f.reason for f in self.findings)
+        v = self.verdict
+        if not v.runnable_unattended:
+            what = "a destructive command" if v.destructive else "a command not known to be safe"
             raise UsageError(
-                f"refusing to run a destructive command without a terminal ({reasons}): {' '.join(self.command.split())}",
+                f"refusing to run {what} without a terminal ({'; '.join(v.reasons)}): {' '.join(v.visible.split())}",
                 hint="run it on a terminal to confirm it, or pipe it yourself: aigc cmd ... | sh",
             )
         sys.exit(self._run(None))
@@ -149,10 +155,10 @@ class _Flow:
     # ------------------------------------------------------------ the menu
 
     def _menu(self, term: "Terminal", yes: bool) -> int:
-        term.show(self.command, self.findings)
-        if yes and not self.findings:
+        term.show(self.command, self.verdict)
+        if yes and self.verdict.known_safe:
             return self._run(term)
-        if yes:
+        if yes and self.needs_yes:
             code = self._confirmed_run(term)
             if code is not None:
                 return code
@@ -160,7 +166,7 @@ class _Flow:
             term.menu()
             key = term.key()
             if key == "r":
-                code = self._confirmed_run(term) if self.findings else self._run(term)
+                code = self._confirmed_run(term) if self.needs_yes else self._run(term)
                 if code is not None:
                     return code
             elif key == "e":
@@ -169,7 +175,7 @@ class _Flow:
                 edited = term.edit(self.command)
                 if edited is not None and edited.strip() and edited.strip() != self.command:
                     self._set(edited.strip())
-                term.show(self.command, self.findings)
+                term.show(self.command, self.verdict)
             elif key == "c":
                 term.copy(self.command)
                 print("aigc: copied the command to the clipboard (OSC 52); nothing ran", file=sys.stderr)
@@ -181,7 +187,7 @@ class _Flow:
     def _confirmed_run(self, term: "Terminal") -> int | None:
         """Run after `yes` typed in full; None (back to the menu) for anything else."""
         try:
-            confirmed = term.confirm()
+            confirmed = term.confirm(self.verdict.destructive)
         except KeyboardInterrupt:
             term.say()
             print("aigc: aborted; nothing ran", file=sys.stderr)
@@ -206,7 +212,7 @@ class _Flow:
             self._explain()
         except KeyboardInterrupt:
             term.say("\n  (explanation stopped)")
-        term.show(self.command, self.findings)
+        term.show(self.command, self.verdict)
 
     def _explain(self) -> None:
         """The explanation as its own stored turn (recipe ``cmd-explain``), streamed as usual."""

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from aigc_cli.shellcmd.classify import Finding
+    from aigc_cli.shellcmd.safety import Judgement
 
 ESC = "esc"
 CTRL_C = "ctrl-c"
@@ -70,17 +71,30 @@ class Terminal:
 
     # ------------------------------------------------------------ showing
 
-    def show(self, command: str, findings: list["Finding"]) -> None:
-        """The command (its destructive parts in red) and, for each finding, its reason."""
+    def show(self, command: str, verdict: "Judgement") -> None:
+        """The command (its destructive parts in red) and, for each finding, its reason.
+
+        A command holding control or invisible characters is shown with them
+        made visible (``␛``, ``␍``, ``<U+202E>``): what is shown is what runs.
+        One neither known to be safe nor destructive says so.
+        """
+        from aigc_cli.termsafe import visible
+
+        findings = verdict.findings
         self.say()
-        for line in _highlight(command, findings).split("\n"):
-            self.say("  " + line)
+        shown = verdict.visible if verdict.control_chars else _highlight(command, findings)
+        for line in shown.split("\n"):
+            self.say("  " + (_style("1", line) if verdict.control_chars else line))
         self.say()
         whole = " ".join(command.split())
         for f in findings:  # the part it is about, unless that is the whole command
-            part = f"  ({f.text})" if f.text and f.text != whole else ""
-            self.say(_style("1;31", "  ! destructive: ") + f.reason + part)
-        if findings:
+            part = f"  ({visible(f.text, strict=True)})" if f.text and f.text != whole else ""
+            self.say(_style("1;31", "  ! destructive: ") + visible(f.reason, strict=True) + part)
+        if verdict.control_chars:
+            self.say(_style("1;31", "  ! hidden characters: ") + "control or invisible characters, shown as ␛ ␍ <U+…>")
+        elif not findings and not verdict.known_safe:
+            self.say(_style("1;33", "  ? not known to be safe: ") + visible("; ".join(verdict.reasons), strict=True))
+        if findings or not verdict.known_safe:
             self.say()
 
     def menu(self) -> None:
@@ -116,9 +130,10 @@ class Terminal:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
             self.say()
 
-    def confirm(self) -> bool:
+    def confirm(self, destructive: bool = True) -> bool:
         """Ask for ``yes`` typed in full (Ctrl-C raises KeyboardInterrupt)."""
-        self.out.write(_style("1;31", "  This command is destructive.") + " Type yes to run it: ")
+        what = "This command is destructive." if destructive else "This command holds hidden characters."
+        self.out.write(_style("1;31", f"  {what}") + " Type yes to run it: ")
         self.out.flush()
         line = os.read(self.fd, 1024)
         if not line:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aigc_cli.shellcmd import rules
+from aigc_cli.shellcmd import hidden, rules
 from aigc_cli.shellcmd.parse import Script, Simple, parse
 
 
@@ -38,6 +38,7 @@ class _Context:
     cwd: Path
     home: Path
     depth: int = 0
+    assignments: dict[str, str] | None = None  # NAME=value set in the script, for ``$NAME`` as a program
 
 
 def classify(script: str, shell: str = "bash", cwd: str | Path | None = None) -> list[Finding]:
@@ -55,6 +56,7 @@ def classify(script: str, shell: str = "bash", cwd: str | Path | None = None) ->
 
 def _classify(ctx: _Context) -> list[Finding]:
     parsed = parse(ctx.script, ctx.shell)
+    ctx.assignments = {**(ctx.assignments or {}), **parsed.assignments}
     out: list[Finding] = []
     for cmd in parsed.commands:
         out.extend(_command(cmd, ctx))
@@ -76,6 +78,12 @@ def _command(cmd: Simple, ctx: _Context, via: str | None = None) -> list[Finding
     out = [_finding(reason, cmd, ctx) for reason in _redirects(cmd, ctx)]
     argv = cmd.argv
     while argv:
+        if any(c in argv[0] for c in "$`"):  # `$RM -rf`, `${RM:-rm} -rf`, `$(echo rm) -rf`
+            named = hidden.resolve_name(argv[0], ctx.assignments or {})
+            if named is None:
+                out.append(_finding(f"runs a program named by a variable or substitution ({argv[0]})", cmd, ctx))
+                return out
+            argv = [named, *argv[1:]]
         name = _name(argv[0])
         if name in rules.ROOT:
             out.append(_finding(f"runs as root ({name})", cmd, ctx))
@@ -89,7 +97,7 @@ def _command(cmd: Simple, ctx: _Context, via: str | None = None) -> list[Finding
     name = _name(argv[0])
     if name in rules.SHELLS and ctx.depth < 3:
         out.extend(_nested_shell(argv, cmd, ctx))
-    for reason in rules.check(name, argv[1:], via, _Paths(ctx)):
+    for reason in rules.check(name, argv[1:], via, _Paths(ctx)) + hidden.check(name, argv[1:], _Paths(ctx)):
         out.append(_finding(reason, cmd, ctx))
     if name == "find":
         for inner in rules.find_exec(argv[1:]):
@@ -102,6 +110,8 @@ def _nested_shell(argv: list[str], cmd: Simple, ctx: _Context) -> list[Finding]:
     code = rules.shell_code(_name(argv[0]), argv[1:])
     if code is None:
         return []
+    if "$(" in code or "`" in code or hidden.resolve_name(code.strip(), {}) is None and code.strip().startswith("$"):
+        return [_finding(f"runs code built while it runs ({_name(argv[0])} \"$(…)\")", cmd, ctx)]
     inner = _Context(code, ctx.shell if _name(argv[0]) == "eval" else _name(argv[0]), ctx.cwd, ctx.home, ctx.depth + 1)
     return [Finding(f.reason, _finding("", cmd, ctx).text, cmd.span) for f in _classify(inner)]
 
@@ -131,6 +141,7 @@ def _pipelines(parsed: Script, ctx: _Context) -> list[Finding]:
                 text = ctx.script[span[0] : span[1]] if span else " | ".join(" ".join(s.argv) for s in stages)
                 out.append(Finding("runs a script downloaded from the network", " ".join(text.split()), span))
                 break
+    out.extend(_piped_code(parsed, ctx))
     for cmd in parsed.commands:  # bash <(curl ...), sh -c "$(wget -O- ...)"
         if _effective_name(cmd.argv) in rules.INTERPRETERS and any(
             _effective_name(s.argv) in rules.DOWNLOADERS for s in cmd.substituted
@@ -139,9 +150,45 @@ def _pipelines(parsed: Script, ctx: _Context) -> list[Finding]:
     return out
 
 
-def _script_level(parsed: Script, ctx: _Context) -> list[Finding]:
-    """Rules about the script as a whole: SQL fed to a client, fork bombs."""
+def _piped_code(parsed: Script, ctx: _Context) -> list[Finding]:
+    """``echo ... | base64 -d | sh``: whatever an interpreter reads from a pipe runs, seen or not.
+
+    When the first stage is ``echo``/``printf`` of plain words, what they
+    print is classified too, so ``echo rm -rf x | sh`` also says why.
+    """
     out = []
+    for stages in parsed.pipelines:
+        for stage in stages[1:]:
+            argv = _effective_argv(stage.argv)
+            if argv and hidden.reads_code_from_stdin(_name(argv[0]), argv[1:]):
+                out.append(_finding(f"runs code piped into an interpreter ({_name(argv[0])})", stage, ctx))
+                first = stages[0].argv
+                if first[:1] in (["echo"], ["printf"]) and ctx.depth < 3:
+                    inner = _Context(" ".join(first[1:]), ctx.shell, ctx.cwd, ctx.home, ctx.depth + 1)
+                    out.extend(Finding(f.reason, _finding("", stage, ctx).text, stage.span) for f in _classify(inner))
+                break
+    return out
+
+
+def _downloaded_then_run(parsed: Script, ctx: _Context) -> list[Finding]:
+    """``curl -o x.sh URL && sh x.sh``: a file just downloaded, then run."""
+    fetched: set[str] = set()
+    for cmd in parsed.commands:
+        argv = _effective_argv(cmd.argv)
+        if argv and _name(argv[0]) in rules.DOWNLOADERS:
+            fetched |= hidden.download_targets(argv, cmd.redirects)
+    out = []
+    for cmd in parsed.commands if fetched else []:
+        argv = _effective_argv(cmd.argv)
+        words = {w.removeprefix("./") for w in argv[1:]} if argv and _name(argv[0]) in rules.INTERPRETERS else set()
+        if argv and (argv[0].removeprefix("./") in fetched or words & fetched):
+            out.append(_finding("runs a script downloaded from the network", cmd, ctx))
+    return out
+
+
+def _script_level(parsed: Script, ctx: _Context) -> list[Finding]:
+    """Rules about the script as a whole: SQL fed to a client, fork bombs, downloads run."""
+    out = _downloaded_then_run(parsed, ctx)
     names = {_effective_name(c.argv) for c in parsed.commands}
     sql_clients = names & rules.SQL_CLIENTS
     if sql_clients:
@@ -164,6 +211,16 @@ _FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*\1")
 
 def _name(word: str) -> str:
     return word.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].lower()
+
+
+def _effective_argv(argv: list[str]) -> list[str]:
+    """The command actually run, with its arguments, once wrappers are looked through."""
+    while argv:
+        inner, _ = rules.unwrap(_name(argv[0]), argv)
+        if inner is None:
+            return argv
+        argv = inner
+    return []
 
 
 def _effective_name(argv: list[str]) -> str:

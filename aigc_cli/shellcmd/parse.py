@@ -50,6 +50,7 @@ class Script:
     pipelines: list[list[Simple]] = field(default_factory=list)  # stages, in order, 2 or more
     functions: dict[str, list[Simple]] = field(default_factory=dict)  # name -> commands in its body
     heredocs: list[str] = field(default_factory=list)
+    assignments: dict[str, str] = field(default_factory=dict)  # NAME=value seen anywhere (``RM=rm; $RM``)
 
 
 def parse(script: str, shell: str = "bash") -> Script:
@@ -86,6 +87,7 @@ def _bashlex_into(text: str, out: Script, offset: int) -> bool:
     out.pipelines.extend(part.pipelines)
     out.functions.update(part.functions)
     out.heredocs.extend(part.heredocs)
+    out.assignments.update(part.assignments)
     return True
 
 
@@ -137,6 +139,9 @@ class _Walker:
                 red = self.redirect(part)
                 if red:
                     simple.redirects.append(red)
+            elif kind == "assignment":
+                name, _, value = part.word.partition("=")
+                self.out.assignments[name] = value
         return simple
 
     def redirect(self, r: object) -> tuple[str, str] | None:
@@ -223,7 +228,8 @@ def _shlex_into(text: str, out: Script, offset: int, backslash: bool = True) -> 
             skipping = True
         elif current.argv or tok not in _KEYWORDS:
             if not current.argv and "=" in tok and tok.split("=", 1)[0].isidentifier():
-                pass  # VAR=value before the command
+                name, _, value = tok.partition("=")  # VAR=value before the command
+                out.assignments[name] = value
             else:
                 current.argv.append(tok)
         i += 1

@@ -50,6 +50,8 @@ _WRAPPERS: dict[str, set[str]] = {
     "watch": {"-n", "-d", "--interval"},
     "xargs": {"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter"},
     "command": set(),
+    "busybox": set(), "toybox": set(),
+    "parallel": {"-j", "--jobs", "-S", "--sshlogin", "-a", "--arg-file", "--delay", "--timeout"},
 }
 
 
@@ -77,7 +79,7 @@ def unwrap(name: str, argv: list[str]) -> tuple[list[str] | None, str | None]:
             break
         else:
             break
-    return argv[i:], ("xargs" if name == "xargs" else None)
+    return argv[i:], (name if name in ("xargs", "parallel") else None)
 
 
 def find_exec(args: list[str]) -> Iterator[list[str]]:
@@ -132,7 +134,9 @@ def operands(args: list[str]) -> list[str]:
 
 
 def _has(args: list[str], *words: str) -> bool:
-    return any(w in words or any(w.startswith(p + "=") for p in words if p.startswith("--")) for w in args)
+    """Any of ``words`` among ``args``; a long option also as ``--opt=value`` or abbreviated (GNU: ``--rec``)."""
+    return any(w in words or (w.startswith("--") and len(w) > 2 and any(
+        p.startswith("--") and p.startswith(w.split("=", 1)[0]) for p in words)) for w in args)
 
 
 # ------------------------------------------------------------------ rules

@@ -51,7 +51,7 @@ def generate(request: str, shell: Shell, cwd: str, opts: "TaskOptions", settings
     result = run_recipe(recipe, command_values(shell, cwd), request, opts, settings)
     if result.error is not None:
         return Generated("", result)
-    command = extract_command(result.answer.text)
+    command = extract_command(result.answer.text, shell.name)
     if command:
         record.remember(result.conversation_id, command, shell.name)
     return Generated(command, result)
