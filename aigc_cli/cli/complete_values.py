@@ -3,7 +3,7 @@
 One table keyed by option name, one by command and first argument, so no
 command module has to know about completion (``--kb`` is completed from
 ``aigc_cli.kb`` whenever that feature is installed). Each source reads
-files or the store directly (read-only, never creating or migrating it).
+files or the store (store/peek.py: read-only, never creating or migrating it).
 Imported only when the shell asks for completions.
 """
 
@@ -79,10 +79,11 @@ def recipes() -> Values:
 def models() -> Values:
     """The model table's names, the local GGUF models, then the models used in stored conversations."""
     from aigc_cli.modeltable import BUILTIN
+    from aigc_cli.store import peek
 
     names: dict[str, str] = dict.fromkeys(BUILTIN, "")
     names.update((name, origin) for name, origin in local_models())
-    for (model,) in _query("SELECT DISTINCT model FROM conversations WHERE model IS NOT NULL"):
+    for model in peek.used_models():
         names.setdefault(model, "")
     return list(names.items())
 
@@ -98,7 +99,9 @@ def local_models() -> Values:
 
 def conversations() -> Values:
     """The newest conversation ids, each with its title as the help text."""
-    return [(cid, title) for cid, title in _query("SELECT id, title FROM conversations ORDER BY updated DESC LIMIT 50")]
+    from aigc_cli.store import peek
+
+    return peek.recent_conversations(50)
 
 
 def knowledge_bases() -> Values:
@@ -113,22 +116,6 @@ def backends() -> Values:
     from aigc_cli.backends import available
 
     return [(n, "") for n in available()]
-
-
-def _query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows from the history store opened read-only (absent store: none)."""
-    import sqlite3
-
-    from aigc_cli import paths
-
-    path = paths.store_file()
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1.0)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 _BY_OPTION: dict[str, Callable[[], Values]] = {

@@ -1,7 +1,7 @@
 """What became of a generated command, kept with its turn in the history store.
 
 The turn itself (request and answer) is stored by ``session.run_turn`` like
-any other; this adds one row in ``commands`` keyed by the answer's message:
+any other; this adds one row in ``commands`` (SQL in store/commands.py) keyed by the answer's message:
 the command as finally chosen (after ``m`` edits), the shell, whether it ran
 and its exit status. It is written when the command is shown, again just
 before it runs and once more when it exits, so an aigc killed while the
@@ -10,8 +10,6 @@ command runs still says that it ran.
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from dataclasses import dataclass
 
 
@@ -44,49 +42,24 @@ def remember(
     """Record the command of the conversation's last answer (nothing when the turn was not stored)."""
     if conversation_id is None:
         return
+    from aigc_cli.store import commands
     from aigc_cli.store.db import Store
 
     store = Store.open(create=False)
     if store is None:
         return
     with store:
-        try:
-            with store.transaction() as db:
-                mid = _last_answer(db, conversation_id)
-                if mid is None:
-                    return
-                db.execute(
-                    "INSERT INTO commands(message_id, command, shell, ran, exit_status, updated)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO UPDATE SET"
-                    " command = excluded.command, shell = excluded.shell, ran = max(ran, excluded.ran),"
-                    " exit_status = excluded.exit_status, updated = excluded.updated",
-                    (mid, command, shell, int(ran), exit_status, time.time()),
-                )
-        except sqlite3.DatabaseError as exc:
-            raise store.error(exc) from None
+        commands.save(store, conversation_id, command, shell, ran, exit_status)
 
 
 def lookup(conversation_id: str) -> CommandRecord | None:
     """The command recorded for the conversation's last answer, if any."""
+    from aigc_cli.store import commands
     from aigc_cli.store.db import Store
 
     store = Store.open(create=False)
     if store is None:
         return None
     with store:
-        try:
-            mid = _last_answer(store.conn, conversation_id)
-            row = store.conn.execute(
-                "SELECT command, shell, ran, exit_status FROM commands WHERE message_id = ?", (mid,)
-            ).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise store.error(exc) from None
-    return CommandRecord(row[0], row[1], bool(row[2]), row[3]) if row else None
-
-
-def _last_answer(db: sqlite3.Connection, conversation_id: str) -> int | None:
-    row = db.execute(
-        "SELECT id FROM messages WHERE conversation_id = ? AND role = 'assistant' ORDER BY id DESC LIMIT 1",
-        (conversation_id,),
-    ).fetchone()
-    return int(row[0]) if row else None
+        row = commands.of_last_answer(store, conversation_id)
+    return CommandRecord(*row) if row else None
