@@ -282,6 +282,6 @@ def test_an_error_event_mid_stream_keeps_the_text_and_names_the_servers_message(
 
     fake.push(StreamError(text="alpha beta gamma delta", after=2, message="overloaded, sorry"))
     r = aigc_api("ask", "hi")
-    assert r.code == 1
+    assert r.code == 4  # a server fault (issue #25 §5), not aigc's "unexpected"
     assert r.out.startswith("alpha beta ")
     assert "failed mid-answer: overloaded, sorry" in r.err
