@@ -362,9 +362,39 @@ def mask(secret: str) -> str:
     return f"{secret[:3]}…{secret[-4:]}"
 
 
+_SECRET_PARAMS = ("key", "token", "secret", "password", "passwd", "pwd", "auth", "sig", "credential")
+
+
+def mask_url(url: str) -> str:
+    """A URL safe to print: the password of ``user:pass@`` and secret-looking query values masked.
+
+    Why: ``http://admin:hunter2@host`` or ``?api_key=...`` in a base URL would
+    otherwise be printed by every error naming the server, and by doctor.
+    """
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:****@{host}" if ":" in userinfo else f"****@{host}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            masked = [(k, "****" if any(s in k.lower() for s in _SECRET_PARAMS) else v) for k, v in pairs]
+            query = urlencode(masked, safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "(a base URL that cannot be parsed)"
+
+
 def display_dict(settings: Settings) -> dict[str, Any]:
     """Settings as plain data for `config show`, with secrets masked."""
     data = settings.model_dump(mode="json", exclude={"sources"})
     key = settings.openai_key()
     data["openai"]["api_key"] = mask(key) if key else None
+    if data["openai"].get("base_url"):
+        data["openai"]["base_url"] = mask_url(data["openai"]["base_url"])
     return data

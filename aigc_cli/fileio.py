@@ -131,3 +131,54 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def on_read_only_fs(path: Path) -> bool:
+    """True if ``path`` (or its nearest existing ancestor) is on a read-only mount."""
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        return bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def nearly_full(path: Path, slack: int = 1 << 20) -> bool:
+    """True if the file system holding ``path`` has less than ``slack`` bytes free.
+
+    Why: SQLite often reports a full disk as a generic "disk I/O error"
+    (the WAL index cannot grow); this tells that apart from damage.
+    """
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        st = os.statvfs(p)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < slack
+
+
+def writable(path: Path) -> bool:
+    """Can we write ``path`` (an existing file) and create files beside it (its journal)?"""
+    path = Path(path)
+    if on_read_only_fs(path):
+        return False
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def prepare_private_db(path: Path) -> None:
+    """Before SQLite opens ``path``: its folder 0700, the file created 0600.
+
+    SQLite creates a database 0644 and gives its -wal and -shm files the
+    database's mode, so creating the (empty, valid) file ourselves makes all
+    three private; an existing store and its journals are tightened to 0600.
+    """
+    private_dir(path.parent, fix_existing=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        tighten(p, PRIVATE_FILE)
