@@ -185,10 +185,11 @@ def _probe_until_safe(path: Path, first: Decision, threads: int) -> Decision:
             f"llama.cpp crashes ({_signal_name(safe_code)}) running {path.name} on this machine",
             hint="try another GGUF file or the openai backend (-b openai)",
         )
-    print(
-        f"aigc: llama.cpp crashed ({crash}) running {path.name} with repacked CPU weights on this machine; "
-        "using the safe load settings from now on (local.extra_buffers = off forces this)",
-        file=sys.stderr,
+    from aigc_cli.notices import notify
+
+    notify(
+        f"llama.cpp crashed ({crash}) running {path.name} with repacked CPU weights on this machine; "
+        "using the safe load settings from now on (local.extra_buffers = off forces this)"
     )
     return Decision(extra_buffers=False, reason=f"a probe of the fast path crashed ({crash})", source="probe")
 

@@ -174,6 +174,9 @@ def main() -> None:
     from aigc_cli.errors import EXIT_INTERRUPTED, AigcError, ReaderGone, Terminated
 
     _catch_termination()
+    from aigc_cli.notices import to_stderr
+
+    to_stderr()  # the core's notices (aigc_cli/notices.py) as `aigc: ...` lines
     debug = os.environ.get("AIGC_DEBUG") == "1"
     if os.environ.get("_AIGC_COMPLETE"):  # the shell asks for completions (see cli/completion.py)
         from aigc_cli.cli.completion import install
