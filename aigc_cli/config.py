@@ -85,7 +85,7 @@ class LimitsSettings(_Section):
     """Bounds on what aigc reads and keeps, so no input or answer can exhaust memory or wait forever."""
 
     input_bytes: int = Field(default=64 << 20, ge=1024, description="largest prompt input (stdin, --file), bytes")
-    import_bytes: int = Field(default=1 << 30, ge=1024, description="largest history/memory import file, bytes")
+    import_bytes: int = Field(default=512 << 20, ge=1024, description="largest history/memory import file, bytes")
     answer_bytes: int = Field(default=16 << 20, ge=1024, description="an answer longer than this is cut (kept, interrupted)")
     token_timeout: float = Field(default=300.0, gt=0, description="seconds without new text before a stream is given up")
     memory_chars: int = Field(default=2000, ge=16, description="longest single memory, characters")
@@ -113,6 +113,36 @@ class BatchSettings(_Section):
     poll_seconds: float = Field(default=30.0, gt=0, description="longest wait between Batch API polls")
 
 
+class ToolPolicy(_Section):
+    """`tools.NAME.policy`: allow | ask | deny for one tool (or a whole MCP server)."""
+
+    policy: Literal["allow", "ask", "deny"] | None = None
+
+
+class ToolsSettings(BaseModel):
+    """Tools the model may call (aigc_cli/tools): defaults, limits, per-tool policies."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+    __pydantic_extra__: dict[str, ToolPolicy] = Field(init=False)  # tools.NAME.policy
+
+    default: list[str] = Field(default_factory=list, description="tools on for every turn")
+    max_rounds: int = Field(default=10, ge=1, le=100)
+    timeout: float = Field(default=30.0, gt=0, description="seconds per call")
+    result_tokens: int = Field(default=4000, ge=50, description="longer results are cut, with a note")
+    turn_timeout: float = Field(default=600.0, gt=0, description="seconds for a whole turn's tool rounds")
+    roots: list[str] = Field(default_factory=list, description="folders `read` may read besides the current one")
+
+    def policy_of(self, name: str) -> str | None:
+        spec = (self.__pydantic_extra__ or {}).get(name)
+        return spec.policy if spec is not None else None
+
+
+class AudioSettings(_Section):
+    """Audio attachments and `aigc transcribe`: the backend's /v1/audio/transcriptions."""
+
+    transcribe_model: str = Field(default="whisper-1", description="the transcription model (whisper-1, gpt-4o-transcribe...)")
+
+
 class Settings(_Section):
     """Everything aigc can be configured with."""
 
@@ -124,8 +154,10 @@ class Settings(_Section):
     context: ContextSettings = Field(default_factory=ContextSettings)
     cmd: CmdSettings = Field(default_factory=CmdSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    tools: ToolsSettings = Field(default_factory=ToolsSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
     # [backends.NAME]: a plugin backend's own settings, free-form (the plugin validates them)
     backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -212,6 +244,10 @@ def load_settings() -> Settings:
     sec = paths.secrets_file()
     for path, source in ((cfg, f"config file {cfg}"), (sec, f"secrets file {sec}")):
         layer = _read_toml(path)
+        if layer:
+            from aigc_cli.fileio import PRIVATE_FILE, tighten
+
+            tighten(path, PRIVATE_FILE)  # a config.toml from before 0600 becomes private
         _check_tables(layer, source)
         try:
             _merge(data, layer, source, sources)
@@ -255,6 +291,8 @@ def known_key(dotted: str) -> bool:
         return len(parts) == 3 and parts[2] in ModelSpec.model_fields
     if parts[0] == "backends":  # backends.NAME.KEY: a plugin's own setting
         return len(parts) == 3 and all(parts)
+    if parts[0] == "tools" and len(parts) == 3 and parts[1] not in ToolsSettings.model_fields:
+        return parts[2] == "policy"  # tools.NAME.policy
     model: type[BaseModel] = Settings
     for i, part in enumerate(parts):
         field = model.model_fields.get(part)
@@ -335,24 +373,18 @@ def unset_value(dotted: str) -> bool:
     return True
 
 
-def write_toml(path: Path, data: dict[str, Any], private: bool = False) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+def write_toml(path: Path, data: dict[str, Any], private: bool = True) -> None:
+    """Write atomically (fileio.atomic_write) so a crash or a full disk never leaves half a file.
+
+    Settings and secrets are private data: 0600, in a 0700 folder (``private``
+    is kept for callers; every settings file is private now).
+    """
     import tomli_w
 
-    import tempfile
+    from aigc_cli import fileio
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp makes the file 0600 from the start: a secret is never readable by others
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(data, fh)
-        if not private:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    fileio.private_dir(path.parent, fix_existing=True)
+    fileio.atomic_write(path, tomli_w.dumps(data), mode=fileio.PRIVATE_FILE)
 
 
 def mask(secret: str) -> str:

@@ -8,12 +8,63 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from aigc_cli.errors import UsageError
+from aigc_cli.errors import InputTooLarge, UsageError
+
+if TYPE_CHECKING:
+    from aigc_cli.config import LimitsSettings
+
+BLOCK = 1 << 20  # read in 1 MiB blocks: a signal handler runs between them
+_SNIFF = 65536  # binary data shows in its first 64 KiB
 
 
-def decode(data: bytes, source: str) -> str:
+def limits() -> "LimitsSettings":
+    """The ``[limits]`` settings (a broken config file is its usual ConfigError)."""
+    from aigc_cli.config import load_settings
+
+    return load_settings().limits
+
+
+def size_text(n: int) -> str:
+    """Bytes for people: 64 MiB, 1 GiB, 512 KiB."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):.4g} {unit}"
+    return f"{n} bytes"
+
+
+def read_bounded(fh: BinaryIO, source: str, limit: int, setting: str | None = "limits.input_bytes") -> bytearray:
+    """All of ``fh``, read block by block, refusing more than ``limit`` bytes (InputTooLarge, exit 6)
+    and NUL bytes at the start (binary data, UsageError).
+
+    ``/dev/zero``, ``yes |`` or a runaway pipe would otherwise grow until the
+    kernel kills us, and one unbounded ``read()`` never returns to Python to
+    run the SIGINT/SIGTERM handlers.
+    """
+    data = bytearray()  # grown in place: no second copy of a large input
+    while True:
+        block = fh.read(min(BLOCK, limit + 1 - len(data)))  # OSError: the caller's to word
+        if not block:
+            return data
+        if len(data) < _SNIFF and b"\x00" in block[: _SNIFF - len(data)]:
+            raise UsageError(f"{source} looks like binary data, not text")
+        if len(data) + len(block) > limit:
+            raise InputTooLarge(f"{source} is larger than {size_text(limit)}" + (f" ({setting})" if setting else ""),
+                                hint=_raise_hint(setting))
+        data += block
+
+
+def _raise_hint(setting: str | None) -> str | None:
+    if setting is None:
+        return None
+    hint = f"raise it with `aigc config set {setting} BYTES`"
+    if setting == "limits.input_bytes":
+        hint += ", or use `aigc summarize`, which reads long input in parts"
+    return hint
+
+
+def decode(data: bytes | bytearray, source: str) -> str:
     """Bytes -> text, refusing binary data and invalid UTF-8 with a clear error."""
     if b"\x00" in data[:65536]:
         raise UsageError(f"{source} looks like binary data, not text")
@@ -27,16 +78,24 @@ def decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_stdin() -> str | None:
-    """Piped stdin as text, or None when stdin is a terminal or absent."""
+def _limit(setting: str) -> int:
+    return int(getattr(limits(), setting.removeprefix("limits.")))
+
+
+def read_stdin(setting: str = "limits.input_bytes", cap: int | None = None) -> str | None:
+    """Piped stdin as text, or None when stdin is a terminal or absent; at most ``setting``
+    bytes (or ``cap``, when smaller)."""
     stream = sys.stdin
     if stream is None or stream.closed:
         return None
     try:
         if stream.isatty():
             return None
-        data = stream.buffer.read()
-    except (OSError, ValueError):
+        limit = _limit(setting)
+        if cap is not None and cap < limit:
+            limit, setting = cap, None  # type: ignore[assignment]  # a fixed bound of the command
+        data = read_bounded(stream.buffer, "stdin", limit, setting)
+    except (OSError, ValueError, AttributeError):
         return None
     return decode(data, "stdin")
 
@@ -53,13 +112,13 @@ def open_input(path: str | Path) -> BinaryIO:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def read_file(path: str | Path) -> str:
-    """A text file's content; a missing or unreadable file is a usage error."""
+def read_file(path: str | Path, setting: str = "limits.input_bytes") -> str:
+    """A text file's content, at most ``setting`` bytes; a missing or unreadable file is a usage error."""
     if str(path) == "-":
-        return read_stdin() or ""
+        return read_stdin(setting) or ""
     with open_input(path) as fh:
         try:
-            data = fh.read()
+            data = read_bounded(fh, str(path), _limit(setting), setting)
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     return decode(data, str(path))

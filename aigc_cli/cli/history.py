@@ -7,12 +7,13 @@ on a pipe the output is plain text.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+from aigc_cli.cli.when import parse_age, parse_when
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -24,36 +25,11 @@ history_app = typer.Typer(help="Find, show, export and remove stored conversatio
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many to show.")]
 AsJson = Annotated[bool, typer.Option("--json", help="As JSON.")]
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(history_app, name="history")
 
 
 # ------------------------------------------------------------ helpers
-
-
-def parse_age(text: str) -> float:
-    """'30d', '12h', '2w', '90m', '45s' -> seconds."""
-    m = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", text)
-    if not m:
-        from aigc_cli.errors import UsageError
-
-        raise UsageError(
-            f"bad age or date {text!r}", hint="use a date (2024-05-31) or an age: 30d, 12h, 2w, 90m"
-        )
-    return int(m.group(1)) * _UNITS[m.group(2)]
-
-
-def parse_when(text: str) -> float:
-    """A date (YYYY-MM-DD, local time) or an age ago ('7d') -> a Unix time."""
-    from datetime import datetime
-
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").timestamp()
-    except ValueError:
-        return time.time() - parse_age(text)
 
 
 def _stamp(ts: float) -> str:
@@ -148,11 +124,23 @@ def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_j
         conv = store.resolve(conversation_id)
         messages = store.messages(conv.id)
         used = used_in(store, conv.id)  # the memories each turn was sent
+        from aigc_cli.store.toolcalls import for_conversation
+
+        calls = for_conversation(store, conv.id)  # the tool calls behind each answer
+        from aigc_cli.store.attachments import for_messages, listed
+
+        attached = for_messages(store, [m.id for m in messages if m.role == "user"])  # what each question attached
     ran = lookup(conv.id) if conv.recipe == "cmd" else None  # `aigc cmd`: what became of the command
     if as_json:
-        _emit_json({**conversation_json(conv, messages, used=used), **({"command": ran.to_json()} if ran else {})})
+        data = conversation_json(conv, messages, used=used)
+        for m, out in zip(messages, data["messages"], strict=True):
+            if m.id in calls:
+                out["tool_calls"] = [r.to_json() for r in calls[m.id]]
+            if m.id in attached:
+                out["attachments"] = listed(attached[m.id])
+        _emit_json({**data, **({"command": ran.to_json()} if ran else {})})
         return
-    text = conversation_markdown(conv, messages, used) + (ran.to_markdown() if ran else "")
+    text = conversation_markdown(conv, messages, used, calls, attached) + (ran.to_markdown() if ran else "")
     if _tty():
         from rich.console import Console
         from rich.markdown import Markdown
@@ -215,19 +203,47 @@ def title_cmd(
         store.set_title(conv.id, " ".join(text))
 
 
-@history_app.command("rm", help="Delete conversations.")
-def rm_cmd(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.")]) -> None:
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting more than one.")]
+
+
+def _conversations(n: int) -> str:
+    return f"{n} conversation{'s' * (n != 1)}"
+
+
+def _may_delete(n: int, yes: bool, again: str) -> bool:
+    """More than one conversation goes only when the user says so (as `memory clear`).
+
+    On a terminal we ask; without one, ``--yes`` is the only way to say it.
+    """
+    if n <= 1 or yes:
+        return True
+    if not sys.stdin.isatty():
+        from aigc_cli.errors import UsageError
+
+        raise UsageError(f"refusing to delete {_conversations(n)} without --yes", hint=again)
+    return typer.confirm(f"Delete {_conversations(n)}?", default=False, err=True)
+
+
+@history_app.command("rm", help="Delete conversations (asks first when more than one would go).")
+def rm_cmd(
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.")],
+    yes: Yes = False,
+) -> None:
     with _require_store() as store:
         convs = _resolve_all(store, ids)  # all resolved first: a typo deletes nothing
+        if not _may_delete(len(convs), yes, f"aigc history rm --yes {' '.join(ids)}"):
+            print("nothing deleted", file=sys.stderr)
+            return
         store.delete(c.id for c in convs)
     for c in convs:
         print(f"deleted {c.id}  {c.title}", file=sys.stderr)
 
 
-@history_app.command("prune", help="Delete conversations not updated for a while.")
+@history_app.command("prune", help="Delete conversations not updated for a while (asks first).")
 def prune_cmd(
-    older_than: Annotated[str, typer.Option("--older-than", help="An age: 30d, 12h, 2w.")],
+    older_than: Annotated[str, typer.Option("--older-than", metavar="AGE", help="An age: 30d, 12h, 2w.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say how many would go.")] = False,
+    yes: Yes = False,
 ) -> None:
     cutoff = time.time() - parse_age(older_than)
     store = _open()
@@ -235,12 +251,15 @@ def prune_cmd(
         print("deleted 0 conversations", file=sys.stderr)
         return
     with store:
+        n = len(store.list(None, until=cutoff))
         if dry_run:
-            n = len(store.list(None, until=cutoff))
-            print(f"would delete {n} conversation{'s' * (n != 1)}", file=sys.stderr)
+            print(f"would delete {_conversations(n)}", file=sys.stderr)
+            return
+        if not _may_delete(n, yes, f"aigc history prune --older-than {older_than} --yes"):
+            print("nothing deleted", file=sys.stderr)
             return
         n = store.prune(cutoff)
-    print(f"deleted {n} conversation{'s' * (n != 1)}", file=sys.stderr)
+    print(f"deleted {_conversations(n)}", file=sys.stderr)
 
 
 # ------------------------------------------------------------ export / import
@@ -299,11 +318,25 @@ def _memories_markdown(store: "Store") -> str:
 def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
     from aigc_cli.store.importing import read_import
 
+    from aigc_cli.store.bulk import write_all
+    from aigc_cli.store.import_rows import write_imported
+
     batch = read_import(file)  # read and checked in full before the store is opened
-    with _open(create=True) as store:  # type: ignore[union-attr]
-        added, skipped = store.import_conversations(batch.items)
-    left_out = sum((item.left_out for item in added), batch.left_out)
-    print(import_report(len(added), skipped, left_out), file=sys.stderr)
+    reported: list[bool] = []
+
+    def report(result: tuple[list, int]) -> None:  # called once committed, before any held signal
+        added, skipped = result
+        left_out = sum((item.left_out for item in added), batch.left_out)
+        print(import_report(len(added), skipped, left_out), file=sys.stderr)
+        reported.append(True)
+
+    try:
+        with _open(create=True) as store:  # type: ignore[union-attr]
+            write_all(store, lambda db: write_imported(db, batch.items), report)
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, SIGTERM/SIGHUP: rolled back unless reported
+        if not reported:
+            print("aigc: nothing was imported", file=sys.stderr)
+        raise
 
 
 def import_report(added: int, skipped: int, left_out: "Counter[str]") -> str:

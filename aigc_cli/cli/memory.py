@@ -22,6 +22,7 @@ memory_app = typer.Typer(
     no_args_is_help=True,
 )
 
+MEMORY_STDIN_BYTES = 1 << 20  # `memory add` reads facts, one a line, not documents
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Memory ids (see `aigc memory list`).")]
 
 
@@ -72,7 +73,7 @@ def add_cmd(
     if text:
         texts = [" ".join(text)]
     else:
-        piped = inputs.read_stdin()
+        piped = inputs.read_stdin(cap=MEMORY_STDIN_BYTES)
         texts = (piped or "").splitlines()
     if not any(t.strip() for t in texts):
         raise UsageError("nothing to remember", hint='aigc memory add "I answer best in short bullet points"')
@@ -99,15 +100,26 @@ def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] =
         _say('no memories yet; add one with `aigc memory add "..."`')
 
 
-@memory_app.command("rm", help="Forget memories.")
+@memory_app.command("rm", help="Forget memories; an id that does not exist is named (exit 2).")
 def rm_cmd(ids: Ids) -> None:
+    from aigc_cli.errors import UsageError
     from aigc_cli.memory import store as ms
 
+    missing: list[str] = []
     with _open() as store:
-        found = ms.resolve(store, ids)  # all resolved first: a typo forgets nothing
+        found = []
+        # a malformed id (not a number) is a typo: it stops everything before anything is forgotten
+        ms.resolve(store, [raw for raw in ids if not str(raw).strip().lstrip("#").isdigit()])
+        for raw in ids:
+            try:
+                found += ms.resolve(store, [raw])
+            except UsageError:
+                missing.append(str(raw).strip().lstrip("#"))
         ms.remove(store, [m.id for m in found])
     for m in found:
         _say(f"forgot [{m.id}] {m.text}")
+    if missing:
+        raise UsageError(f"no memory with id {', '.join(missing)}", hint="see `aigc memory list`")
 
 
 @memory_app.command("pin", help="Always keep these memories, even when the budget is tight.")
@@ -195,7 +207,7 @@ def suggest_cmd(
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")] = None,
     backend: Annotated[Optional[str], typer.Option("--backend", "-b", help="Backend.")] = None,
 ) -> None:
-    from aigc_cli.cli.history import parse_when
+    from aigc_cli.cli.when import parse_when
     from aigc_cli.config import load_settings
     from aigc_cli.memory import store as ms
     from aigc_cli.memory.suggest import suggest
@@ -263,9 +275,24 @@ def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
     from aigc_cli.memory import store as ms
     from aigc_cli.memory.io import parse
 
-    text = sys.stdin.read() if file == "-" else inputs.read_file(file)
+    from aigc_cli.errors import BadFile, UsageError
+
+    try:
+        text = inputs.read_file(file, "limits.import_bytes")  # '-': stdin
+    except UsageError as exc:  # missing, binary, not UTF-8: a bad file to import (exit 3)
+        raise BadFile(exc.message, hint=exc.hint) from None
     items = parse(text, "stdin" if file == "-" else file)
-    with _open() as store:
-        added = ms.add_many(store, items, "import")
-    skipped = len(items) - len(added)
-    _say(f"imported {len(added)} memories" + (f" ({skipped} already kept)" if skipped else ""))
+    reported: list[bool] = []
+
+    def report(added: list["Memory"]) -> None:  # once committed, before a held signal ends us
+        skipped = len(items) - len(added)
+        _say(f"imported {len(added)} memories" + (f" ({skipped} already kept)" if skipped else ""))
+        reported.append(True)
+
+    try:
+        with _open() as store:
+            ms.add_many(store, items, "import", on_commit=report)
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, SIGTERM/SIGHUP while writing: all rolled back
+        if not reported:
+            _say("nothing was imported")
+        raise

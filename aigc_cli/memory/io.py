@@ -57,11 +57,23 @@ def _item(entry: Any, where: str) -> tuple[str, float, bool]:
 
 def parse(text: str, name: str) -> list[tuple[str, float, bool]]:
     """(text, created, pinned) for each memory in an export; ConfigError if malformed."""
+    from aigc_cli.errors import UsageError
+    from aigc_cli.memory.store import check, max_chars
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{name}: not JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise ConfigError(f"{name}: nested too deeply to read") from None
     entries = data.get("memories") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise ConfigError(f"{name}: no list of memories found", hint="expected {\"memories\": [...]} or a list")
-    return [_item(e, f"{name}: memory {i + 1}") for i, e in enumerate(entries)]
+    items = [_item(e, f"{name}: memory {i + 1}") for i, e in enumerate(entries)]
+    limit = max_chars()
+    for i, (text, _, _) in enumerate(items, 1):
+        try:
+            check(text, limit, f"{name}: memory {i}")
+        except UsageError as exc:  # a bad file: exit 3, and nothing of it is imported
+            raise ConfigError(exc.message) from None
+    return items

@@ -92,6 +92,28 @@ def resolve(store: "Store", ids: Iterable[str | int]) -> list[Memory]:
 # ------------------------------------------------------------------ writing
 
 
+def max_chars() -> int:
+    """``limits.memory_chars``: every memory goes into every request, so one may not crowd out the rest."""
+    from aigc_cli.config import load_settings
+
+    return load_settings().limits.memory_chars
+
+
+def check(text: str, limit: int, what: str = "a memory") -> str:
+    """``text`` cleaned, if it can be a memory: not longer than ``limit`` and valid Unicode (UsageError)."""
+    text = clean(text)
+    if len(text) > limit:
+        raise UsageError(
+            f"{what} is {len(text):,} characters; one memory may be at most {limit:,} (limits.memory_chars)",
+            hint="remember the gist in a sentence or two",
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UsageError(f"{what} is not valid Unicode ({text[exc.start]!r} at character {exc.start})") from None
+    return text
+
+
 def add(store: "Store", texts: Iterable[str], source: str = "cli", *, pinned: bool = False) -> list[Memory]:
     """Remember each non-empty text; one already remembered (same text) is not added twice."""
     now = time.time()
@@ -99,20 +121,38 @@ def add(store: "Store", texts: Iterable[str], source: str = "cli", *, pinned: bo
 
 
 @_guarded
-def add_many(store: "Store", items: Iterable[tuple[str, float, bool]], source: str) -> list[Memory]:
-    """Store (text, created, pinned) items in one transaction, skipping texts already kept."""
-    out: list[Memory] = []
-    with store.transaction() as db:
-        for raw, created, pinned in items:
-            text = clean(raw)
-            if not text or db.execute("SELECT 1 FROM memories WHERE text = ?", (text,)).fetchone():
+def add_many(
+    store: "Store", items: Sequence[tuple[str, float, bool]], source: str,
+    on_commit: Callable[[list[Memory]], None] | None = None,
+) -> list[Memory]:
+    """Store (text, created, pinned) items in one transaction, skipping texts already kept.
+
+    Every text is checked first (``check``: nothing is stored if one is too
+    long). Linear: the kept texts are read once into a set. A signal while
+    writing rolls it all back; ``on_commit`` reports before a held signal
+    is delivered (``store.bulk``).
+    """
+    from aigc_cli.store.bulk import write_all
+
+    limit, items = max_chars(), list(items)
+    many = len(items) > 1
+    texts = [check(raw, limit, f"memory {i}" if many else "the memory") for i, (raw, _, _) in enumerate(items, 1)]
+
+    def write(db: sqlite3.Connection) -> list[Memory]:
+        known = {row[0] for row in db.execute("SELECT text FROM memories")}
+        out: list[Memory] = []
+        for text, (_, created, pinned) in zip(texts, items):
+            if not text or text in known:
                 continue
+            known.add(text)
             mid = db.execute(
                 "INSERT INTO memories(text, created, source, pinned) VALUES (?, ?, ?, ?)",
                 (text, created, source, int(pinned)),
             ).lastrowid
             out.append(Memory(int(mid or 0), text, created, source, pinned))
-    return out
+        return out
+
+    return write_all(store, write, on_commit)
 
 
 @_guarded
@@ -141,6 +181,9 @@ def apply_changes(
     store: "Store", edits: dict[int, tuple[str, bool]], removed: Iterable[int], added: Iterable[tuple[str, bool]]
 ) -> None:
     """Apply an edited file's changes in one transaction: all of them or none."""
+    limit, added = max_chars(), list(added)
+    for text, _ in [*edits.values(), *added]:
+        check(text, limit, "an edited memory")
     with store.transaction() as db:
         for mid, (text, pinned) in edits.items():
             db.execute("UPDATE memories SET text = ?, pinned = ? WHERE id = ?", (text, int(pinned), mid))

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 
 from aigc_cli.messages import Answer, GenOptions, Message, Usage
 from aigc_cli.session.choose import choose_model, pick_backend
+from aigc_cli.session import toolloop
 from aigc_cli.session.cost import answer_cost
 from aigc_cli.session.request import Status, TurnRequest, TurnResult
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
-    from aigc_cli.config import Settings
+    from aigc_cli.config import LimitsSettings, Settings
     from aigc_cli.store.db import Conversation, Store
 
 TextSink = Callable[[str], None]
@@ -57,22 +58,24 @@ def generate(
     options: GenOptions,
     sink: TextSink | None = None,
     stream: bool = True,
+    limits: "LimitsSettings | None" = None,
 ) -> tuple[Answer, BaseException | None]:
     """Run one request: the answer, and what stopped it early (None if nothing did).
 
     Ctrl-C, SIGTERM/SIGHUP, a dropped stream or a backend error mid-answer
     leave the answer holding what arrived, marked interrupted; the caller stores it and then
-    decides whether to re-raise.
+    decides whether to re-raise. ``limits`` bound the answer's size and the
+    time without new text (``session/guard.py``; defaults when not given).
     """
+    from aigc_cli.config import LimitsSettings
+    from aigc_cli.session.guard import guarded
+
+    lim = limits or LimitsSettings()
     answer = Answer(backend=backend.name, model=options.model or backend.default_model)
     try:
-        if stream:
-            for chunk in backend.stream(messages, options):
-                answer.add(chunk)
-                if chunk.text and sink is not None:
-                    sink(chunk.text)
-        else:
-            chunk = backend.complete(messages, options)
+        # --no-stream: one chunk, so only the size bound applies
+        chunks = iter(backend.stream(messages, options) if stream else [backend.complete(messages, options)])
+        for chunk in guarded(chunks, lim.answer_bytes, lim.token_timeout):
             answer.add(chunk)
             if chunk.text and sink is not None:
                 sink(chunk.text)
@@ -121,11 +124,11 @@ def _conversation(req: TurnRequest, store: "Store | None") -> "Conversation | No
 
 
 def _history(store: "Store | None", conv: "Conversation | None") -> list[Message]:
-    from aigc_cli.store.db import context_messages
-
     if store is None or conv is None:
         return []
-    return [Message(role=r, content=c) for r, c in context_messages(store.messages(conv.id))]  # type: ignore[arg-type]
+    from aigc_cli.store.toolcalls import context_with_tools  # a turn's tool rounds are re-sent too
+
+    return context_with_tools(store, store.messages(conv.id))
 
 
 # ------------------------------------------------------------------ hooks
@@ -166,6 +169,15 @@ def _knowledge(
     return answer.for_turn(messages, req.kb_query or req.prompt, req.kb, settings)
 
 
+def _knowledge_stops(req: TurnRequest, backend: "Backend", options: GenOptions) -> GenOptions:
+    """A base model echoes the knowledge-base block's markers after its answer: it stops at them."""
+    if not req.kb or backend.prompt_style(options.model) != "completion":
+        return options
+    from aigc_cli.kb.answer import stop_markers
+
+    return options.model_copy(update={"stop": [*(options.stop or []), *stop_markers()]})
+
+
 def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Message]) -> None:
     """Usage from the API when it reported it, else counted with the backend's tokenizer."""
     if answer is not None and answer.usage is None:
@@ -197,6 +209,7 @@ def run_turn(
     log = req.log and settings.log and req.history is None
     needs_store = log or req.continue_last or bool(req.cid)
     store = Store.open(create=log) if needs_store else None
+    tools = None
     try:
         conv = _conversation(req, store)
         backend = pick_backend(settings, req.backend, req.model_path, conv)
@@ -209,19 +222,31 @@ def run_turn(
         injected = system_with_memories(system, settings, store, enabled=req.memory, model=model)
         messages, options = framed(req, backend, options, injected.system, history, as_preface(injected.used))
         messages, sources, kb_notices = _knowledge(messages, req, settings)
+        options = _knowledge_stops(req, backend, options)
+        from aigc_cli.attachments.stage import for_turn  # ATTACHMENTS CALL SITE (issue #22)
+
+        messages, attached = for_turn(messages, req.attached, backend, model, settings, store, conv)
+        tools = toolloop.prepare(req, settings, backend, model)  # TOOLS CALL SITE (issue #21)
+        if tools is not None:
+            options = options.model_copy(update={"tools": tools.toolset.specs()})
         messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
-        notices = ([injected.notice] if injected.notice else []) + kb_notices + notices
+        notices = ([injected.notice] if injected.notice else []) + kb_notices + attached.notices + notices
         cid, user_id = (conv.id if conv else None), None
         if log and store is not None:
             cid, user_id = store.begin_turn(
                 cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
                 system=req.system if conv else system,
             )
+            attached.store(store, user_id)
             if injected.used:
                 from aigc_cli.memory.store import record_use
 
                 record_use(store, user_id, injected.used)
-        answer, error = generate(backend, messages, options, sink, stream=req.stream)
+        answer, error = generate(backend, messages, options, sink, stream=req.stream, limits=settings.limits)
+        if tools is not None and error is None:
+            answer, error, messages = toolloop.run_rounds(tools, answer, messages, options, backend, lambda m, o: generate(
+                backend, m, o, sink, stream=req.stream, limits=settings.limits))
+            notices += tools.notices
         if error is None and repair is not None:
             answer, error, messages = _repaired(answer, messages, repair, backend, options, settings)
         status: Status = "complete" if error is None else _status_of(error, answer)
@@ -230,11 +255,14 @@ def run_turn(
         # else: store first, count nothing: a closing terminal may SIGKILL us a
         # moment after SIGHUP, and loading a tokenizer takes ~0.2 s
         cost = answer_cost(answer, backend, extra)
+        answer_id = None
         if user_id is not None and cid is not None and store is not None:
-            _store_answer(store, cid, user_id, answer, status, cost)
+            answer_id = _store_answer(store, cid, user_id, answer, status, cost)
+        calls = toolloop.finish(tools, store, answer_id)
         return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=cost, status=status, error=error,
-                          sources=sources)
+                          sources=sources, tool_calls=calls)
     finally:
+        toolloop.close(tools)
         if store is not None:
             store.close()
 
@@ -258,7 +286,7 @@ def _repaired(
     asked = [*messages, Message(role="assistant", content=answer.text),
              Message(role="user", content=repair.prompt.format(error=problem))]  # fmt: skip
     fitted = context.fit_request(asked, backend, options, settings).messages
-    second, error = generate(backend, fitted, options, None, stream=True)
+    second, error = generate(backend, fitted, options, None, stream=True, limits=settings.limits)
     if error is not None:
         return second, error, fitted
     _account(second, backend, fitted)
@@ -273,9 +301,9 @@ def _repaired(
     return second, None, fitted
 
 
-def _store_answer(store: "Store", cid: str, user_id: int, answer: Answer, status: Status, cost: float | None) -> None:
+def _store_answer(store: "Store", cid: str, user_id: int, answer: Answer, status: Status, cost: float | None) -> int:
     usage = answer.usage
-    store.finish_turn(
+    return store.finish_turn(
         cid,
         user_id,
         answer.text,

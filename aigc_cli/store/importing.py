@@ -49,14 +49,21 @@ def _shape(data: Any) -> str:
     return {str: "a string", bool: "a boolean", type(None): "null"}.get(type(data), "a number")
 
 
-def _read_bytes(where: str) -> bytes:
-    if where == "-":  # `aigc history import - < export.json`
-        import sys
+def _read_bytes(where: str) -> bytes | bytearray:
+    """The file (or stdin), read in blocks up to ``limits.import_bytes`` (InputTooLarge, exit 6)."""
+    from aigc_cli.errors import UsageError
+    from aigc_cli.inputs import limits, read_bounded
 
-        return sys.stdin.buffer.read()
+    limit = limits().import_bytes
     try:
+        if where == "-":  # `aigc history import - < export.json`
+            import sys
+
+            return read_bounded(sys.stdin.buffer, "stdin", limit, "limits.import_bytes")
         with open(where, "rb") as fh:
-            return fh.read()
+            return read_bounded(fh, where, limit, "limits.import_bytes")
+    except UsageError as exc:  # NUL bytes: no JSON holds them
+        raise BadFile(exc.message) from None
     except FileNotFoundError:
         raise BadFile(f"{where}: no such file") from None
     except IsADirectoryError:
@@ -69,7 +76,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _load_json(data: bytes, where: str) -> Any:
+def _load_json(data: bytes | bytearray, where: str) -> Any:
     """The file's JSON data; BadFile for anything that is not UTF-8 JSON."""
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")

@@ -10,13 +10,13 @@ messages first when it has only short ones.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aigc_cli.store.db import Store, _guarded
 
 HL_START = "\x02"
 HL_END = "\x03"
-SNIPPET_TOKENS = 64  # FTS5's maximum; a trigram token is about one character
 SNIPPET_CHARS = 120
 RANK_WINDOW = 2000  # a term in more messages than this lists newest first (see _Search._ranked)
 _LIKE_SQL = " m.content LIKE ? ESCAPE '\\'"
@@ -53,8 +53,8 @@ def split_terms(query: str) -> tuple[list[str], list[str]]:
 
 def _snippet_around(text: str, terms: list[str]) -> str:
     """A snippet for LIKE matches: the text around the first term, terms marked."""
-    low = text.lower()
-    pos = min((p for p in (low.find(t.lower()) for t in terms) if p >= 0), default=0)
+    found = re.search("|".join(map(re.escape, terms)), text, re.IGNORECASE) if terms else None
+    pos = found.start() if found else 0  # one linear pass, however long the message
     start = max(0, pos - SNIPPET_CHARS // 3)
     piece = _mark_all(" ".join(text[start : start + SNIPPET_CHARS].split()), terms)
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(text) else "")
@@ -83,6 +83,13 @@ class _Search:
 
     @_guarded
     def run(self, query: str, limit: int) -> list[SearchHit]:
+        from aigc_cli.store.stoppable import stoppable
+
+        with stoppable(self.store.conn):  # Ctrl-C/SIGTERM stop a search at once
+            return self._run(query, limit)
+        return []  # the signal was delivered above (stoppable raises); for type checkers
+
+    def _run(self, query: str, limit: int) -> list[SearchHit]:
         long_terms, short_terms = split_terms(query)
         if not long_terms:
             if not short_terms:
@@ -122,16 +129,15 @@ class _Search:
         return self.store.conn.execute(sql, (phrase, n + 1)).fetchone()[0] > n
 
     def _snippet(self, match: str, mid: int, terms: list[str], short_terms: list[str]) -> str:
-        """A short message whole, a long one as FTS5's best window; every term marked."""
+        """A short message whole, a long one as the window around its first match; every term marked.
+
+        Not FTS5's ``snippet()``: it scores every window of the message, which
+        is quadratic in the message's length (a 250 KB message took minutes).
+        """
         (text,) = self.store.conn.execute("SELECT content FROM messages WHERE id = ?", (mid,)).fetchone()
         if len(text) <= SNIPPET_CHARS:
             return _mark_all(" ".join(text.split()), terms)
-        row = self.store.conn.execute(
-            "SELECT snippet(messages_fts, 0, ?, ?, '…', ?) FROM messages_fts"
-            " WHERE messages_fts MATCH ? AND rowid = ?",
-            (HL_START, HL_END, SNIPPET_TOKENS, match, mid),
-        ).fetchone()
-        return _mark_all(" ".join((row[0] if row else "").split()), short_terms)
+        return _snippet_around(text, terms)
 
     def _scan(self, short_terms: list[str], fetch: int) -> list[tuple]:
         """Terms too short for trigrams: newest messages first, until enough match."""
