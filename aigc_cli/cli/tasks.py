@@ -15,11 +15,11 @@ from aigc_cli.cli.recipe_opts import Common, task_command
 
 
 def register(app: typer.Typer) -> None:
-    from aigc_cli.cli import plan_cmd, summarize_cmd
-
     app.command("write", help="Draft text from a brief, or --rewrite the text piped on stdin.")(write)
-    summarize_cmd.register(app)
-    plan_cmd.register(app)
+
+
+def register_run(app: typer.Typer) -> None:
+    """`run` comes after summarize and plan in the help (cli/main.py registers them between)."""
     app.command("run", help="Run any recipe: aigc run NAME [INPUT...] --set key=value.")(run)
 
 
