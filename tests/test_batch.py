@@ -115,7 +115,7 @@ def test_max_cost_stops_sending_once_the_spend_would_pass_it(aigc_api: Aigc, ech
                                                      "total_tokens": 110_000})
     r = aigc_api("batch", "summarize", str(tmp_path / "in"), "--jsonl", str(tmp_path / "r.jsonl"),
                  "-j", "1", "--max-cost", "0.1", "-m", "gpt-4o-mini")
-    assert r.code == 7, r.err
+    assert r.code == 8, r.err
     assert "--max-cost" in r.err
     lines = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
     spent = sum(x["cost"] for x in lines)
@@ -136,7 +136,7 @@ def test_an_unreadable_input_fails_its_item_only(aigc_api: Aigc, echo: FakeOpenA
     _notes(tmp_path / "in", 4)
     (tmp_path / "in" / "broken.md").write_bytes(b"\x00\x01binary")
     r = aigc_api("batch", "summarize", str(tmp_path / "in"), "--jsonl", str(tmp_path / "r.jsonl"))
-    assert r.code == 7
+    assert r.code == 8
     rows = {Path(x["input"]).name: x for x in map(json.loads, (tmp_path / "r.jsonl").read_text().splitlines())}
     assert rows["broken.md"]["status"] == "failed" and "binary" in rows["broken.md"]["error"]
     assert sum(x["status"] == "done" for x in rows.values()) == 4
@@ -156,7 +156,7 @@ def test_garbage_for_one_item_fails_that_item_only(aigc_api: Aigc, echo: FakeOpe
     _notes(tmp_path / "in", 3)
     echo.push(Fault(400, "Invalid content in the request", "invalid_request_error"))
     r = aigc_api("batch", "summarize", str(tmp_path / "in"), "--jsonl", str(tmp_path / "r.jsonl"), "-j", "1")
-    assert r.code == 7
+    assert r.code == 8
     statuses = [json.loads(x)["status"] for x in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert sorted(statuses) == ["done", "done", "failed"]
 
@@ -210,7 +210,7 @@ def test_batch_api_end_to_end_with_a_failed_line(aigc_api: Aigc, echo: FakeOpenA
     _notes(tmp_path / "in", 3)
     r = aigc_api("batch", "summarize", str(tmp_path / "in"), "--api", "batch", "--jsonl", str(tmp_path / "r.jsonl"),
                  "-o", str(tmp_path / "out"))
-    assert r.code == 7, r.err
+    assert r.code == 8, r.err
     assert echo.chat_requests == []  # nothing went live
     rows = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert [x["status"] for x in rows] == ["done", "failed", "done"]
@@ -250,7 +250,7 @@ def test_batch_api_job_resumes_polling_from_a_new_process(
 def test_status_cancel_and_resume_by_id(aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path) -> None:
     _notes(tmp_path / "in", 2)
     (tmp_path / "in" / "broken.md").write_bytes(b"\x00")
-    assert aigc_api("batch", "summarize", str(tmp_path / "in"), "-o", str(tmp_path / "out")).code == 7
+    assert aigc_api("batch", "summarize", str(tmp_path / "in"), "-o", str(tmp_path / "out")).code == 8
     job = json.loads(aigc_api("batch", "list", "--json").out)[0]
     status = aigc_api("batch", "status", job["id"])
     assert status.code == 0 and "2 done, 1 failed" in status.out and "broken.md" in status.out

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from aigc_cli.batch.live import Report
     from aigc_cli.batch.run import Planned
 
-EXIT_INCOMPLETE = 7  # some items failed or were not sent (README, "Exit codes")
+EXIT_INCOMPLETE = 8  # some items failed or were not sent (README, "Exit codes")
 
 
 class _RunByDefault(TyperGroup):

@@ -52,9 +52,12 @@ def build_app() -> typer.Typer:
 
     doctor.register(app)
     chat.register(app)
-    from aigc_cli.cli import recipes_cmd, tasks
+    from aigc_cli.cli import plan_cmd, recipes_cmd, summarize_cmd, tasks
 
     tasks.register(app)
+    summarize_cmd.register(app)
+    plan_cmd.register(app)
+    tasks.register_run(app)
     recipes_cmd.register(app)
     from aigc_cli.cli import models_cmd, tokens_cmd
 
