@@ -244,3 +244,54 @@ def test_embed_on_a_server_without_embeddings_names_it_and_keeps_the_keyword_ind
     r = aigc("kb", "add", str(notes), "--no-embed")
     assert r.code == 0
     assert "embeddings are off" in r.err and "embedding model changed" not in r.err
+
+
+# ------------------------------------------------------------------ 10: a base model stops at the block's markers
+
+
+@pytest.mark.parametrize("style", ["completion", "chat"])
+def test_ask_kb_on_a_base_model_stops_at_the_knowledge_blocks_own_markers(base, tmp_path, style):
+    from aigc_cli import backends
+    from aigc_cli.backends.fake import FakeBackend
+    from aigc_cli.config import Settings
+    from aigc_cli.kb.answer import stop_markers
+    from aigc_cli.messages import GenOptions
+    from aigc_cli.session.request import TurnRequest
+    from aigc_cli.session.turn import run_turn
+
+    kb, index = base
+    notes = tmp_path / "n"
+    notes.mkdir()
+    (notes / "bread.md").write_text("# Sourdough\n\nFeed the starter every twelve hours.\n", encoding="utf-8")
+    index(notes)
+    fake = FakeBackend(style=style)  # "completion" plays the bundled base model
+    backends.provide(fake)
+    req = TurnRequest(prompt="how often do I feed the starter?", backend="fake", options=GenOptions(stop=["END"]),
+                      kb="notes", log=False)
+    run_turn(req, Settings())
+    (sent,) = fake.requests
+    block = sent.messages[-1].content
+    stops = sent.options.stop or []
+    if style == "chat":  # chat models keep their stops as asked (an API may cap how many)
+        assert stops == ["END"]
+        return
+    assert stops[0] == "END" and set(stop_markers()) <= set(stops)
+    # every marker is one the prompt really holds, so the answer ends before any echo of it
+    assert all(m in block for m in stop_markers() if not m.startswith("</") and "knowledge base" not in m)
+    assert "<knowledge_base" in stops and "The user's request:" in stops
+
+
+@pytest.mark.slow
+def test_ask_kb_on_the_bundled_model_prints_no_scaffolding(aigc, tmp_path, gguf_model):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "bread.md").write_text("# Baking\n\n## Sourdough\n\nFeed the starter every twelve hours with rye flour.\n",
+                                    encoding="utf-8")
+    (notes / "bike.txt").write_text("Pump the bicycle tyres to seven bar before a long ride.\n", encoding="utf-8")
+    assert aigc("kb", "add", str(notes)).code == 0
+    for question in ("how often do I feed the starter?", "what pressure for bicycle tyres?"):
+        r = aigc("ask", "--kb", "notes", question, timeout=400)
+        assert r.code == 0, r.err
+        assert r.out.strip()
+        for marker in ("The user's request", "<knowledge_base", "<source", "</source", "knowledge_base>"):
+            assert marker not in r.out, r.out

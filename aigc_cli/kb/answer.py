@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from aigc_cli.kb.retrieve import Passage
 
 K_DEFAULT = 5
-_TAGS = re.compile(r"<(/?)(knowledge_base|source)\b", re.IGNORECASE)
+TAG_NAMES = ("knowledge_base", "source")
+_TAGS = re.compile(r"<(/?)(" + "|".join(TAG_NAMES) + r")\b", re.IGNORECASE)
+REQUEST_LABEL = "The user's request:"
 
 INSTRUCTION = (
     "Answer the question using the numbered passages above from the user's knowledge base. "
@@ -93,12 +95,26 @@ def with_passages(
         out.append(Message(role="user", content=block))
     else:
         msg = out[last]
-        out[last] = Message(role="user", content=f"{block}\n\nThe user's request:\n{msg.content}")
+        out[last] = Message(role="user", content=f"{block}\n\n{REQUEST_LABEL}\n{msg.content}")
     sources = [
         Source(n=n, path=p.path, start_line=p.start_line, end_line=p.end_line, heading=p.heading, score=p.score)
         for n, p in enumerate(passages, 1)
     ]
     return out, sources
+
+
+def stop_markers() -> list[str]:
+    """The block's own markers, where an answer must stop (``GenOptions.stop``).
+
+    A base model (``prompt_style == "completion"``) continues the text it was
+    given, so after a line of answer it writes our scaffolding back
+    (``The user's request:``, ``<knowledge_base name=...>``) and makes up the
+    next question. Every marker the block is built from is here, so the
+    answer ends before any of them; chat models are not given them (an API
+    may cap the number of stops).
+    """
+    tags = [f"<{name}" for name in TAG_NAMES] + [f"</{name}" for name in TAG_NAMES]
+    return [*tags, REQUEST_LABEL, INSTRUCTION[:40], NOTHING.split("{")[0].strip()]
 
 
 def source_lines(sources: Sequence[Source]) -> list[str]:

@@ -96,18 +96,34 @@ def _tiers(query: str) -> tuple[list[list[str]], list[str]]:
 
 
 def bm25_scores(kb: KnowledgeBase, ids: list[int], query: str) -> dict[int, float]:
-    """Each passage's bm25 score for all the query's terms (higher is better), for display."""
+    """Each passage's BM25 score for the query's terms (higher is better), for display.
+
+    FTS5's own idf, log((N - n + 0.5) / (n + 0.5)), is zero (clamped to 1e-6)
+    for a term in half the passages or more, so in a small base every score
+    would show as 0. So per term, FTS5's score divided by its idf (the
+    term-frequency and length part, heading weighing double) is multiplied by
+    Lucene's idf, log(1 + (N - n + 0.5) / (n + 0.5)), which stays positive,
+    and summed. ``n`` is counted up to ``COMMON`` (bounded work; past it the
+    idf is near zero either way).
+    """
+    import math
+
     _, anyof = _tiers(query)
-    if not anyof:
-        return {}
-    match = " OR ".join(map(_phrase, anyof))
+    total = kb.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
     sql = "SELECT -bm25(chunks_word, 2.0, 1.0) FROM chunks_word WHERE chunks_word MATCH ? AND rowid = ?"
-    out = {}
-    for cid in ids:
-        row = kb.conn.execute(sql, (match, cid)).fetchone()
-        if row is not None:
-            out[cid] = round(row[0], 3)
-    return out
+    out = dict.fromkeys(ids, 0.0)
+    for term in anyof:
+        hits = kb.conn.execute("SELECT count(*) FROM (SELECT rowid FROM chunks_word WHERE chunks_word MATCH ? LIMIT ?)",
+                               (_phrase(term), COMMON + 1)).fetchone()[0]
+        if not hits:
+            continue
+        ratio = (total - hits + 0.5) / (hits + 0.5)
+        fts_idf = max(math.log(ratio), 1e-6) if ratio > 0 else 1e-6
+        for cid in ids:
+            row = kb.conn.execute(sql, (_phrase(term), cid)).fetchone()
+            if row is not None:
+                out[cid] += row[0] / fts_idf * math.log(1 + max(ratio, 0.0))
+    return {cid: round(score, 3) for cid, score in out.items()}
 
 
 def _more_than(kb: KnowledgeBase, table: str, term: str, n: int) -> bool:
