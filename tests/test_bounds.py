@@ -146,3 +146,28 @@ def test_the_memory_limit_is_a_setting(aigc):
     assert aigc("config", "set", "limits.memory_chars", "20").code == 0
     assert aigc("memory", "add", "a fact of thirty characters!!").code == 2
     assert aigc("memory", "add", "a short fact").code == 0
+
+
+# ------------------------------------------------------------------ YAML aliases
+
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]\n" for p, x in zip("abcdefgh", "bcdefghi")
+) + "prompt: $input\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(aigc, tmp_path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BOMB)
+    assert len(BOMB) < 600
+    proc = run_capped(aigc, "recipes", "import", str(path), timeout=60)
+    lines = err_lines(proc)
+    assert proc.returncode == 3, lines
+    assert "aliases expand to more than" in lines[0]
+    assert not (aigc.home / "recipes" / "laughs.toml").exists()
+
+
+def test_a_few_aliases_are_still_fine(aigc, tmp_path):
+    path = tmp_path / "terse.yaml"
+    path.write_text("system: &s You are terse.\nprompt: 'Summarize $input'\ndefaults: {x: *s, y: *s}\n")
+    r = aigc("recipes", "import", str(path))
+    assert r.code == 0, r.err

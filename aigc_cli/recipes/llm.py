@@ -52,11 +52,59 @@ def to_template(text: str) -> str:
     return "".join(out)
 
 
+ALIAS_GROWTH = 64 * 1024  # what aliases may add to a document, in expanded nodes + characters
+
+
+def _children(node: Any) -> list[Any]:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _expanded_size(root: Any, limit: int) -> int:
+    """The size of a composed YAML document with every alias expanded (nodes + scalar characters).
+
+    Memoized per node, so a "billion laughs" document (each level aliasing the
+    one below ten times) is measured in linear time instead of being built.
+    Iterative (nesting may be deep); a cycle counts as too big; sizes stop at ``limit + 1``.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    visiting: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            visiting.discard(key)
+            own = 1 + len(node.value) if isinstance(node.value, str) else 1
+            sizes[key] = min(own + sum(sizes[id(c)] for c in _children(node)), limit + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in visiting:  # an alias inside its own anchor
+            return limit + 1
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
 def _load_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(read(path))
+        text = read(path)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # the node graph: aliases not yet expanded
+        if root is None:
+            return None
+        limit = len(text) + ALIAS_GROWTH
+        if _expanded_size(root, limit) > limit:
+            raise ConfigError(f"{path}: refused: its aliases expand to more than {limit:,} nodes and characters")
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(exc)}") from None
     except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date like 2024-13-45
