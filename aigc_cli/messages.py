@@ -13,14 +13,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+class ToolCall(BaseModel):
+    """One tool call the model asked for: ``arguments`` is the JSON text as the
+    model wrote it (it may not parse; the tool loop answers that as an error)."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
 
 
 class Message(BaseModel):
-    """One chat message, in the shape every backend understands."""
+    """One chat message, in the shape every backend understands.
+
+    An assistant message may carry ``tool_calls`` (its text may then be empty);
+    a ``tool`` message is one call's result, tied to it by ``tool_call_id``.
+    """
 
     role: Role
     content: str
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
 
 
 class GenOptions(BaseModel):
@@ -39,6 +54,9 @@ class GenOptions(BaseModel):
     # the request is a text to continue (Backend.prompt_style == "completion"):
     # the messages' contents are sent as one plain text, with no chat framing
     completion: bool = False
+    # tools offered to the model, as JSON-schema function specs
+    # ({"name", "description", "parameters"}); None = no tools (aigc_cli/tools)
+    tools: list[dict[str, Any]] | None = None
 
 
 class Usage(BaseModel):
@@ -54,12 +72,17 @@ class Usage(BaseModel):
 
 @dataclass(slots=True)
 class Chunk:
-    """A piece of a streamed answer: text, and at the end usage/finish reason."""
+    """A piece of a streamed answer: text, and at the end usage/finish reason.
+
+    ``tool_calls`` holds whole calls: a backend assembles streamed call deltas
+    (backends/openai_tools.py) and hands them over once, with the finish.
+    """
 
     text: str = ""
     finish_reason: str | None = None
     usage: Usage | None = None
     model: str | None = None
+    tool_calls: list[ToolCall] | None = None
 
 
 class Answer(BaseModel):
@@ -74,6 +97,7 @@ class Answer(BaseModel):
     finish_reason: str | None = None
     usage: Usage | None = None
     interrupted: bool = False
+    tool_calls: list[ToolCall] = Field(default_factory=list)
     _parts: list[str] = PrivateAttr(default_factory=list)
 
     @property
@@ -92,6 +116,8 @@ class Answer(BaseModel):
             self.usage = chunk.usage
         if chunk.model:
             self.model = chunk.model
+        if chunk.tool_calls:
+            self.tool_calls.extend(chunk.tool_calls)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` shape: answer, backend, model, usage, finish reason."""

@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, TextIO
 
 
@@ -233,6 +235,7 @@ class MarkdownRenderer:
         self._started = False
         self._finished = False
         self._live.start()
+        _ACTIVE.append(self)
 
     def write(self, text: str) -> None:
         if not text:
@@ -269,10 +272,30 @@ class MarkdownRenderer:
         if self._finished:
             return
         self._finished = True
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
         try:
             self._live.stop()
         finally:
             self._print_block(self._split.rest())
+
+
+_ACTIVE: list[MarkdownRenderer] = []
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Hold the live area of the answer being rendered (if any) while something
+    else uses the terminal: a tool's line, or a question to the user."""
+    live = _ACTIVE[-1]._live if _ACTIVE else None
+    running = live is not None and live.is_started
+    if running:
+        live.stop()  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if running and _ACTIVE and _ACTIVE[-1]._live is live:
+            live.start()  # type: ignore[union-attr]
 
 
 def wants_markdown() -> bool:

@@ -37,7 +37,9 @@ def ask(
         path = save_setup(save, origin="aigc ask", system=common.system, model=common.model, backend=common.backend,
                           temperature=common.temperature, max_tokens=common.max_tokens)  # fmt: skip
         print(f"aigc: saved recipe {save!r} ({path}); run it with `aigc run {save} ...`", file=sys.stderr)
-    prompt = inputs.compose(" ".join(question or []), inputs.join_sources(files or [], inputs.read_stdin()))
+    piped = inputs.read_stdin()
+    common.outside_input = bool(files or piped)  # tools: text the user did not type (tools/policy.py)
+    prompt = inputs.compose(" ".join(question or []), inputs.join_sources(files or [], piped))
     if not prompt.strip():
         if save:
             return

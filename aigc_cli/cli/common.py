@@ -38,6 +38,8 @@ def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_jso
     result.raise_error()
     if as_json:
         extra = {"sources": result.sources} if result.sources is not None else {}
+        if result.tool_calls is not None:
+            extra["tool_calls"] = result.tool_calls
         print_json({**result.answer.to_json(), "cost": result.cost, "conversation_id": result.conversation_id, **extra})
     elif result.sources:
         show_sources(result.sources)

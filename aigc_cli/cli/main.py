@@ -73,6 +73,10 @@ def build_app() -> typer.Typer:
 
     cmd.register(app)
     completion.register(app)
+    from aigc_cli.cli import mcp_cmd, tools_cmd
+
+    tools_cmd.register(app)
+    mcp_cmd.register(app)
     return app
 
 

@@ -35,6 +35,12 @@ Cid = Annotated[
 NoMemory = Annotated[
     bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you (`aigc memory`).")
 ]
+Tools = Annotated[
+    Optional[list[str]],
+    typer.Option("--tool", "-T", metavar="NAME",
+                 help="Let the model call this tool: a built-in, an MCP server or server:tool (repeatable; `aigc tools list`)."),
+]
+NoTools = Annotated[bool, typer.Option("--no-tools", help="No tools this time (not even tools.default).")]
 NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this turn in the history.")]
 Truncate = Annotated[
     bool,

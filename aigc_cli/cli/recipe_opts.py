@@ -37,6 +37,8 @@ _COMMON: dict[str, tuple[Any, Any]] = {
     "as_json": (opt.Json, False),
     "model_path": (opt.ModelPath, None),
     "kb": (opt.Kb, None),
+    "tools": (opt.Tools, None),
+    "no_tools": (opt.NoTools, False),
 }
 
 
@@ -97,6 +99,10 @@ def task_command(recipe: str | None, common: bool = True) -> Callable[[Callable[
         def wrapper(**kwargs: Any) -> Any:
             params = {k: kwargs.pop(k) for k in extra}
             shared_values = Common(**{k: kwargs.pop(k) for k in shared})
+            if shared and not shared_values.no_tools:  # tools ask their questions on this terminal
+                from aigc_cli.cli.tools_term import terminal_hooks
+
+                shared_values.tool_hooks = terminal_hooks()
             return func(common=shared_values, params={k: v for k, v in params.items() if v is not None}, **kwargs)
 
         params_all = own + generated

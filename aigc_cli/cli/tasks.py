@@ -38,6 +38,7 @@ def write(
     recipe = recipes.get_recipe("write")
     text = " ".join(brief or []).strip()
     piped = inputs.read_stdin()
+    common.outside_input = bool(piped)  # tools: text the user did not type (tools/policy.py)
     if params.get("rewrite"):
         if not piped or not piped.strip():
             raise UsageError("--rewrite needs the text to rework on stdin", hint="pbpaste | aigc write --rewrite")
@@ -72,6 +73,7 @@ def run(
     values = recipes.parse_sets(sets)
     recipes.check_values(recipe, values)  # bad keys fail before stdin is read
     content = inputs.join_sources(files or [], inputs.read_stdin())
+    common.outside_input = bool(content)  # tools: text the user did not type (tools/policy.py)
     user_input = inputs.compose(" ".join(words or []), content)
     if not user_input.strip() and recipes.uses_input(recipe):
         raise UsageError(f"recipe {name!r} needs input", hint=f"aigc run {name} TEXT  or  ... | aigc run {name}")

@@ -27,3 +27,7 @@ class TaskOptions:
     as_json: bool = False
     model_path: str | None = None
     kb: str | None = None  # --kb NAME: answer from this knowledge base (issue #13)
+    tools: list[str] | None = None  # -T NAME (issue #21)
+    no_tools: bool = False
+    outside_input: bool = False  # set by the command: piped stdin or --file text came in
+    tool_hooks: object = None  # session.toolloop.ToolHooks: the terminal's approval question

@@ -54,6 +54,11 @@ class TurnRequest(BaseModel):
     kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it
     kb_query: str | None = None    # what to retrieve for (default: the prompt)
     completion: Continuation | None = None  # recipes' `completion` framing (base models)
+    tools: list[str] | None = None  # -T NAME...: tools the model may call (None: tools.default)
+    no_tools: bool = False         # --no-tools
+    outside_input: bool = False    # piped stdin or --file text: the turn starts tainted (tools/policy.py)
+    toolset: Any = Field(default=None, exclude=True)     # a chat's open tools.registry.Toolset
+    tool_hooks: Any = Field(default=None, exclude=True)  # session.toolloop.ToolHooks from the CLI
 
 
 class TurnResult(BaseModel):
@@ -67,6 +72,7 @@ class TurnResult(BaseModel):
     cost: float | None = None      # USD; None when prices are unknown
     status: Status = "complete"
     sources: list[dict[str, Any]] | None = None  # with --kb: the passages sent, as cited ([] = none matched)
+    tool_calls: list[dict[str, Any]] | None = None  # with tools: every call made (tools.base.ToolRecord)
     error: Any = Field(default=None, exclude=True)  # the BaseException that stopped the answer
 
     def raise_error(self) -> None:

@@ -54,6 +54,10 @@ def task_request(
         truncate=opts.truncate,
         stream=not opts.no_stream if stream is None else stream,
         kb=opts.kb,
+        tools=opts.tools,
+        no_tools=opts.no_tools,
+        outside_input=opts.outside_input,
+        tool_hooks=opts.tool_hooks,
         completion=_continuation(recipe, completion, opts) if opts.system is None else None,
     )
 

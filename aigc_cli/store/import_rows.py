@@ -56,6 +56,10 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
                     (mid, m.command.command, m.command.shell, int(m.command.ran), m.command.exit_status,
                      m.command.updated),
                 )
+            if m.tool_calls:
+                from aigc_cli.store.toolcalls import insert_rows
+
+                insert_rows(db, int(mid or 0), m.tool_calls)
         if item.summary is not None:
             db.execute(
                 "INSERT INTO summaries(conversation_id, text, covered, model, updated) VALUES (?, ?, ?, ?, ?)",

@@ -67,8 +67,13 @@ def _exported(store: Store, conv: Conversation) -> dict[str, Any]:
     """A conversation as the export has it: every field, to the microsecond."""
     messages = store.messages(conv.id)
     data = conversation_json(conv, messages, "microseconds")
+    from aigc_cli.store.toolcalls import for_conversation
+
+    calls = for_conversation(store, conv.id)
     for m, out in zip(messages, data["messages"], strict=True):
         out["command"] = _command(store, m.id)
+        if m.id in calls:
+            out["tool_calls"] = [r.to_json() for r in calls[m.id]]
     row = store.conn.execute("SELECT source FROM conversations WHERE id = ?", (conv.id,)).fetchone()
     data["source"] = row[0] if row else None
     summary = store.conn.execute(
@@ -104,9 +109,11 @@ def export_json(store: Store, convs: Iterable[Conversation], memories: list[dict
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def conversation_markdown(conv: Conversation, messages: list[StoredMessage], used: Used | None = None) -> str:
-    """A conversation as a Markdown document: header facts, then each message."""
-    used = used or {}
+def conversation_markdown(
+    conv: Conversation, messages: list[StoredMessage], used: Used | None = None, calls: dict[int, list] | None = None,
+) -> str:
+    """A conversation as a Markdown document: header facts, then each message (with its tool calls)."""
+    used, calls = used or {}, calls or {}
     facts = [f"- id: `{conv.id}`", f"- created: {iso(conv.created)}", f"- updated: {iso(conv.updated)}"]
     if conv.backend or conv.model:
         facts.append(f"- model: {conv.model or '?'} ({conv.backend or 'unknown backend'})")
@@ -117,6 +124,10 @@ def conversation_markdown(conv: Conversation, messages: list[StoredMessage], use
         parts.append(f"## System\n\n{conv.system.strip()}")
     for m in messages:
         label = m.role.capitalize() + ("" if m.status == "complete" else f" ({m.status})")
+        if m.id in calls:
+            from aigc_cli.store.toolcalls import markdown_lines
+
+            parts.append("_Tool calls:_\n\n" + "\n".join(markdown_lines(calls[m.id])))
         parts.append(f"## {label}\n\n{m.content.strip() or '_(no text)_'}")
         if m.id in used:
             parts.append("_Memories used:_\n\n" + "\n".join(f"- [{i}] {t}" for i, t in used[m.id]))

@@ -69,6 +69,20 @@ class ExportedCommand(_Model):
     updated: Time
 
 
+class ExportedToolCall(_Model):
+    """One tool call of an answer (store/toolcalls.py), exactly as stored."""
+
+    call_id: str
+    name: str
+    arguments: str
+    result: str | None = None
+    error: str | None = None
+    duration: float = Field(default=0.0, ge=0)
+    decision: Literal["allowed", "approved", "refused", "denied", "error"] = "allowed"
+    round: int = Field(default=1, ge=0, le=MAX_INT)
+    preface: str = ""
+
+
 class ExportedMessage(_Model):
     role: Literal["user", "assistant", "system"]
     content: str
@@ -79,6 +93,7 @@ class ExportedMessage(_Model):
     completion_tokens: int | None = Count
     cost: float | None = Money
     command: ExportedCommand | None = None
+    tool_calls: list[ExportedToolCall] | None = None
 
 
 class ExportedSummary(_Model):
@@ -124,7 +139,8 @@ def _imported(conv: ExportedConversation) -> Imported:
         system=conv.system,
         messages=[
             ImportedMessage(m.role, m.content, _unix(m.created), m.status, m.model,
-                            m.prompt_tokens, m.completion_tokens, m.cost, _command(m.command))
+                            m.prompt_tokens, m.completion_tokens, m.cost, _command(m.command),
+                            tuple(c.model_dump() for c in m.tool_calls) if m.tool_calls else None)
             for m in conv.messages
         ],
         id=conv.id,

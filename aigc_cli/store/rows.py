@@ -59,6 +59,7 @@ class ImportedMessage(NamedTuple):
     completion_tokens: int | None = None
     cost: float | None = None
     command: "ImportedCommand | None" = None  # an `aigc cmd` answer's record
+    tool_calls: tuple[dict, ...] | None = None  # the tool calls that led to this answer (store/toolcalls.py)
 
 
 class ImportedCommand(NamedTuple):

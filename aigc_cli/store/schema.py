@@ -149,7 +149,28 @@ CREATE TABLE batch_items (
 CREATE INDEX batch_items_status ON batch_items(job_id, status);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY, V_BATCH]
+# Tools (issue #21): each call a turn made, keyed by the turn's answer message:
+# the call as the model sent it, its result or error, how long it took and what
+# the policy decided; ``round`` and ``preface`` (the assistant's text with that
+# round's calls) let `-c` re-send the rounds in the form the API expects.
+V_TOOLS = """
+CREATE TABLE tool_calls (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    round INTEGER NOT NULL DEFAULT 1,
+    call_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    duration REAL NOT NULL DEFAULT 0,
+    decision TEXT NOT NULL,
+    preface TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (message_id, seq)
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY, V_BATCH, V_TOOLS]
 LATEST = len(MIGRATIONS)
 
 
