@@ -13,25 +13,19 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from typer._click import Context, Parameter
+    from aigc_cli.cli.typer_private import CompletionAPI
 
 Values = Iterable[tuple[str, str]]  # (value, help)
 
 
-def with_values(base: type) -> type:
+def with_values(base: type, api: "CompletionAPI") -> type:
     """``base`` (typer's class for one shell) completing our values where ``source_for`` knows them."""
 
     def get_completions(self: Any, args: list[str], incomplete: str) -> list[Any]:
         import sqlite3
 
-        from typer._click.shell_completion import (
-            CompletionItem,
-            _resolve_context,
-            _resolve_incomplete,
-        )
-
-        ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
-        obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
+        ctx = api.resolve_context(self.cli, self.ctx_args, self.prog_name, args)
+        obj, incomplete = api.resolve_incomplete(ctx, args, incomplete)
         source = source_for(ctx, obj)
         if source is None:
             return obj.shell_complete(ctx, incomplete)
@@ -39,12 +33,12 @@ def with_values(base: type) -> type:
             values = list(source())
         except (OSError, sqlite3.Error):
             values = []  # a missing or busy store completes nothing rather than failing the shell
-        return [CompletionItem(v, help=h or None) for v, h in values if v.startswith(incomplete)]
+        return [api.completion_item(v, help=h or None) for v, h in values if v.startswith(incomplete)]
 
     return type(base.__name__, (base,), {"get_completions": get_completions})
 
 
-def source_for(ctx: "Context", param: "Parameter | Any") -> Callable[[], Values] | None:
+def source_for(ctx: Any, param: Any) -> Callable[[], Values] | None:
     """Which of our value sources completes ``param`` in ``ctx`` (None: click's own)."""
     kind = getattr(param, "param_type_name", "")  # a command (completing a name) has none
     if kind == "option":

@@ -51,19 +51,19 @@ def install() -> None:
     """When the shell asks for completions: typer's classes, plus our values (cli/complete_values.py).
 
     The values hook subclasses typer's completion classes, which live in its
-    private modules (stable across the pinned typer 0.27-0.28); should they
+    private modules (reached only through cli/typer_private.py); should they
     move, completion falls back to typer's own: commands and options still
     complete, the values from the user's data do not.
     """
     from typer.completion import completion_init
 
+    from aigc_cli.cli.typer_private import completion_api
+
     completion_init()
-    try:
-        from typer._click.shell_completion import add_completion_class
-        from typer._completion_classes import BashComplete, FishComplete, ZshComplete
-    except ImportError:
+    api = completion_api()
+    if api is None:
         return
     from aigc_cli.cli.complete_values import with_values
 
-    for base in (BashComplete, ZshComplete, FishComplete):
-        add_completion_class(with_values(base), base.name)
+    for base in api.shell_classes:
+        api.add_completion_class(with_values(base, api), base.name)
