@@ -208,6 +208,32 @@ def test_many_skipped_files_are_summarised_with_a_count(aigc, tmp_path):
     assert len([s for s in aigc("kb", "list", "-v").out.splitlines() if "skipped /" in s]) == 8
 
 
+def test_every_skip_reason_is_recorded_in_the_base(base, tmp_path, monkeypatch):
+    from aigc_cli.kb import sync
+
+    kb, index = base
+    monkeypatch.setattr(sync, "MAX_FILE_BYTES", 1000)
+    notes = tmp_path / "n"
+    notes.mkdir()
+    (notes / "good.md").write_text("# Good\n\nA real note.\n", encoding="utf-8")
+    (notes / "big.txt").write_text("word " * 400, encoding="utf-8")
+    (notes / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really\n")
+    (notes / "blank.md").write_text("\n\n", encoding="utf-8")
+    os.symlink(notes / "gone", notes / "link.md")
+    report = index(notes)
+    reasons = {Path(p).name: r for p, r in report.skipped}
+    assert reasons["big.txt"].startswith("too large (over ")
+    assert reasons["broken.pdf"].startswith("unreadable (")
+    assert reasons["blank.md"] == "empty" and reasons["link.md"] == "broken link"
+    assert "good.md" not in reasons
+    assert dict((Path(p).name, r) for p, r in kb.skipped_files()) == reasons
+    # fixed, a file is indexed on the next sync and leaves the list
+    (notes / "blank.md").write_text("# Now\n\nsome text\n", encoding="utf-8")
+    os.utime(notes / "blank.md", ns=(1, 10**18))
+    sync.sync(kb)
+    assert "blank.md" not in {Path(p).name for p, _ in kb.skipped_files()}
+
+
 # ------------------------------------------------------------------ 9: embeddings that fail keep the keywords
 
 
