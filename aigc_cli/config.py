@@ -143,6 +143,15 @@ class AudioSettings(_Section):
     transcribe_model: str = Field(default="whisper-1", description="the transcription model (whisper-1, gpt-4o-transcribe...)")
 
 
+class SpeechSettings(_Section):
+    """`aigc speak` and `--speak`: voice, model, player (issue #24)."""
+
+    backend: str | None = Field(default=None, description="speech backend (default: as for text)")
+    voice: str | None = Field(default=None, description="voice name (default: the engine's, by language offline)")
+    model: str | None = Field(default=None, description="speech model for API backends (default gpt-4o-mini-tts)")
+    player: str | None = Field(default=None, description="command that plays a file (default: the first found)")
+
+
 class Settings(_Section):
     """Everything aigc can be configured with."""
 
@@ -157,6 +166,7 @@ class Settings(_Section):
     tools: ToolsSettings = Field(default_factory=ToolsSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
     # [backends.NAME]: a plugin backend's own settings, free-form (the plugin validates them)

@@ -37,6 +37,23 @@ class ModelInfo(BaseModel):
     output_price: float | None = None
 
 
+class Segment(BaseModel):
+    """A stretch of a transcript, with its start and end in seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+class Transcript(BaseModel):
+    """What ``Backend.transcribe`` returns: the text, and segments when asked for timestamps."""
+
+    text: str
+    language: str | None = None
+    duration: float | None = None
+    segments: list[Segment] | None = None
+
+
 class Price(BaseModel):
     """USD per million tokens."""
 
@@ -48,6 +65,15 @@ class Price(BaseModel):
 
 
 FREE = Price(input=0.0, output=0.0)
+
+
+class GeneratedImage(BaseModel):
+    """One picture from an images API: its PNG bytes (or a URL to fetch them), and the
+    prompt the service actually drew when it rewrote ours."""
+
+    data: bytes | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
 
 
 class RemoteBatch(BaseModel):
@@ -174,11 +200,44 @@ class Backend:
 
         raise ConfigError(f"the {self.name} backend has no embeddings", hint="use -b openai or -b local")
 
+    def transcribe(
+        self, audio: bytes, filename: str, model: str, language: str | None = None, timestamps: bool = False
+    ) -> Transcript:
+        """Speech to text (audio attachments, `aigc transcribe`); most backends have none."""
+        from aigc_cli.errors import UsageError
+
+        raise UsageError(f"the {self.name} backend cannot transcribe audio; nothing was sent",
+                         hint="use -b openai (OpenAI, or a compatible server with /v1/audio/transcriptions)")
+
     def batch_api(self) -> "BatchAPI":
         """The provider's asynchronous batch service (`aigc batch --api batch`), if it has one."""
         from aigc_cli.errors import ConfigError
 
         raise ConfigError(f"the {self.name} backend has no batch API", hint="run it live: --api live")
+
+    # ---------------------------------------------- speech and pictures (issue #24)
+
+    #: audio formats ``speech`` returns itself; others are encoded from its WAV
+    speech_formats: tuple[str, ...] = ()
+    #: the longest text one ``speech`` request takes (longer text is split at sentence ends)
+    speech_max_chars: int = 4096
+
+    def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, model: str | None) -> bytes:
+        """``text`` read aloud, as audio bytes in ``fmt`` (one of ``speech_formats``)."""
+        from aigc_cli.errors import ConfigError
+
+        raise ConfigError(f"the {self.name} backend cannot speak", hint="use -b local (espeak-ng) or -b openai")
+
+    def images(self, prompt: str, *, model: str | None, size: str | None, n: int, quality: str | None,
+               edit: bytes | None = None, mask: bytes | None = None) -> list["GeneratedImage"]:
+        """``n`` pictures for ``prompt`` (or ``edit`` changed as it says, where ``mask`` is clear)."""
+        from aigc_cli.errors import ConfigError
+
+        raise ConfigError(f"the {self.name} backend cannot draw", hint="use -b openai (or a compatible images API)")
+
+    def image_price(self, model: str, size: str | None, quality: str | None) -> float | None:
+        """USD per picture of ``model`` at ``size`` and ``quality``, or None when unknown."""
+        return None
 
 
 class PluginBackend(Backend):

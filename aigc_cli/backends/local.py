@@ -125,6 +125,8 @@ class LocalBackend(Backend):
 
     name = "local"
     max_parallel = 1  # one in-process model, one request at a time
+    speech_formats = ("wav",)  # espeak-ng, offline (issue #24)
+    speech_max_chars = 2000
 
     def __init__(self, settings: "Settings") -> None:
         # fail here, as an ImportError, so the registry can say which backend
@@ -322,6 +324,12 @@ class LocalBackend(Backend):
 
     def context_window(self, model: str | None = None) -> int:
         return self.cfg.n_ctx
+
+    def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, model: str | None) -> bytes:
+        """Offline speech: espeak-ng, never the network (the GGUF model is not involved)."""
+        from aigc_cli.speech import espeak
+
+        return espeak.synthesize(text, voice, speed)
 
     def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
         """Mean-pooled, normalized embeddings from a GGUF in llama.cpp's embedding mode.

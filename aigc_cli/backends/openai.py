@@ -41,7 +41,7 @@ from aigc_cli.errors import AigcError, BackendUnreachable, BadServerAnswer, Conf
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 
 if TYPE_CHECKING:
-    from aigc_cli.backends.base import BatchAPI
+    from aigc_cli.backends.base import BatchAPI, Transcript
     from aigc_cli.config import Settings
 
 KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
@@ -182,6 +182,14 @@ class OpenAIBackend(OpenAIModels):
 
     # ------------------------------------------------------------- metadata
 
+    def transcribe(
+        self, audio: bytes, filename: str, model: str, language: str | None = None, timestamps: bool = False
+    ) -> "Transcript":
+        """``/v1/audio/transcriptions`` (backends/openai_audio.py)."""
+        from aigc_cli.backends.openai_audio import transcribe
+
+        return transcribe(self.client, self.cfg.base_url, audio, filename, model, language, timestamps)
+
     def live_check(self) -> str:
         return f"the server lists {len(self.list_models())} model(s)"
 
@@ -203,6 +211,29 @@ class OpenAIBackend(OpenAIModels):
         except Exception as exc:
             raise map_error(exc, self.cfg.base_url) from exc
         return [list(d.embedding) for d in sorted(resp.data, key=lambda d: d.index)]
+
+    speech_formats = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+
+    def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, model: str | None) -> bytes:
+        from aigc_cli.backends import openai_media
+
+        return openai_media.speech(self.client, self.cfg.base_url, text, voice=voice, fmt=fmt, speed=speed, model=model)
+
+    def images(self, prompt: str, *, model: str | None, size: str | None, n: int, quality: str | None,
+               edit: bytes | None = None, mask: bytes | None = None) -> list["GeneratedImage"]:
+        from aigc_cli.backends import openai_media
+
+        found = openai_media.images(self.client, self.cfg.base_url, prompt, model=model, size=size, n=n,
+                                    quality=quality, edit=edit, mask=mask)
+        for img in found:
+            if img.data is None and img.url:
+                img.data = openai_media.fetch(img.url, self.cfg.timeout)
+        return found
+
+    def image_price(self, model: str, size: str | None, quality: str | None) -> float | None:
+        from aigc_cli.backends import openai_media
+
+        return openai_media.price(model, size, quality)
 
     def batch_api(self) -> "BatchAPI":
         from aigc_cli.backends.openai_batch import OpenAIBatchAPI

@@ -9,7 +9,6 @@ run, so it always lists every item in input order.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,26 +18,11 @@ if TYPE_CHECKING:
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (shared helper when present)."""
-    try:
-        from aigc_cli.fileio import atomic_write as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        shared(Path(path), data)
-        return
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write a user's output file whole or not at all (``fileio.atomic_write``); it is the
+    user's file in the user's folder, so it gets the usual 0644, not the store's 0600."""
+    from aigc_cli.fileio import atomic_write as write
+
+    write(path, data, 0o644, private_parent=False)
 
 
 def write_item(prep: "Prepared", path: str, text: str) -> None:

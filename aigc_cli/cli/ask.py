@@ -22,6 +22,8 @@ def ask(
     save: Annotated[
         Optional[str], typer.Option("--save", metavar="NAME", help="Save the system prompt and options as a recipe.")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --save: replace a recipe of yours with that name.")] = False,
+    speak: Annotated[bool, typer.Option("--speak", help="Read the answer aloud as it streams (see `aigc speak`).")] = False,
     *,
     common: Common,
     params: dict[str, Any],
@@ -35,14 +37,14 @@ def ask(
 
     if save:
         path = save_setup(save, origin="aigc ask", system=common.system, model=common.model, backend=common.backend,
-                          temperature=common.temperature, max_tokens=common.max_tokens)  # fmt: skip
+                          temperature=common.temperature, max_tokens=common.max_tokens, overwrite=force)  # fmt: skip
         print(f"aigc: saved recipe {save!r} ({path}); run it with `aigc run {save} ...`", file=sys.stderr)
-    piped = inputs.read_stdin()
+    piped = None if common.stdin_attached else inputs.read_stdin()  # `-a -`: stdin is an attachment
     common.outside_input = bool(files or piped)  # tools: text the user did not type (tools/policy.py)
     prompt = inputs.compose(" ".join(question or []), inputs.join_sources(files or [], piped))
-    if not prompt.strip():
+    if not prompt.strip() and not common.attach:
         if save:
             return
         raise UsageError("nothing to ask", hint='aigc ask "your question"  or  echo text | aigc ask')
     words = " ".join(question or []).strip() or None
-    show_turn(lambda s, sink: run_ask(prompt, common, s, sink, kb_query=words), as_json=common.as_json)
+    show_turn(lambda s, sink: run_ask(prompt, common, s, sink, kb_query=words), as_json=common.as_json, speak=speak)

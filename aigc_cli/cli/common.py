@@ -6,7 +6,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 Sink = Callable[[str], None]
 
 
-def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_json: bool = False) -> "TurnResult":
+def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_json: bool = False,
+              speak: bool = False) -> "TurnResult":
     """Run one core call with a renderer as its sink and show the result.
 
     The answer streams to the terminal or pipe (or, with ``--json``, is
@@ -28,11 +29,24 @@ def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_jso
 
     settings = load_settings()
     renderer = None if as_json else make_renderer()
+    sink = renderer.write if renderer else None
+    speaker = _speaker(settings) if speak else None
+    if speaker is not None:
+        sink = _tee(sink, speaker.feed)
     try:
-        result = call(settings, renderer.write if renderer else None)
+        result = call(settings, sink)
+    except BaseException:
+        if speaker is not None:
+            speaker.stop()
+        raise
     finally:
         if renderer is not None:
             renderer.finish()
+    if speaker is not None:
+        if result.error is not None:
+            speaker.stop()
+        else:
+            _finish_speaking(speaker)
     for notice in result.notices:
         print(f"aigc: {notice}", file=sys.stderr)
     result.raise_error()
@@ -44,6 +58,31 @@ def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_jso
     elif result.sources:
         show_sources(result.sources)
     return result
+
+
+def _speaker(settings: "Settings") -> Any:
+    """`--speak`: the answer read aloud sentence by sentence as it streams (speech/stream.py)."""
+    from aigc_cli.speech.stream import Speaker
+
+    return Speaker(settings)
+
+
+def _tee(first: Sink | None, second: Sink) -> Sink:
+    def both(text: str) -> None:
+        if first is not None:
+            first(text)
+        second(text)
+
+    return both
+
+
+def _finish_speaking(speaker: Any) -> None:
+    """Wait until the answer has been said; Ctrl-C stops the voice at once."""
+    try:
+        speaker.close()
+    except KeyboardInterrupt:
+        speaker.stop()
+        raise
 
 
 def show_sources(sources: list[dict]) -> None:

@@ -69,6 +69,9 @@ def build_app() -> typer.Typer:
     from aigc_cli.cli import batch_cmd
 
     batch_cmd.register(app)
+    from aigc_cli.cli import speak_cmd
+
+    speak_cmd.register(app)
     from aigc_cli.cli import cmd, completion
 
     cmd.register(app)
@@ -80,9 +83,23 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _command() -> typer.core.TyperGroup:
+    """The app as the click command it runs as, in the one help style (cli/helpstyle.py).
+
+    Equal to calling the app itself with pretty exceptions off, as ours are.
+    """
+    from typer.main import get_command
+
+    from aigc_cli.cli.helpstyle import apply
+
+    return apply(get_command(build_app()))
+
+
 def _one_line(text: str) -> str:
-    """Messages may quote servers or files; on stderr each must stay one line."""
-    return " ".join(str(text).split())
+    """Messages may quote servers or files; on stderr each must stay one line, with no escape sequence."""
+    from aigc_cli.termsafe import visible
+
+    return visible(" ".join(str(text).split()))
 
 
 def _fail(message: str, hint: str | None, code: int) -> None:
@@ -146,7 +163,7 @@ def _run_app() -> object:
     Classes are matched by name: typer vendors its own copy of click.
     """
     try:
-        code = build_app()(standalone_mode=False)
+        code = _command()(standalone_mode=False)
         sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
     except SystemExit:
         if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click met EPIPE while a command printed
@@ -190,6 +207,9 @@ def main() -> None:
 
         install()
     try:
+        from aigc_cli.cli.argcheck import check_argv
+
+        check_argv(sys.argv[1:])  # bytes that are not UTF-8: one usage line, not a crash later
         # typer returns the exit code (130 for Ctrl-C) instead of raising Exit
         code = _run_app()
         if isinstance(code, int) and code:
