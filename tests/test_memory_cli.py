@@ -67,10 +67,17 @@ def test_rm_forgets_the_given_ids(aigc):
     assert texts(aigc) == ["two"]
 
 
-def test_rm_with_an_unknown_id_forgets_nothing(aigc):
+def test_rm_with_an_unknown_id_forgets_the_others_and_names_it(aigc):
     aigc("memory", "add", input="one\ntwo\n")
     r = aigc("memory", "rm", "1", "7")
-    assert r.code == 2 and "no memory with id 7" in r.err
+    assert r.code == 2 and "no memory with id 7" in r.err and "forgot [1] one" in r.err
+    assert texts(aigc) == ["two"]
+
+
+def test_rm_with_a_malformed_id_forgets_nothing(aigc):
+    aigc("memory", "add", input="one\ntwo\n")
+    r = aigc("memory", "rm", "1", "x7")
+    assert r.code == 2 and "bad memory id" in r.err
     assert texts(aigc) == ["one", "two"]
 
 

@@ -121,7 +121,9 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
     stored = _uses_store(state)
     req = TurnRequest(
         prompt=prompt,
-        system=state.system,
+        # the chat's system prompt is the one in force ("" = none): None would let the
+        # stored conversation's (e.g. a recipe's after `/recipe -`) come back
+        system=state.system if state.system is not None else "",
         recipe=state.recipe,
         backend=state.backend_name,
         model_path=state.model_path,

@@ -95,8 +95,11 @@ def _list_table(convs: list["Conversation"]) -> None:
     table = Table(box=None, header_style="bold")
     for col in ("id", "updated", "msgs", "model", "recipe", "title"):
         table.add_column(col, justify="right" if col == "msgs" else "left", no_wrap=col != "title")
-    for c in convs:
-        table.add_row(c.id, _stamp(c.updated), str(c.message_count), c.model or "", c.recipe or "", c.title)
+    from aigc_cli.termsafe import visible
+
+    for c in convs:  # titles and names may come from an import or a model: never raw on a terminal
+        table.add_row(c.id, _stamp(c.updated), str(c.message_count), visible(c.model or ""), visible(c.recipe or ""),
+                      visible(c.title))
     Console().print(table if convs else "[dim]no conversations yet[/dim]")
 
 
@@ -145,7 +148,9 @@ def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_j
         from rich.console import Console
         from rich.markdown import Markdown
 
-        Console().print(Markdown(text))
+        from aigc_cli.termsafe import visible
+
+        Console().print(Markdown(visible(text), hyperlinks=False))  # stored answers may hold escape sequences
     else:
         sys.stdout.write(text)
 
@@ -177,10 +182,12 @@ def search_cmd(
         from rich.console import Console
         from rich.markup import escape
 
+        from aigc_cli.termsafe import visible
+
         console = Console(highlight=False)
         for h in hits:
-            snippet = escape(h.snippet).replace(HL_START, "[bold yellow]").replace(HL_END, "[/]")
-            console.print(f"[cyan]{h.conversation_id}[/]  {_stamp(h.updated)}  [bold]{escape(h.title)}[/]")
+            snippet = visible(escape(h.snippet).replace(HL_START, "[bold yellow]").replace(HL_END, "[/]"))
+            console.print(f"[cyan]{h.conversation_id}[/]  {_stamp(h.updated)}  [bold]{visible(escape(h.title))}[/]")
             console.print(f"    {h.role}: {snippet}")
         return
     for h in hits:
@@ -286,9 +293,9 @@ def export_cmd(
         else:
             text = export_markdown(store, convs) + (_memories_markdown(store) if all_ else "")
     if output:
-        from pathlib import Path
+        from aigc_cli.fileio import atomic_write
 
-        Path(output).write_text(text, encoding="utf-8")
+        atomic_write(output, text)  # conversations are private: 0600, all or nothing
         print(f"exported {len(convs)} conversation{'s' * (len(convs) != 1)} to {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -94,8 +94,11 @@ def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] =
 
         print_json([memory_json(m) for m in memories])
         return
+    from aigc_cli.termsafe import for_terminal
+
+    tty = sys.stdout.isatty()  # an imported or suggested memory never reaches a terminal raw
     for m in memories:
-        print(_line(m))
+        print(for_terminal(_line(m), tty))
     if not memories:
         _say('no memories yet; add one with `aigc memory add "..."`')
 
@@ -234,13 +237,15 @@ def suggest_cmd(
 
 def _choose(proposals: list[str]) -> list[str]:
     """On a terminal, y/n (or e to edit, q to stop) for each; in a pipe just print them."""
+    from aigc_cli.termsafe import for_terminal, visible
+
     if not _interactive():
         for p in proposals:
-            print(p)
+            print(for_terminal(p, sys.stdout.isatty()))
         return []
     chosen: list[str] = []
     for i, p in enumerate(proposals, start=1):
-        print(f"{i}/{len(proposals)}  {p}", file=sys.stderr)
+        print(f"{i}/{len(proposals)}  {visible(p)}", file=sys.stderr)  # a model's proposal, on the terminal
         answer = typer.prompt("  remember it? [y]es / [n]o / [e]dit / [q]uit", default="n", err=True).strip().lower()
         if answer.startswith("q"):
             break
@@ -261,9 +266,9 @@ def export_cmd(
     memories = _stored()
     text = export_text(memories)
     if output:
-        from pathlib import Path
+        from aigc_cli.fileio import atomic_write
 
-        Path(output).write_text(text, encoding="utf-8")
+        atomic_write(output, text)  # memories are private: 0600, all or nothing
         _say(f"exported {len(memories)} memories to {output}")
     else:
         sys.stdout.write(text)

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     app.command("plan", help="Make a structured plan (steps, estimates, dependencies); --json for the data.")(plan)
 
 
-@task_command("plan")
+@task_command("plan", helps={"as_json": "Print the plan as one JSON object: goal, summary, steps, risks."})
 def plan(
     goal: Annotated[Optional[list[str]], typer.Argument(help="The goal to plan for.")] = None,
     *,
@@ -31,8 +31,8 @@ def plan(
     from aigc_cli.errors import UsageError
     from aigc_cli.session.plan import run_plan
 
-    text = inputs.compose(" ".join(goal or []), inputs.read_stdin())
-    if not text.strip():
+    text = inputs.compose(" ".join(goal or []), None if common.stdin_attached else inputs.read_stdin())
+    if not text.strip() and not common.attach:
         raise UsageError("no goal to plan for", hint='aigc plan "move house by March"')
     with _spinner():
         result, turn = run_plan(text, params, common, load_settings())

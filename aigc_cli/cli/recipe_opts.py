@@ -37,6 +37,8 @@ _COMMON: dict[str, tuple[Any, Any]] = {
     "as_json": (opt.Json, False),
     "model_path": (opt.ModelPath, None),
     "kb": (opt.Kb, None),
+    "attach": (opt.Attach, None),
+    "attach_original": (opt.AttachOriginal, False),
     "tools": (opt.Tools, None),
     "no_tools": (opt.NoTools, False),
 }
@@ -69,11 +71,26 @@ def _param_annotation(name: str, spec: dict[str, Any]) -> Any:
         return Annotated[Optional[bool], typer.Option(f"{flag}/--no-{flag[2:]}", help=help_text, show_default=False)]
     py_type = int if kind == "int" else str
     metavar = "N" if kind == "int" else ("CHOICE" if kind == "choice" else "TEXT")
-    return Annotated[Optional[py_type], typer.Option(flag, help=help_text, metavar=metavar, show_default=False)]
+    bounds = {k: spec[k] for k in ("min", "max") if kind == "int" and k in spec}  # checked at parse time
+    return Annotated[Optional[py_type], typer.Option(flag, help=help_text, metavar=metavar, show_default=False, **bounds)]
 
 
-def task_command(recipe: str | None, common: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _with_help(annotation: Any, help_text: str) -> Any:
+    """A shared option's annotation with this command's own help text."""
+    import copy
+
+    info = copy.copy(annotation.__metadata__[0])
+    info.help = help_text
+    return Annotated[annotation.__origin__, info]
+
+
+def task_command(
+    recipe: str | None, common: bool = True, helps: dict[str, str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give ``func`` the shared options and one option per param of ``recipe``.
+
+    ``helps`` replaces a shared option's help where it means something else
+    here (``plan --json`` prints the plan, not ask's answer object).
 
     ``func`` declares its own arguments/options as usual plus ``common: Common``
     and ``params: dict``; the wrapper collects the generated options into those.
@@ -89,7 +106,8 @@ def task_command(recipe: str | None, common: bool = True) -> Callable[[Callable[
             if p.name not in ("common", "params")
         ]
         extra = {name: (_param_annotation(name, spec), None) for name, spec in (builtin_params(recipe) if recipe else {}).items()}
-        shared = _COMMON if common else {}
+        shared = {k: ((_with_help(a, helps[k]) if k in (helps or {}) else a), d)
+                  for k, (a, d) in (_COMMON if common else {}).items()}
         generated = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
             for name, (ann, default) in {**extra, **shared}.items()

@@ -41,6 +41,10 @@ class Param(BaseModel):
     help: str = ""
     choices: list[str] | None = None
     unset: Unset = "empty"
+    # int only: the range a value must fall in, so `--bullets -1` is refused at
+    # parse time instead of sending "use exactly -1 bullet points"
+    min: int | None = None
+    max: int | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Param:
@@ -48,6 +52,8 @@ class Param(BaseModel):
             raise ValueError("a choice parameter needs a non-empty `choices` list")
         if self.type != "choice" and self.choices is not None:
             raise ValueError("`choices` is only for type = \"choice\"")
+        if self.type != "int" and (self.min is not None or self.max is not None):
+            raise ValueError("`min` and `max` are only for type = \"int\"")
         if self.default is not None:
             self.default = coerce(self, self.default, "default")
         return self
@@ -130,14 +136,23 @@ def coerce(param: Param, raw: Any, key: str) -> ParamValue:
         if isinstance(raw, bool):
             raise ValueError(f"{key} must be a whole number, not {raw!r}")
         try:
-            return int(str(raw).strip())
+            value = int(str(raw).strip())
         except ValueError:
             raise ValueError(f"{key} must be a whole number, not {raw!r}") from None
+        return _in_range(param, value, key)
     if isinstance(raw, bool | int | float) and not isinstance(raw, str):
         raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
     if param.type == "choice" and raw not in (param.choices or []):
         raise ValueError(f"{key} must be one of {', '.join(param.choices or [])}, not {raw!r}")
     return str(raw)
+
+
+def _in_range(param: Param, value: int, key: str) -> int:
+    low, high = param.min, param.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"{low if low is not None else ''}..{high if high is not None else ''}"
+        raise ValueError(f"{key} must be in the range {span}, not {value}")
+    return value
 
 
 def describe_params(recipe: Recipe) -> str:

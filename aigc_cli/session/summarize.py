@@ -47,8 +47,10 @@ def run_summarize(
     def count(text: str) -> int:
         return backend.count_text(text, model)
 
+    note = _jobs_note(jobs, backend.max_parallel, backend.name)
     if recipe.completion is not None and opts.system is None and backend.prompt_style(model) == "completion":
-        return _summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink, progress)
+        return _noted(_summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink,
+                                            progress), note)
     empty = recipes.render(recipe, values, "")
     system = opts.system if opts.system is not None else empty.system
     reserve = opts.max_tokens or recipe.max_tokens or settings.context.reserve_output
@@ -63,7 +65,7 @@ def run_summarize(
     if not first.strip():
         raise UsageError("nothing to summarize", hint="aigc summarize FILE...  or  ... | aigc summarize")
     if second is None:
-        return run_recipe(recipe, values, first.strip(), opts, settings, sink)
+        return _noted(run_recipe(recipe, values, first.strip(), opts, settings, sink), note)
     temperature = opts.temperature if opts.temperature is not None else recipe.temperature
     options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
     parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
@@ -73,6 +75,21 @@ def run_summarize(
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
     result = run_turn(task_request(recipe, final, opts), settings, sink)
     result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")
+    return _noted(result, note)
+
+
+def _jobs_note(jobs: int | None, max_parallel: int, backend: str) -> str | None:
+    """``--jobs`` beyond what the backend runs at once is said, not silently ignored."""
+    if jobs is None or jobs <= max_parallel:
+        return None
+    if max_parallel <= 1:
+        return f"note: --jobs {jobs} does not apply: the {backend} backend summarizes one part at a time"
+    return f"note: --jobs {jobs} is more than the {backend} backend runs at once; using {max_parallel}"
+
+
+def _noted(result: TurnResult, note: str | None) -> TurnResult:
+    if note:
+        result.notices.insert(0, note)
     return result
 
 

@@ -1,0 +1,175 @@
+"""Issue #26, "a newcomer's first hour": the installed command as a new user meets it.
+
+Bare commands show their help, closed pipes stay quiet, deletions of more
+than one conversation ask first, option values are checked at parse time,
+and `/recipe -` really stops the recipe's system prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.conftest import AIGC
+from tests.fixtures.openai_server import Reply
+
+# ------------------------------------------------------------ bare commands (item 2)
+
+
+def test_bare_aigc_prints_the_formatted_help_and_exits_0(aigc):
+    r = aigc()
+    assert r.code == 0, r.err
+    assert r.out.startswith("Usage: aigc [OPTIONS] COMMAND")
+    assert "\nCommands:\n" in r.out and "\n  ask " in r.out  # one line per command, not squashed
+    assert "error" not in r.err
+
+
+@pytest.mark.parametrize("group", ["recipes", "history", "memory", "models", "kb", "config"])
+def test_a_bare_group_prints_its_formatted_help_and_exits_2(aigc, group):
+    r = aigc(group)
+    assert r.code == 2
+    assert r.err.startswith(f"Usage: aigc {group} [OPTIONS] COMMAND")
+    assert "\nCommands:\n" in r.err
+    assert "aigc: error" not in r.err
+
+
+# ------------------------------------------------------------ closed pipes (item 16)
+
+
+def _closed_pipe_run(home, args: list[str]) -> tuple[int, str]:
+    """Run aigc with stdout a pipe whose reader is already gone (as `| head` that quit)."""
+    from tests.conftest import base_env
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([AIGC, *args], stdin=subprocess.DEVNULL, stdout=write, stderr=subprocess.PIPE,
+                              env=base_env(home), timeout=60)
+    finally:
+        os.close(write)
+    return proc.returncode, proc.stderr.decode()
+
+
+@pytest.mark.parametrize("args", [
+    ["recipes", "list"], ["models", "list"], ["--help"], [], ["history", "list"],
+    ["memory", "list"], ["config", "show"], ["recipes", "show", "plan"], ["doctor", "--offline"],
+])
+def test_a_closed_pipe_is_exit_0_and_silent(home, args):
+    code, err = _closed_pipe_run(home, args)
+    assert code == 0, err
+    # only the command's own notes (`no memories yet`), never an error or a traceback
+    assert "rror" not in err and "Traceback" not in err and "pipe" not in err.lower()
+
+
+# ------------------------------------------------------------ ask --save (item 8)
+
+
+def test_ask_save_force_replaces_an_existing_recipe(aigc, home):
+    assert aigc("ask", "--save", "mine", "-s", "first").code == 0
+    again = aigc("ask", "--save", "mine", "-s", "second")
+    assert again.code == 2 and "--force" in again.err
+    r = aigc("ask", "--save", "mine", "-s", "second", "--force")
+    assert r.code == 0, r.err
+    assert "second" in (home / "recipes" / "mine.toml").read_text()
+
+
+# ------------------------------------------------------------ deleting conversations (item 13)
+
+
+def _ask(aigc_api, fake, question: str) -> str:
+    fake.push(Reply(text="ok"))
+    r = aigc_api("ask", "--json", question)
+    assert r.code == 0, r.err
+    return json.loads(r.out)["conversation_id"]
+
+
+def _ids(aigc_api) -> list[str]:
+    return [c["id"] for c in json.loads(aigc_api("history", "list", "--json").out)]
+
+
+def test_prune_of_several_needs_yes_without_a_terminal(aigc_api, fake):
+    a, b = _ask(aigc_api, fake, "one"), _ask(aigc_api, fake, "two")
+    r = aigc_api("history", "prune", "--older-than", "0d")
+    assert r.code == 2 and "--yes" in r.err
+    assert sorted(_ids(aigc_api)) == sorted([a, b])
+    r = aigc_api("history", "prune", "--older-than", "0d", "--yes")
+    assert r.code == 0 and "deleted 2 conversations" in r.err
+    assert _ids(aigc_api) == []
+
+
+def test_rm_of_several_needs_yes_without_a_terminal(aigc_api, fake):
+    a, b = _ask(aigc_api, fake, "one"), _ask(aigc_api, fake, "two")
+    r = aigc_api("history", "rm", a, b)
+    assert r.code == 2 and "--yes" in r.err
+    assert len(_ids(aigc_api)) == 2
+    assert aigc_api("history", "rm", a).code == 0  # one at a time needs no confirmation
+    assert aigc_api("history", "rm", "-y", b).code == 0
+    assert _ids(aigc_api) == []
+
+
+def test_rm_of_several_asks_on_a_terminal(aigc_api, fake):
+    import pexpect
+
+    a, b = _ask(aigc_api, fake, "one"), _ask(aigc_api, fake, "two")
+    child = pexpect.spawn(AIGC, ["history", "rm", a, b], env=aigc_api.env, encoding="utf-8", timeout=30)
+    child.expect(r"Delete 2 conversations\? \[y/N\]")
+    child.sendline("n")
+    child.expect("nothing deleted")
+    child.expect(pexpect.EOF)
+    assert len(_ids(aigc_api)) == 2
+    child = pexpect.spawn(AIGC, ["history", "rm", a, b], env=aigc_api.env, encoding="utf-8", timeout=30)
+    child.expect(r"\[y/N\]")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    assert _ids(aigc_api) == []
+
+
+# ------------------------------------------------------------ option values (item 15)
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["summarize", "--bullets", "-1"], "0<=x<=50"),
+    (["plan", "--steps", "100", "a goal"], "0<=x<=12"),
+])
+def test_out_of_range_options_are_refused_at_parse_time(aigc_api, fake, args, shown):
+    r = aigc_api(*args, input="some text")
+    assert r.code == 2
+    assert shown in r.err and r.err.startswith("aigc: error:")
+    assert fake.chat_requests == []
+
+
+def test_run_checks_a_recipe_params_range_too(aigc_api, fake):
+    r = aigc_api("run", "plan", "a goal", "--set", "steps=13")
+    assert r.code == 2 and "0..12" in r.err
+    assert fake.chat_requests == []
+
+
+def test_jobs_beyond_what_the_backend_runs_is_noted():
+    """The local backend summarizes one part at a time: --jobs 8 says so."""
+    from aigc_cli.session.summarize import _jobs_note
+
+    assert "does not apply" in (_jobs_note(8, 1, "local") or "")
+    assert "using 32" in (_jobs_note(64, 32, "openai") or "")
+    assert _jobs_note(None, 1, "local") is None and _jobs_note(4, 32, "openai") is None
+
+
+# ------------------------------------------------------------ chat /recipe - (item 7)
+
+
+def test_recipe_dash_after_a_turn_stops_the_recipes_system_prompt(chat, fake):
+    c = chat("--recipe", "translate")
+    c.ready()
+    c.say("good morning")
+    c.ready()
+    assert fake.chat_requests[-1]["json"]["messages"][0]["role"] == "system"
+    c.say("/recipe -")
+    c.expect("Recipe off")
+    c.ready()
+    c.say("plain text")
+    c.ready()
+    sent = fake.chat_requests[-1]["json"]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[-1]["content"] == "plain text"
