@@ -12,6 +12,11 @@ stdout. On a terminal the answer is rendered as Markdown in linear time:
 * before the first token the live area is a spinner; Live is transient, so on
   finish (or Ctrl-C) the preview is replaced by the real, final rendering and
   everything received stays on screen.
+
+The answer is untrusted text: on a terminal every control character in it
+is made visible (``termsafe``) before rich sees it, so no escape sequence
+(OSC 52 clipboard, OSC 0 title, ``ESC[2J``, OSC 8 links) reaches the
+terminal; aigc's own styling is added after. A pipe gets the bytes exactly.
 """
 
 from __future__ import annotations
@@ -23,10 +28,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TextIO
 
+from aigc_cli.termsafe import StreamSanitizer
+
 
 class Renderer(Protocol):
     def write(self, text: str) -> None: ...
     def finish(self) -> None: ...
+
+
+def _isatty(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def stdout_is_terminal() -> bool:
@@ -43,8 +57,12 @@ class PlainRenderer:
         self.out = out or sys.stdout
         self._last = "\n"
         self._gone = False
+        # on a terminal (TERM=dumb, or Markdown off) the answer's control characters are made visible
+        self._safe = StreamSanitizer() if _isatty(self.out) else None
 
     def write(self, text: str) -> None:
+        if self._safe is not None:
+            text = self._safe.feed(text)
         if not text:
             return
         self._put(text)
@@ -53,6 +71,8 @@ class PlainRenderer:
     def finish(self) -> None:
         if self._gone:
             return
+        if self._safe is not None:
+            self.write(self._safe.flush())
         if self._last != "\n":
             self._put("\n")
             self._last = "\n"
@@ -202,7 +222,7 @@ class _LivePreview:
         source = self.splitter.preview(height, height * max(20, options.max_width))
         if not source.strip():
             return
-        rows = console.render_lines(Markdown(source), options, pad=False)
+        rows = console.render_lines(Markdown(source, hyperlinks=False), options, pad=False)
         own_gap = bool(rows) and not "".join(seg.text for seg in rows[0])
         if self.gap and not own_gap:
             rows.insert(0, [])
@@ -234,10 +254,12 @@ class MarkdownRenderer:
         )
         self._started = False
         self._finished = False
+        self._safe = StreamSanitizer()  # the answer is untrusted: no escape sequence reaches the terminal
         self._live.start()
         _ACTIVE.append(self)
 
     def write(self, text: str) -> None:
+        text = self._safe.feed(text)
         if not text:
             return
         if not self._started:
@@ -258,7 +280,7 @@ class MarkdownRenderer:
 
         if not block.strip():
             return
-        segments = list(self.console.render(Markdown(block)))
+        segments = list(self.console.render(Markdown(block, hyperlinks=False)))  # a link shows where it goes
         own_gap = bool(segments) and segments[0].text == "\n"
         if self._printed and not own_gap and not self._after_rule:
             self.console.print()
@@ -277,6 +299,7 @@ class MarkdownRenderer:
         try:
             self._live.stop()
         finally:
+            self._split.feed(self._safe.flush())
             self._print_block(self._split.rest())
 
 

@@ -40,6 +40,7 @@ from aigc_cli.chat import state as rs
 from aigc_cli.errors import AigcError, UsageError
 from aigc_cli.messages import Answer, Message
 from aigc_cli.render import Renderer
+from aigc_cli.termsafe import visible
 
 if TYPE_CHECKING:
     from aigc_cli.session.request import TurnResult
@@ -252,7 +253,7 @@ class Chat:
         out = repl_commands.dispatch(self.state, line)
         style = "red" if out.error else "dim"
         for ln in out.lines:
-            self.console.print(f"[{style}]{escape(ln)}[/{style}]")
+            self.console.print(f"[{style}]{escape(visible(ln))}[/{style}]")  # may hold stored or model text
         if out.show:
             self.show_transcript(out.show)
         if out.send is not None:
@@ -355,7 +356,7 @@ class Chat:
             if len(text) > PREVIEW_CHARS:
                 text = text[:PREVIEW_CHARS] + " …"
             who = "[cyan]you[/cyan]" if m.role == "user" else "[green]aigc[/green]"
-            self.console.print(f"{who} [dim]{escape(text)}[/dim]")
+            self.console.print(f"{who} [dim]{escape(visible(text))}[/dim]")
         self.console.rule(style="dim")
 
 

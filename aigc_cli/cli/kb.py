@@ -256,8 +256,11 @@ def search(
         return
     for n, p in enumerate(passages, 1):
         heading = f"  ({p.heading})" if p.heading else ""
+    from aigc_cli.termsafe import for_terminal
+
+    tty = sys.stdout.isatty()  # a file's text (and name) never reaches a terminal raw; a pipe gets it exact
         score = f"bm25 {p.score:.2f}" if p.score_kind == "bm25" else f"score {p.score:.4f}"
-        print(f"[{n}] {p.path}:{p.start_line}-{p.end_line}  {score}{heading}")
-        print(f"    {p.snippet}")
+        print(for_terminal(f"[{n}] {p.path}:{p.start_line}-{p.end_line}  {score}{heading}", tty))
+        print(for_terminal(f"    {p.snippet}", tty))
         if p.also:
-            print(f"    also in {', '.join(p.also)}")
+            print(for_terminal(f"    also in {', '.join(p.also)}", tty))

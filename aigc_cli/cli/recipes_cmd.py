@@ -41,11 +41,14 @@ def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] =
     if as_json:
         print_json({"recipes": rows, "problems": cat.problems})
         return
+    from aigc_cli.termsafe import for_terminal, visible
+
     width = max((len(r["name"]) for r in rows), default=4)
+    tty = sys.stdout.isatty()  # an imported recipe's text never reaches a terminal raw
     for row in rows:
-        print(f"{row['name']:<{width}}  {row['source']:<9}  {row['description']}")
+        print(for_terminal(f"{row['name']:<{width}}  {row['source']:<9}  {row['description']}", tty))
     for problem in cat.problems.values():
-        print(f"aigc: broken recipe skipped: {problem}", file=sys.stderr)
+        print(f"aigc: broken recipe skipped: {visible(problem)}", file=sys.stderr)
 
 
 def _source(loaded: object) -> str:
@@ -60,8 +63,10 @@ def show_cmd(name: str) -> None:
 
     loaded = recipes.load_catalog().get(name)
     text = loaded.path.read_text(encoding="utf-8") if loaded.path else recipes.builtin_text(name) or ""
+    from aigc_cli.termsafe import for_terminal
+
     print(f"# {loaded.source}", file=sys.stderr)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write(for_terminal(text if text.endswith("\n") else text + "\n", sys.stdout.isatty()))
 
 
 @recipes_app.command("path", help="Print the folder of your recipes, or one recipe's file.")
