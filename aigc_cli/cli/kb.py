@@ -254,11 +254,11 @@ def search(
     if not passages:  # as `history search`: nothing found is an answer, not a failure (exit 0)
         _say(f"nothing in kb {name} matches")
         return
-    for n, p in enumerate(passages, 1):
-        heading = f"  ({p.heading})" if p.heading else ""
     from aigc_cli.termsafe import for_terminal
 
     tty = sys.stdout.isatty()  # a file's text (and name) never reaches a terminal raw; a pipe gets it exact
+    for n, p in enumerate(passages, 1):
+        heading = f"  ({p.heading})" if p.heading else ""
         score = f"bm25 {p.score:.2f}" if p.score_kind == "bm25" else f"score {p.score:.4f}"
         print(for_terminal(f"[{n}] {p.path}:{p.start_line}-{p.end_line}  {score}{heading}", tty))
         print(for_terminal(f"    {p.snippet}", tty))
