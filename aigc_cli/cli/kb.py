@@ -88,8 +88,8 @@ def _report(name: str, r: "SyncReport") -> None:
     extra = f", {r.embedded} embedded" if r.embedded else ""
     _say(f"kb {name}: {', '.join(parts)} ({_n(r.chunks, 'passage')}{extra}) in {r.seconds:.1f}s")
     if r.embed_error is not None:
-        _say(f"kb {name}: the passages are indexed by keyword; embedding stopped, "
-             f"and the next `aigc kb sync --kb {name}` embeds what is missing")
+        _say(f"kb {name}: the passages are indexed by keyword; embedding stopped, and the next "
+             f"`aigc kb sync --kb {name}` embeds what is missing (`aigc kb add PATH --no-embed` turns it off)")
         raise r.embed_error
 
 
@@ -127,12 +127,14 @@ def add(
     from aigc_cli.kb.index import KnowledgeBase, check_name
 
     check_name(name)
+    from aigc_cli.kb.files import check_root
+
     resolved = []
     for p in paths:
         path = Path(p).expanduser()
         if not path.exists():
             raise UsageError(f"no such file or folder: {p}")
-        resolved.append(str(path.resolve()))
+        resolved.append(check_root(path))  # a folder or a regular file, with a UTF-8 name
     if embed_model:
         # record the backend in force now: a later change of the default must not mix vectors
         from aigc_cli.backends import choose_backend_name
