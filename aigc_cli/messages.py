@@ -25,6 +25,17 @@ class ToolCall(BaseModel):
     arguments: str = "{}"
 
 
+class ImagePart(BaseModel):
+    """An image sent with a message (attachments, issue #22): a ``data:`` URL of
+    bytes aigc prepared (metadata stripped, sized for the model) or an http(s)
+    URL; ``width``/``height`` let context fitting count its tokens without decoding."""
+
+    url: str
+    detail: Literal["auto", "low", "high"] = "auto"
+    width: int = 0
+    height: int = 0
+
+
 class Message(BaseModel):
     """One chat message, in the shape every backend understands.
 
@@ -36,6 +47,7 @@ class Message(BaseModel):
     content: str
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
+    images: list[ImagePart] = Field(default_factory=list)  # a user message's attached images
 
 
 class GenOptions(BaseModel):

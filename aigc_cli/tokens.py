@@ -156,7 +156,7 @@ def count_messages(messages: Sequence["Message"], model: str | None = None) -> i
     count = tokenizer_for(model).count_text
     total = TOKENS_PER_REPLY
     for msg in messages:
-        total += message_overhead() + count(msg.content)
+        total += message_overhead() + count(msg.content) + sum(image_tokens(i.width, i.height, i.detail) for i in msg.images)
     return total
 
 
@@ -172,4 +172,20 @@ def upper_bound(messages: Sequence["Message"]) -> int:
     total = TOKENS_PER_REPLY
     for msg in messages:
         total += math.ceil(len(msg.content.encode("utf-8")) * ESTIMATE_FACTOR) + message_overhead()
+        total += sum(image_tokens(i.width, i.height, i.detail) for i in msg.images)
     return total
+
+
+def image_tokens(width: int, height: int, detail: str = "auto") -> int:
+    """What an image costs, by OpenAI's tile rule: 85 tokens, plus 170 per 512-px tile
+    once the image is scaled to fit 2048x2048 and then to a shortest side of 768
+    (``detail=low``: 85 flat). An unknown size counts as the largest (4 tiles)."""
+    if detail == "low":
+        return 85
+    if width <= 0 or height <= 0:
+        return 85 + 170 * 4
+    scale = min(1.0, 2048 / max(width, height))
+    w, h = width * scale, height * scale
+    scale = min(1.0, 768 / min(w, h))
+    w, h = w * scale, h * scale
+    return 85 + 170 * math.ceil(w / 512) * math.ceil(h / 512)

@@ -239,6 +239,13 @@ class Backend:
         """USD per picture of ``model`` at ``size`` and ``quality``, or None when unknown."""
         return None
 
+    #: the model `aigc image` uses when none is given
+    default_image_model: str | None = None
+
+    def image_sizes(self, model: str) -> list[str] | None:
+        """The sizes ``model`` draws (WxH), or None when unknown (then the server decides)."""
+        return None
+
 
 class PluginBackend(Backend):
     """An older third-party backend (the six protocol members only), given the defaults."""

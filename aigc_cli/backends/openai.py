@@ -50,9 +50,13 @@ KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
 class OpenAIBackend(OpenAIModels):
     """Chat completions over HTTP with the ``openai`` SDK (model facts: OpenAIModels)."""
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: "Settings", transport: Any = None) -> None:
+        """``transport`` (an ``httpx2`` transport, e.g. ``httpx2.MockTransport``) replaces the
+        network under the SDK's own client: the fast test tier drives the real SDK, retries and
+        error mapping in-process with it (tests/test_openai_inprocess.py)."""
         super().__init__(settings)
         self._client: openai.OpenAI | None = None
+        self._transport = transport
 
     @property
     def client(self) -> openai.OpenAI:
@@ -77,7 +81,8 @@ class OpenAIBackend(OpenAIModels):
                 timeout=timeout,
                 max_retries=self.cfg.max_retries,
                 http_client=_HttpClient(
-                    timeout=timeout, event_hooks={"response": [_no_retry_when_waiting_cannot_help]}
+                    timeout=timeout, event_hooks={"response": [_no_retry_when_waiting_cannot_help]},
+                    transport=self._transport,
                 ),
             )
         return self._client
@@ -234,6 +239,13 @@ class OpenAIBackend(OpenAIModels):
         from aigc_cli.backends import openai_media
 
         return openai_media.price(model, size, quality)
+
+    default_image_model = "gpt-image-1"
+
+    def image_sizes(self, model: str) -> list[str] | None:
+        from aigc_cli.backends import openai_media
+
+        return openai_media.SIZES.get(model)
 
     def batch_api(self) -> "BatchAPI":
         from aigc_cli.backends.openai_batch import OpenAIBatchAPI

@@ -11,8 +11,23 @@ BackendName = Annotated[
     Optional[str], typer.Option("--backend", "-b", help="Backend: openai, local, or a plugin's.")
 ]
 System = Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")]
+def finite(value: Optional[float]) -> Optional[float]:
+    """``-t nan`` passes click's range check (every comparison with NaN is false): refuse it here."""
+    if value is not None and value != value:  # NaN is the one float unequal to itself
+        raise typer.BadParameter("not a number: give a value from 0 to 2")
+    return value
+
+
+def not_empty(value: Optional[str]) -> Optional[str]:
+    """``--cid ""`` would silently start a new conversation: an empty id is a usage error."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("empty conversation id; see `aigc history list`")
+    return value
+
+
 Temperature = Annotated[
-    Optional[float], typer.Option("--temperature", "-t", min=0.0, max=2.0, help="Sampling temperature.")
+    Optional[float],
+    typer.Option("--temperature", "-t", min=0.0, max=2.0, callback=finite, help="Sampling temperature."),
 ]
 MaxTokens = Annotated[
     Optional[int], typer.Option("--max-tokens", min=1, help="Longest answer, in tokens.")
@@ -30,7 +45,8 @@ Continue = Annotated[
 ]
 Cid = Annotated[
     Optional[str],
-    typer.Option("--cid", metavar="ID", help="Continue this conversation (a unique id prefix is enough)."),
+    typer.Option("--cid", metavar="ID", callback=not_empty,
+                 help="Continue this conversation (a unique id prefix is enough)."),
 ]
 NoMemory = Annotated[
     bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you (`aigc memory`).")
@@ -41,6 +57,14 @@ Tools = Annotated[
                  help="Let the model call this tool: a built-in, an MCP server or server:tool (repeatable; `aigc tools list`)."),
 ]
 NoTools = Annotated[bool, typer.Option("--no-tools", help="No tools this time (not even tools.default).")]
+Attach = Annotated[
+    Optional[list[str]],
+    typer.Option("--attach", "-a", metavar="PATH|URL|-",
+                 help="Attach an image, PDF, web page, audio or text file ('-' reads stdin; repeatable)."),
+]
+AttachOriginal = Annotated[
+    bool, typer.Option("--attach-original", help="Send attached images as they are (not downscaled, metadata kept).")
+]
 NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this turn in the history.")]
 Truncate = Annotated[
     bool,

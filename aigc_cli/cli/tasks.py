@@ -37,7 +37,7 @@ def write(
 
     recipe = recipes.get_recipe("write")
     text = " ".join(brief or []).strip()
-    piped = inputs.read_stdin()
+    piped = None if common.stdin_attached else inputs.read_stdin()  # `-a -`: stdin is an attachment
     common.outside_input = bool(piped)  # tools: text the user did not type (tools/policy.py)
     if params.get("rewrite"):
         if not piped or not piped.strip():
@@ -45,7 +45,7 @@ def write(
         user_input = inputs.delimit(piped) + (f"\n\n{text}" if text else "")
     else:
         user_input = inputs.compose(text, piped)
-    if not user_input.strip():
+    if not user_input.strip() and not common.attach:
         raise UsageError("nothing to write about", hint='aigc write "a thank-you note to my team"')
     show_turn(lambda s, sink: run_recipe(recipe, params, user_input, common, s, sink), as_json=common.as_json)
 
@@ -72,9 +72,9 @@ def run(
     recipe = recipes.get_recipe(name)
     values = recipes.parse_sets(sets)
     recipes.check_values(recipe, values)  # bad keys fail before stdin is read
-    content = inputs.join_sources(files or [], inputs.read_stdin())
+    content = inputs.join_sources(files or [], None if common.stdin_attached else inputs.read_stdin())
     common.outside_input = bool(content)  # tools: text the user did not type (tools/policy.py)
     user_input = inputs.compose(" ".join(words or []), content)
-    if not user_input.strip() and recipes.uses_input(recipe):
+    if not user_input.strip() and recipes.uses_input(recipe) and not common.attach:
         raise UsageError(f"recipe {name!r} needs input", hint=f"aigc run {name} TEXT  or  ... | aigc run {name}")
     show_turn(lambda s, sink: run_recipe(recipe, values, user_input, common, s, sink), as_json=common.as_json)

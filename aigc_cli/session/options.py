@@ -31,3 +31,10 @@ class TaskOptions:
     no_tools: bool = False
     outside_input: bool = False  # set by the command: piped stdin or --file text came in
     tool_hooks: object = None  # session.toolloop.ToolHooks: the terminal's approval question
+    attach: list[str] | None = None  # -a/--attach PATH|URL|- (issue #22)
+    attach_original: bool = False  # --attach-original: images as they are (no downscale, no stripping)
+
+    @property
+    def stdin_attached(self) -> bool:
+        """``-a -``: stdin is an attachment's bytes, not text input."""
+        return "-" in (self.attach or [])

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aigc_cli.attachments.model import Loaded
 from aigc_cli.messages import Answer, GenOptions, Message
 
 Status = Literal["complete", "interrupted", "error"]
@@ -54,6 +55,7 @@ class TurnRequest(BaseModel):
     kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it
     kb_query: str | None = None    # what to retrieve for (default: the prompt)
     completion: Continuation | None = None  # recipes' `completion` framing (base models)
+    attached: Loaded | None = Field(default=None, exclude=True)  # -a/--attach, loaded (aigc_cli/attachments)
     tools: list[str] | None = None  # -T NAME...: tools the model may call (None: tools.default)
     no_tools: bool = False         # --no-tools
     outside_input: bool = False    # piped stdin or --file text: the turn starts tainted (tools/policy.py)

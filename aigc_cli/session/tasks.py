@@ -94,11 +94,17 @@ def run_recipe(
     The recipe's own warnings (a needed value not set) come first among the
     result's notices.
     """
+    from aigc_cli.session.attach import attach_to, load_for  # ATTACHMENTS (issue #22)
+
+    loaded = load_for(opts, settings)
+    words = user_input
+    user_input = loaded.wrap(user_input) if loaded is not None else user_input
     rendered = render(recipe, values, user_input)
     req = task_request(
         recipe, rendered, opts, json_schema=json_schema, completion=completion_text(recipe, values, user_input)
     )
-    req.kb_query = user_input if opts.kb else None  # retrieve for the user's words, not the template
+    attach_to(req, loaded)
+    req.kb_query = words if opts.kb else None  # retrieve for the user's words, not the template
     result = run_turn(req, settings, sink, repair)
     result.notices[:0] = rendered.notices
     return result
@@ -112,8 +118,13 @@ def run_ask(
     to every ask."""
     from aigc_cli import recipes
 
+    from aigc_cli.session.attach import attach_to, load_for  # ATTACHMENTS (issue #22)
+
+    loaded = load_for(opts, settings)
+    question = loaded.wrap(question) if loaded is not None else question
     recipe = recipes.get_recipe("ask")
     req = task_request(recipe, render(recipe, {}, question), opts, completion=completion_text(recipe, {}, question))
+    attach_to(req, loaded)
     req.recipe = None  # a plain ask is stored as no recipe, as before recipes existed
     req.kb_query = kb_query  # --kb: retrieve for the question's words (not piped text)
     return run_turn(req, settings, sink)

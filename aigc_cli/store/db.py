@@ -35,6 +35,7 @@ from aigc_cli.store.rows import (  # noqa: F401 - re-exported: the store's API
     context_messages,
     title_from,
 )
+from aigc_cli.store import faults
 from aigc_cli.store.schema import migrate, refuse_newer
 
 BUSY_TIMEOUT_S = 30.0
@@ -113,21 +114,16 @@ class Store:
         path = path or paths.store_file()
         if not create and not path.exists():
             return None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.DatabaseError) as exc:
-            raise StoreError(f"cannot open the conversation store {path}: {exc}") from None
+        conn, read_only = faults.connect(path, BUSY_TIMEOUT_S)  # read-only: lists and searches still work
         store = cls(conn, path)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             refuse_newer(conn, str(path))  # before WAL: a newer file is not touched at all
-            store._wal()
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = FULL")
-            migrate(conn, str(path))
+            if not read_only:
+                store._wal()
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA synchronous = FULL")
+                migrate(conn, str(path))
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise store.error(exc) from None
@@ -148,17 +144,8 @@ class Store:
                 time.sleep(0.05)
 
     def error(self, exc: sqlite3.DatabaseError) -> StoreError:
-        """The StoreError for a SQLite failure, saying the file was left alone."""
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            return StoreError(
-                f"the conversation store {self.path} is busy (another aigc is writing)",
-                hint="try again in a moment",
-            )
-        return StoreError(
-            f"the conversation store {self.path} is unreadable: {text}",
-            hint="the file was left untouched; move it aside to start a new store",
-        )
+        """The StoreError for a SQLite failure: busy, full disk, read-only, or damaged (file left alone)."""
+        return faults.store_error(exc, self.path)
 
     def close(self) -> None:
         self.conn.close()
@@ -373,6 +360,7 @@ class Store:
                 return None
             db.execute("DELETE FROM messages WHERE conversation_id = ? AND id >= ?", (cid, row[0]))
             db.execute("DELETE FROM summaries WHERE conversation_id = ?", (cid,))
+            _drop_unused_blobs(db)
         return str(row[1])
 
     @_guarded
@@ -388,12 +376,21 @@ class Store:
         """Delete conversations (their messages and index entries go with them)."""
         ids = list(cids)
         with self.transaction() as db:
-            return sum(
-                db.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount for cid in ids
-            )
+            n = sum(db.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount for cid in ids)
+            _drop_unused_blobs(db)
+            return n
 
     @_guarded
     def prune(self, before: float) -> int:
         """Delete conversations last updated before ``before`` (a Unix time)."""
         with self.transaction() as db:
-            return db.execute("DELETE FROM conversations WHERE updated < ?", (before,)).rowcount
+            n = db.execute("DELETE FROM conversations WHERE updated < ?", (before,)).rowcount
+            _drop_unused_blobs(db)
+            return n
+
+
+def _drop_unused_blobs(db: sqlite3.Connection) -> None:
+    """Attachments' bytes no message uses any more go with the messages (store/attachments.py)."""
+    from aigc_cli.store.attachments import drop_unused
+
+    drop_unused(db)

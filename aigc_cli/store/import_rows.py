@@ -60,6 +60,10 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
                 from aigc_cli.store.toolcalls import insert_rows
 
                 insert_rows(db, int(mid or 0), m.tool_calls)
+            if m.attachments:
+                from aigc_cli.store.attachments import write
+
+                write(db, int(mid or 0), m.attachments)
         if item.summary is not None:
             db.execute(
                 "INSERT INTO summaries(conversation_id, text, covered, model, updated) VALUES (?, ?, ?, ?, ?)",

@@ -70,8 +70,13 @@ def _exported(store: Store, conv: Conversation) -> dict[str, Any]:
     from aigc_cli.store.toolcalls import for_conversation
 
     calls = for_conversation(store, conv.id)
+    from aigc_cli.store.attachments import exported, for_messages
+
+    attached = for_messages(store, [m.id for m in messages if m.role == "user"], with_data=True)
     for m, out in zip(messages, data["messages"], strict=True):
         out["command"] = _command(store, m.id)
+        if m.id in attached:
+            out["attachments"] = exported(attached[m.id])
         if m.id in calls:
             out["tool_calls"] = [r.to_json() for r in calls[m.id]]
     row = store.conn.execute("SELECT source FROM conversations WHERE id = ?", (conv.id,)).fetchone()
@@ -111,6 +116,7 @@ def export_json(store: Store, convs: Iterable[Conversation], memories: list[dict
 
 def conversation_markdown(
     conv: Conversation, messages: list[StoredMessage], used: Used | None = None, calls: dict[int, list] | None = None,
+    attached: dict[int, list] | None = None,
 ) -> str:
     """A conversation as a Markdown document: header facts, then each message (with its tool calls)."""
     used, calls = used or {}, calls or {}
@@ -129,6 +135,10 @@ def conversation_markdown(
 
             parts.append("_Tool calls:_\n\n" + "\n".join(markdown_lines(calls[m.id])))
         parts.append(f"## {label}\n\n{m.content.strip() or '_(no text)_'}")
+        if attached and m.id in attached:  # store/attachments.py rows
+            from aigc_cli.store.attachments import markdown_lines as attachment_lines
+
+            parts.append("_Attached:_\n\n" + "\n".join(attachment_lines(attached[m.id])))
         if m.id in used:
             parts.append("_Memories used:_\n\n" + "\n".join(f"- [{i}] {t}" for i, t in used[m.id]))
     return "\n\n".join(parts) + "\n"

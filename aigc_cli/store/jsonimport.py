@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aigc_cli.errors import BadFile
 from aigc_cli.store.io import EXPORT_VERSION
@@ -83,6 +83,50 @@ class ExportedToolCall(_Model):
     preface: str = ""
 
 
+class ExportedAttachment(_Model):
+    """One attachment row of a question (store/attachments.py); ``data`` is base64 and
+    must hash to ``sha256``, so an export restores the very bytes that were sent."""
+
+    position: int = Field(ge=0, le=MAX_INT)
+    part: int = Field(default=0, ge=0, le=MAX_INT)
+    kind: Literal["image", "pdf", "web", "audio", "text"]
+    name: str
+    size: int = Field(ge=0, le=MAX_INT)
+    source: str | None = None
+    label: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    mime: str | None = None
+    width: int | None = Field(default=None, ge=0, le=MAX_INT)
+    height: int | None = Field(default=None, ge=0, le=MAX_INT)
+    data: str | None = None
+
+    @model_validator(mode="after")
+    def _bytes_match(self) -> "ExportedAttachment":
+        if (self.data is None) != (self.sha256 is None):
+            raise ValueError("data and sha256 come together")
+        if self.data is not None:
+            import base64
+            import binascii
+            import hashlib
+
+            try:
+                raw = base64.b64decode(self.data, validate=True)
+            except binascii.Error:
+                raise ValueError("data is not base64") from None
+            if hashlib.sha256(raw).hexdigest() != self.sha256:
+                raise ValueError("data does not match its sha256")
+        return self
+
+    def row(self) -> Any:
+        import base64
+
+        from aigc_cli.store.attachments import AttachmentRow
+
+        return AttachmentRow(self.position, self.part, self.kind, self.name, self.size, self.source, self.label,
+                             self.sha256, self.mime, self.width, self.height,
+                             base64.b64decode(self.data) if self.data is not None else None)
+
+
 class ExportedMessage(_Model):
     role: Literal["user", "assistant", "system"]
     content: str
@@ -94,6 +138,7 @@ class ExportedMessage(_Model):
     cost: float | None = Money
     command: ExportedCommand | None = None
     tool_calls: list[ExportedToolCall] | None = None
+    attachments: list[ExportedAttachment] | None = None
 
 
 class ExportedSummary(_Model):
@@ -140,7 +185,8 @@ def _imported(conv: ExportedConversation) -> Imported:
         messages=[
             ImportedMessage(m.role, m.content, _unix(m.created), m.status, m.model,
                             m.prompt_tokens, m.completion_tokens, m.cost, _command(m.command),
-                            tuple(c.model_dump() for c in m.tool_calls) if m.tool_calls else None)
+                            tuple(c.model_dump() for c in m.tool_calls) if m.tool_calls else None,
+                            tuple(a.row() for a in m.attachments) if m.attachments else None)
             for m in conv.messages
         ],
         id=conv.id,

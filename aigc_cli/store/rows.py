@@ -60,6 +60,7 @@ class ImportedMessage(NamedTuple):
     cost: float | None = None
     command: "ImportedCommand | None" = None  # an `aigc cmd` answer's record
     tool_calls: tuple[dict, ...] | None = None  # the tool calls that led to this answer (store/toolcalls.py)
+    attachments: tuple[Any, ...] | None = None  # a question's attachments (store.attachments.AttachmentRow)
 
 
 class ImportedCommand(NamedTuple):
@@ -125,13 +126,18 @@ def context_messages(messages: Iterable[StoredMessage]) -> list[tuple[str, str]]
     model never sees two questions in a row; an interrupted answer is kept
     with the text that arrived.
     """
-    out: list[tuple[str, str]] = []
-    pending: tuple[str, str] | None = None
+    return [(m.role, m.content) for m in context_rows(messages)]
+
+
+def context_rows(messages: Iterable[StoredMessage]) -> list[StoredMessage]:
+    """The stored messages ``context_messages`` resends (attachments find their turns by id)."""
+    out: list[StoredMessage] = []
+    pending: StoredMessage | None = None
     for m in messages:
         if m.role == "user":
-            pending = (m.role, m.content) if m.status != "error" else None
+            pending = m if m.status != "error" else None
         elif m.role == "assistant" and pending and m.status != "error" and m.content:
-            out.extend([pending, (m.role, m.content)])
+            out.extend([pending, m])
             pending = None
     return out
 

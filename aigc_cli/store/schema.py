@@ -170,7 +170,37 @@ CREATE TABLE tool_calls (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY, V_BATCH, V_TOOLS]
+# Attachments (issue #22): the bytes sent (prepared images, rendered PDF pages)
+# stored once by sha256 in the database itself (one file to back up, one
+# transaction with the turn); a user message lists what was attached to it,
+# one row per picture (``part``) or one with no blob for text-only kinds.
+# Blobs no message references are deleted with the conversations that used them.
+V_ATTACHMENTS = """
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    data BLOB NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE message_attachments (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    part INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    source TEXT,
+    label TEXT,
+    blob TEXT REFERENCES blobs(sha256),
+    PRIMARY KEY (message_id, position, part)
+);
+CREATE INDEX message_attachments_blob ON message_attachments(blob);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5_COMMANDS, V6_MEMORY, V_BATCH, V_TOOLS, V_ATTACHMENTS]
 LATEST = len(MIGRATIONS)
 
 
