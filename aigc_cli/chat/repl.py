@@ -173,7 +173,10 @@ def no_echo(fd: int | None) -> Iterator[None]:
     try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSANOW, old)
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, old)
+        except (termios.error, OSError):  # the terminal closed (SIGHUP): nothing to restore, exit 129 stands
+            pass
 
 
 def make_session(state: rs.ChatState) -> "PromptSession[str]":
@@ -328,6 +331,8 @@ class Chat:
             renderer.finish()
         except KeyboardInterrupt:
             renderer.finish()
+        except OSError:  # the terminal is gone (EIO after SIGHUP): the answer is stored, exit 129 follows
+            pass
 
     # ---------------------------------------------------------------- output
 

@@ -23,6 +23,7 @@ BINARY_EXT = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", 
               ".class", ".jar", ".mp3", ".mp4", ".mov", ".avi", ".wav", ".flac", ".ogg", ".woff", ".woff2",
               ".ttf", ".otf", ".db", ".sqlite", ".gguf", ".npy", ".pkl", ".docx", ".xlsx", ".pptx"}
 SNIFF_BYTES = 8192
+NOT_UTF8 = "name is not valid UTF-8"
 
 
 @dataclass(slots=True, frozen=True)
@@ -75,6 +76,33 @@ def walk(root: str | os.PathLike[str]) -> Iterator[FileStat]:
     yield from _walk_dir(top, [])
 
 
+def check_root(path: Path) -> str:
+    """The resolved path to add to a base, or a UsageError: a folder or a regular file only
+    (``/dev/zero``, a FIFO or a socket would be registered and never yield anything), with a
+    name the index can store (valid UTF-8)."""
+    from aigc_cli.errors import UsageError
+
+    resolved = path.expanduser().resolve()
+    if not _utf8(str(resolved)):
+        raise UsageError(f"{shown(str(path))}: the name is not valid UTF-8", hint="rename it, then add it again")
+    if not (resolved.is_dir() or resolved.is_file()):
+        raise UsageError(f"{path} is not a folder or a regular file")
+    return str(resolved)
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        return False
+    return True
+
+
+def shown(name: str) -> str:
+    """A file name that is not valid UTF-8 as printable text, its bad bytes as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def _walk_dir(folder: Path, specs: list[tuple[object, Path]]) -> Iterator[FileStat]:
     own = _spec(folder)
     if own is not None:
@@ -85,6 +113,9 @@ def _walk_dir(folder: Path, specs: list[tuple[object, Path]]) -> Iterator[FileSt
         return
     for entry in entries:
         if entry.name in ALWAYS_SKIP:
+            continue
+        if not _utf8(entry.name):  # named (escaped) in the sync report; the rest is indexed
+            yield FileStat(shown(entry.path), 0, 0, NOT_UTF8)
             continue
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
