@@ -264,9 +264,15 @@ def test_embed_on_a_server_without_embeddings_names_it_and_keeps_the_keyword_ind
     assert r.code == 3 and "/v1/embeddings" in r.err
     assert json.loads(aigc("kb", "list", "--json").out)[0]["files"] == 1
     # the server learns embeddings: the next sync embeds what is missing
+    routes = dict(no_embeddings.routes)
     no_embeddings.routes.clear()
     r = aigc("kb", "sync")
     assert r.code == 0 and "1 embedded" in r.err, r.err
+    # the server loses them again: a search still answers, by keyword, and says why
+    no_embeddings.routes.update(routes)
+    r = aigc("kb", "search", "sourdough")
+    assert r.code == 0 and "bread.md" in r.out
+    assert "could not be embedded" in r.err and "keyword results only" in r.err
     r = aigc("kb", "add", str(notes), "--no-embed")
     assert r.code == 0
     assert "embeddings are off" in r.err and "embedding model changed" not in r.err

@@ -249,7 +249,10 @@ def search(
     from aigc_cli.cli.common import print_json
     from aigc_cli.kb.retrieve import find
 
-    passages = find(" ".join(query), name, k)
+    notices: list[str] = []
+    passages = find(" ".join(query), name, k, notices=notices)
+    for note in notices:
+        _say(note)
     if as_json:
         print_json([asdict(p) for p in passages])
         return

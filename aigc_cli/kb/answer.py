@@ -73,21 +73,23 @@ def context_block(base: str, passages: Sequence["Passage"]) -> str:
     return "\n".join(parts) + "\n\n" + INSTRUCTION
 
 
-def retrieve(question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None) -> list["Passage"]:
+def retrieve(question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None,
+             notices: list[str] | None = None) -> list["Passage"]:
     """The base's best passages for the question (keyword, plus vectors if the base has them)."""
     from aigc_cli.kb.retrieve import find
 
-    return find(question, base, k, settings)
+    return find(question, base, k, settings, notices)
 
 
 def with_passages(
-    messages: Sequence[Message], question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None
+    messages: Sequence[Message], question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None,
+    notices: list[str] | None = None,
 ) -> tuple[list[Message], list[Source]]:
     """The messages with the passages for ``question`` put before the last user message's text.
 
     Returns the new messages and the sources, numbered as they are cited.
     """
-    passages = retrieve(question, base, k, settings)
+    passages = retrieve(question, base, k, settings, notices)
     out = list(messages)
     last = max((i for i, m in enumerate(out) if m.role == "user"), default=None)
     block = context_block(base, passages)
@@ -126,6 +128,8 @@ def for_turn(
     messages: Sequence[Message], question: str, base: str, settings: "Settings"
 ) -> tuple[list[Message], list[dict], list[str]]:
     """What a turn with ``--kb`` needs: the messages, the sources as JSON, and notices for stderr."""
-    out, sources = with_passages(messages, question, base, settings=settings)
-    notices = [] if sources else [f"nothing in knowledge base {base!r} matches the question"]
+    notices: list[str] = []
+    out, sources = with_passages(messages, question, base, settings=settings, notices=notices)
+    if not sources:
+        notices.append(f"nothing in knowledge base {base!r} matches the question")
     return out, [s.model_dump() for s in sources], notices

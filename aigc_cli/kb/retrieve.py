@@ -153,12 +153,19 @@ def keyword_lists(kb: KnowledgeBase, query: str) -> list[list[int]]:
     return [ranked] if ranked else []
 
 
-def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder | None = None) -> list[Passage]:
-    """The ``k`` best passages for ``query``; empty when nothing relevant is found."""
+def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder | None = None,
+           notices: list[str] | None = None) -> list[Passage]:
+    """The ``k`` best passages for ``query``; empty when nothing relevant is found.
+
+    With ``notices``, a query that cannot be embedded (the server is down, the
+    model gone) is searched by keyword alone and the reason added there; the
+    keyword index never depends on the embedding backend.
+    """
     lists = keyword_lists(kb, query)
     hybrid = False
-    if embed_query is not None and kb.vector_dim() is not None and query.strip():
-        near = _nearest(kb, embed_query(query))
+    vector = _query_vector(kb, query, embed_query, notices)
+    if vector is not None:
+        near = _nearest(kb, vector)
         if near and (lists or near[0][1] <= VECTOR_MAX_DISTANCE):
             lists.append([cid for cid, _ in near])
             hybrid = True
@@ -171,6 +178,21 @@ def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder
         for cid, p in found:
             p.score = scores.get(cid, 0.0)
     return [p for _, p in found]
+
+
+def _query_vector(kb: KnowledgeBase, query: str, embed_query: QueryEmbedder | None,
+                  notices: list[str] | None) -> list[float] | None:
+    if embed_query is None or kb.vector_dim() is None or not query.strip():
+        return None
+    from aigc_cli.errors import AigcError
+
+    try:
+        return embed_query(query)
+    except AigcError as exc:
+        if notices is None:
+            raise
+        notices.append(f"the query could not be embedded ({exc.message}); keyword results only")
+        return None
 
 
 def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) -> list[tuple[int, Passage]]:
@@ -210,7 +232,8 @@ def snippet(text: str, words: list[str]) -> str:
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(flat) else "")
 
 
-def find(query: str, base: str, k: int = 5, settings: "Settings | None" = None) -> list[Passage]:
+def find(query: str, base: str, k: int = 5, settings: "Settings | None" = None,
+         notices: list[str] | None = None) -> list[Passage]:
     """Open ``base`` and search it; settings (and a backend) are loaded only if it has embeddings."""
     with KnowledgeBase.open(base) as kb:
         embed_query = None
@@ -222,4 +245,4 @@ def find(query: str, base: str, k: int = 5, settings: "Settings | None" = None) 
 
                 settings = load_settings()
             embed_query = embed.query_embedder(kb, settings)
-        return search(kb, query, k, embed_query)
+        return search(kb, query, k, embed_query, notices)
