@@ -147,16 +147,16 @@ def start(servers: dict[str, "ServerSpec"], timeout: float) -> tuple[_Loop, list
             notices.append(f"MCP server {c.name!r} did not start within {timeout:g} s")
             c.close()
         except BaseException as exc:  # noqa: BLE001 - one line, the turn goes on
-            notices.append(f"MCP server {c.name!r} could not start: {_why(exc)}")
+            notices.append(f"MCP server {c.name!r} could not start: {_why(exc, timeout)}")
     return loop, up, notices
 
 
-def _why(exc: BaseException) -> str:
+def _why(exc: BaseException, timeout: float | None = None) -> str:
     """One line for what went wrong (anyio wraps failures in exception groups)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
-        return "it did not answer initialize in time"
+        return f"it did not answer initialize within {timeout:g} s" if timeout else "it did not answer in time"
     if isinstance(exc, FileNotFoundError) and exc.filename is None:
         return str(exc)
     text = " ".join(str(exc).split()) or type(exc).__name__

@@ -46,18 +46,20 @@ def _remember(args: dict[str, Any], ctx: ToolContext) -> str:
 
 def _shell(args: dict[str, Any], ctx: ToolContext) -> str:
     from aigc_cli.shellcmd import shells
-    from aigc_cli.tools.shelljudge import destructive_reasons
+    from aigc_cli.tools.shelljudge import verdict
 
     command = str(args["command"]).strip()
     if not command:
         raise ToolError("empty command")
     shell = shells.detect()
-    reasons = destructive_reasons(command, shell.name, ctx.cwd)
-    if reasons:
+    v = verdict(command, shell.name, ctx.cwd)
+    if v.destructive:
         if ctx.confirm is None:
-            raise ToolError("refused: the command is destructive (" + "; ".join(reasons) + ") and there is no terminal to confirm it")
-        if not ctx.confirm(f"destructive: {'; '.join(reasons)}"):
-            raise ToolError("the user did not confirm this destructive command; it was not run")
+            raise ToolError("refused: the command is destructive (" + "; ".join(v.destructive) + ") and there is no terminal to confirm it")
+        if not ctx.confirm("; ".join(v.destructive)):
+            raise ToolError("the user did not type yes for this destructive command; it was not run")
+    elif v.unattended and ctx.confirm is None:
+        raise ToolError("refused: with no one at a terminal only read-only commands run (" + "; ".join(v.unattended) + ")")
     return _run(command, shell.argv(command), ctx)
 
 

@@ -1,24 +1,26 @@
-"""Why a command the model wants to run is destructive: `aigc cmd`'s own rules.
+"""Whether a command the model wants to run may run: `aigc cmd`'s own judgement.
 
-Uses ``shellcmd.safety.judge`` when it exists (the shared judgement of
-`aigc cmd`), else the classifier it is built on; both read the parsed
-command, so quoting or chaining cannot hide a delete.
+``shellcmd.safety.judge`` reads the parsed command (quoting, chaining and
+wrappers cannot hide a delete) and says whether it is destructive and
+whether it may run with nobody watching (every program known read-only).
+The ``shell`` tool asks for ``yes`` on a destructive command, and with no
+terminal runs only what is runnable unattended.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def destructive_reasons(command: str, shell: str, cwd: str) -> list[str]:
-    """Every reason ``command`` needs ``yes`` (empty: none)."""
-    try:
-        from aigc_cli.shellcmd.safety import judge  # type: ignore[import-not-found]
-    except ImportError:
-        judge = None
-    if judge is not None:
-        verdict = judge(command, shell)
-        if verdict.destructive or not verdict.runnable_unattended:
-            return list(verdict.reasons) or ["not safe to run unattended"]
-        return []
-    from aigc_cli.shellcmd.classify import classify
 
-    return [f.reason for f in classify(command, shell, cwd)]
+@dataclass
+class Verdict:
+    destructive: list[str]  # why it needs `yes` (empty: it does not)
+    unattended: list[str]  # why it may not run with nobody watching (empty: it may)
+
+
+def verdict(command: str, shell: str, cwd: str) -> Verdict:
+    from aigc_cli.shellcmd.safety import judge
+
+    j = judge(command, shell, cwd)
+    return Verdict(destructive=list(j.reasons) if j.destructive or j.control_chars else [],
+                   unattended=[] if j.runnable_unattended else list(j.reasons) or ["not known to be read-only"])
