@@ -137,6 +137,12 @@ class ToolsSettings(BaseModel):
         return spec.policy if spec is not None else None
 
 
+class AttachSettings(_Section):
+    """-a/--attach: how long and how much a URL attachment may take."""
+
+    url_timeout: float = Field(default=20.0, gt=0, description="seconds for a URL attachment's whole download")
+
+
 class AudioSettings(_Section):
     """Audio attachments and `aigc transcribe`: the backend's /v1/audio/transcriptions."""
 
@@ -168,6 +174,7 @@ class Settings(_Section):
     batch: BatchSettings = Field(default_factory=BatchSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
+    attach: AttachSettings = Field(default_factory=AttachSettings)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
     # [backends.NAME]: a plugin backend's own settings, free-form (the plugin validates them)
     backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -373,7 +380,7 @@ def unset_value(dotted: str) -> bool:
     path = paths.config_file()
     data = _read_toml(path)
     *parents, last = split_key(dotted)
-    node = data
+    node: Any = data
     for part in parents:
         node = node.get(part) if isinstance(node, dict) else None
     if not isinstance(node, dict) or last not in node:

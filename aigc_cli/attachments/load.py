@@ -23,14 +23,14 @@ Transcriber = Callable[[bytes, str], str]
 
 
 def load(specs: Sequence[str], *, original: bool = False, stdin: BinaryIO | None = None,
-         transcribe: Transcriber | None = None) -> Loaded:
+         transcribe: Transcriber | None = None, url_timeout: float | None = None) -> Loaded:
     """Each ``PATH|URL|-`` as an Attachment, in the order given."""
     from aigc_cli import webpage
 
     items: list[Attachment] = []
     for spec in specs:
         if webpage.is_url(spec):
-            items.append(_from_url(spec, original, transcribe))
+            items.append(_from_url(spec, original, transcribe, url_timeout or webpage.TIMEOUT_S))
         else:
             data = _read_stdin(stdin) if spec == "-" else read_path(spec)
             items.append(classify(data, "stdin" if spec == "-" else spec, original, transcribe))
@@ -124,11 +124,11 @@ def _check_wav(data: bytes, name: str) -> None:
         raise BadFile(f"{name}: {seconds / 3600:.1f} hours of audio, over the cap of {MAX_AUDIO_SECONDS // 3600} hours")
 
 
-def _from_url(url: str, original: bool, transcribe: Transcriber | None) -> Attachment:
+def _from_url(url: str, original: bool, transcribe: Transcriber | None, timeout: float) -> Attachment:
     """A web page as its readable text; an image, PDF or audio URL as that file."""
     from aigc_cli import webpage
 
-    got = webpage.fetch(url)
+    got = webpage.fetch(url, timeout=timeout)
     if not got.data:
         raise BadFile(f"{url}: the server sent nothing")
     kind = sniff(got.data[:2048])

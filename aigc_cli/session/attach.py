@@ -15,6 +15,7 @@ from aigc_cli.session.options import TaskOptions
 
 if TYPE_CHECKING:
     from aigc_cli.attachments.model import Loaded
+    from aigc_cli.backends.base import Transcript
     from aigc_cli.config import Settings
     from aigc_cli.session.request import TurnRequest
 
@@ -38,7 +39,7 @@ def load_specs(specs: list[str], settings: "Settings", *, original: bool = False
         return chosen.transcribe(data, filename, settings.audio.transcribe_model).text
 
     stdin = sys.stdin.buffer if "-" in specs and sys.stdin is not None and not sys.stdin.isatty() else None
-    return load(specs, original=original, stdin=stdin, transcribe=transcribe)
+    return load(specs, original=original, stdin=stdin, transcribe=transcribe, url_timeout=settings.attach.url_timeout)
 
 
 def attach_to(req: "TurnRequest", loaded: "Loaded | None") -> None:
@@ -48,3 +49,33 @@ def attach_to(req: "TurnRequest", loaded: "Loaded | None") -> None:
         return
     req.attached = loaded
     req.outside_input = True
+
+
+def run_transcribe(
+    paths: list[str], settings: "Settings", *, backend: str | None = None, language: str | None = None,
+    timestamps: bool = False, model: str | None = None,
+) -> list[tuple[str, "Transcript"]]:
+    """`aigc transcribe`: each audio file (``-`` is stdin) as a Transcript, in order.
+
+    Every file is read and checked before the first is sent, so a bad one
+    among several costs nothing.
+    """
+    from aigc_cli.attachments.detect import AUDIO, sniff
+    from aigc_cli.attachments.load import MAX_AUDIO_BYTES, read_path
+    from aigc_cli.errors import BadFile
+    from aigc_cli.session.choose import pick_backend
+
+    audio: list[tuple[str, bytes, str]] = []
+    for path in paths:
+        data = sys.stdin.buffer.read(MAX_AUDIO_BYTES + 1) if path == "-" else read_path(path)
+        name = "stdin" if path == "-" else path
+        kind = sniff(data[:2048])
+        if kind not in AUDIO:
+            raise BadFile(f"{name}: not audio (MP3, WAV, M4A, OGG, FLAC or WebM)" if data else f"{name}: empty")
+        if len(data) > MAX_AUDIO_BYTES:
+            raise BadFile(f"{name}: over the cap of {MAX_AUDIO_BYTES // 1_000_000} MB of audio")
+        filename = name.rsplit("/", 1)[-1]
+        audio.append((name, data, filename if "." in filename else f"{filename}.{kind}"))
+    chosen = pick_backend(settings, backend, None, None)
+    use = model or settings.audio.transcribe_model
+    return [(name, chosen.transcribe(data, filename, use, language, timestamps)) for name, data, filename in audio]
