@@ -171,3 +171,32 @@ def test_a_few_aliases_are_still_fine(aigc, tmp_path):
     path.write_text("system: &s You are terse.\nprompt: 'Summarize $input'\ndefaults: {x: *s, y: *s}\n")
     r = aigc("recipes", "import", str(path))
     assert r.code == 0, r.err
+
+
+# ------------------------------------------------------------------ imports and signals
+
+
+def test_ctrl_c_during_a_memory_import_reports_what_was_committed(aigc, tmp_path):
+    import os
+    import signal
+
+    assert aigc("memory", "add", "seed").code == 0  # the store exists: its WAL grows only with the import
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps({"memories": [f"fact number {i}" for i in range(100000)]}))
+    wal = aigc.home / "history.db-wal"
+    proc = subprocess.Popen([AIGC, "memory", "import", str(path)], env=aigc.env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 256 * 1024:  # rows are being written
+            proc.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.01)
+    _, err = proc.communicate(timeout=120)
+    stored = len(json.loads(aigc("memory", "list", "--json").out)) - 1
+    text = err.decode()
+    if stored:
+        assert f"imported {stored} memories" in text, text  # committed: the report says so
+    else:
+        assert "nothing was imported" in text and "imported 1" not in text, text
+    assert os.path.exists(path)
