@@ -196,9 +196,16 @@ def test_shell_init_for_an_unknown_shell_is_a_usage_error(aigc):
 
 @pytest.mark.slow
 def test_cmd_runs_on_the_local_model_and_stores_the_command(aigc, gguf_model):
-    """The bundled base model writes poor commands; what must hold is the path: a command, stored, nothing run."""
+    """The bundled base model writes poor commands; what must hold is the path: a command, stored, nothing run.
+
+    Or, when what it wrote is prose ("Here are the files."), exit 7 with nothing printed and nothing stored
+    as a command (issue #26: that sentence used to run through bash).
+    """
     r = aigc("cmd", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "24", "list the files here", timeout=300)
-    assert r.code == 0, r.err
-    assert r.out.strip()
+    assert r.code in (0, 7), r.err
     with sqlite3.connect(aigc.home / "history.db") as db:
-        assert db.execute("SELECT command, ran FROM commands").fetchone() == (r.out.strip(), 0)
+        row = db.execute("SELECT command, ran FROM commands").fetchone()
+    if r.code == 7:
+        assert r.out == "" and row is None and "did not return a command" in r.err
+    else:
+        assert r.out.strip() and row == (r.out.strip(), 0)
