@@ -48,6 +48,23 @@ class Attachment(BaseModel):
     needs_sight: bool = False  # only pictures to send (an image, a PDF with no text layer at all)
 
 
+ICONS = {"image": "🖼", "pdf": "📄", "web": "🌐", "audio": "🎙", "text": "📝"}
+
+
+def line(a: Attachment) -> str:
+    """One line per attachment, as the chat lists them: ``🖼 receipt.jpg 1.2 MB → 1024×768``."""
+    from aigc_cli.store.attachments import human_size
+
+    out = f"{ICONS.get(a.kind, '📎')} {a.name} {human_size(a.size)}"
+    if a.kind == "image" and a.pictures:
+        out += f" → {a.pictures[0].width}×{a.pictures[0].height}"
+    elif a.pictures:
+        out += f" + {len(a.pictures)} page image(s)"
+    if a.text is not None and a.kind != "text":
+        out += f" · {len(a.text):,} characters of text"
+    return out
+
+
 class Loaded(BaseModel):
     """Everything attached to one turn."""
 

@@ -140,6 +140,31 @@ def _help(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(lines=lines + keys)
 
 
+@command("attach", "PATH|URL", "attach an image, PDF, web page, audio or text file to the next message (alone: list)")
+def _attach(state: rs.ChatState, arg: str) -> Outcome:
+    from aigc_cli.attachments.model import Loaded, line
+
+    if not arg:
+        items = state.attached.items if state.attached else []
+        if not items:
+            return Outcome(lines=["Nothing attached. /attach PATH|URL adds a file or page to your next message."])
+        return Outcome(lines=[line(a) for a in items] + ["", "They go with your next message; /detach drops them."])
+    from aigc_cli.session.attach import load_specs
+
+    spec = arg.strip().strip("'\"")
+    spec = spec if spec.lower().startswith(("http://", "https://")) else str(Path(spec).expanduser())
+    loaded = load_specs([spec], state.settings, backend=state.backend_name, model_path=state.model_path)
+    state.attached = Loaded(items=[*(state.attached.items if state.attached else []), *loaded.items])
+    return Outcome(lines=[f"{line(a)} (goes with your next message)" for a in loaded.items])
+
+
+@command("detach", "", "drop what /attach added, before it is sent")
+def _detach(state: rs.ChatState, arg: str) -> Outcome:
+    count = len(state.attached.items) if state.attached else 0
+    state.attached = None
+    return Outcome(lines=[f"Dropped {count} attachment(s)." if count else "Nothing was attached."])
+
+
 @command("new", "", "start a new conversation")
 def _new(state: rs.ChatState, arg: str) -> Outcome:
     rs.new_conversation(state)
@@ -255,6 +280,12 @@ def _undo(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(lines=[f"Dropped the last exchange ({short!r})."])
 
 
+@command("speak", "", "read answers aloud as they stream (again: stop)")
+def _speak(state: rs.ChatState, arg: str) -> Outcome:
+    state.speak = not state.speak
+    return Outcome(lines=["Answers will be read aloud." if state.speak else "Answers are no longer read aloud."])
+
+
 @command("tokens", "", "tokens used, the context window, cost so far")
 def _tokens(state: rs.ChatState, arg: str) -> Outcome:
     sp = state.spend
@@ -289,10 +320,13 @@ def _export(state: rs.ChatState, arg: str) -> Outcome:
         return fail("Nothing to export yet.")
     path = Path(arg).expanduser()
     text, count = export_text(state, json_format=path.suffix.lower() == ".json")
+    from aigc_cli.errors import AigcError
+    from aigc_cli.fileio import atomic_write
+
     try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        return fail(f"Cannot write {path}: {exc.strerror}")
+        atomic_write(path, text)  # private (0600), all or nothing
+    except AigcError as exc:
+        return fail(f"Cannot write: {exc}")
     return Outcome(lines=[f"Wrote {count} messages to {path}."])
 
 

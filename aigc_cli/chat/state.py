@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aigc_cli.messages import GenOptions, Message, Usage
 
 if TYPE_CHECKING:
+    from aigc_cli.attachments.model import Loaded
     from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
     from aigc_cli.recipes import Recipe
@@ -71,6 +72,8 @@ class ChatState:
     kb: str | None = None  # --kb / /kb NAME: each message is answered from this knowledge base
     memory: list[Message] = field(default_factory=list)  # the --no-log transcript
     use_memories: bool = True  # False with --no-memory: no "About the user" block
+    speak: bool = False  # --speak / /speak: answers read aloud as they stream (issue #24)
+    attached: "Loaded | None" = None  # -a / /attach: goes with the next message (issue #22)
 
     @property
     def backend(self) -> "Backend":
@@ -119,6 +122,8 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
     from aigc_cli.session.turn import run_turn
 
     stored = _uses_store(state)
+    loaded = state.attached
+    prompt = loaded.wrap(prompt) if loaded is not None else prompt
     req = TurnRequest(
         prompt=prompt,
         # the chat's system prompt is the one in force ("" = none): None would let the
@@ -134,7 +139,11 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
         kb=state.kb,
         memory=state.use_memories,
     )
+    from aigc_cli.session.attach import attach_to
+
+    attach_to(req, loaded)
     result = run_turn(req, state.settings, sink)
+    state.attached = None  # sent (a refusal before sending raised above and keeps them)
     if result.sources:  # shown under the answer like the other notices
         from aigc_cli.kb.answer import Source, source_lines
 
@@ -142,8 +151,18 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
     if stored:
         state.cid = result.conversation_id or state.cid
     elif result.answer.text or result.error is None:
-        state.memory += [Message(role="user", content=prompt), Message(role="assistant", content=result.answer.text)]
+        state.memory += [Message(role="user", content=prompt, images=_sent_images(state, loaded)),
+                         Message(role="assistant", content=result.answer.text)]
     return result
+
+
+def _sent_images(state: ChatState, loaded: "Loaded | None") -> list:
+    """A --no-log chat keeps the pictures it sent in its transcript (the model saw them)."""
+    if loaded is None or not state.backend.supports_vision(state.model_name()):
+        return []
+    from aigc_cli.attachments.stage import part_of
+
+    return [part_of(p) for p in loaded.pictures()]
 
 
 def after_turn(state: ChatState, result: "TurnResult") -> None:

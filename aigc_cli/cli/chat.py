@@ -36,6 +36,9 @@ def chat(
     no_log: opt.NoLog = False,
     kb: opt.Kb = None,
     no_memory: opt.NoMemory = False,
+    attach: opt.Attach = None,
+    attach_original: opt.AttachOriginal = False,
+    speak: Annotated[bool, typer.Option("--speak", help="Read answers aloud as they stream (/speak toggles).")] = False,
 ) -> int:
     from aigc_cli import inputs
     from aigc_cli.backends import choose_backend_name
@@ -47,7 +50,7 @@ def chat(
 
     if continue_last and cid:
         raise UsageError("use either -c (last conversation) or --cid ID, not both")
-    piped = inputs.read_stdin()
+    piped = None if "-" in (attach or []) else inputs.read_stdin()  # `-a -`: stdin is an attachment
     settings = load_settings()
     backend = backend_flag(backend, model_path)
     state = rs.ChatState(
@@ -58,6 +61,7 @@ def chat(
         model_path=model_path,
         log=settings.log and not no_log,
         use_memories=not no_memory,
+        speak=speak,
         pending_context=piped if piped and piped.strip() else None,
     )
     resumed = _resume(state, continue_last, cid)
@@ -75,6 +79,11 @@ def chat(
 
         KnowledgeBase.open(kb).close()  # an unknown base is a usage error before the chat starts
         state.kb = kb
+    if attach:  # loaded now, so a bad one fails before the chat starts; they go with the first message
+        from aigc_cli.session.attach import load_specs
+
+        state.attached = load_specs(attach, settings, original=attach_original, backend=state.backend_name,
+                                    model_path=model_path)
     return repl.run_chat(state, resumed=resumed)
 
 
