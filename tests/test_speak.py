@@ -148,3 +148,29 @@ def test_speak_flag_reads_the_answer_sentence_by_sentence(aigc_api: Aigc, fake: 
     assert "First sentence here." in r.out  # the text still prints
     files = sorted(played.iterdir())
     assert len(files) == 3 and all(_wav(f)[1] > 200 for f in files)
+
+
+@needs_espeak
+def test_chat_speak_toggles_reading_answers_aloud(chat, aigc_api: Aigc, fake: FakeOpenAI, tmp_path: Path) -> None:
+    played = tmp_path / "played"
+    played.mkdir()
+    recorder = tmp_path / "recorder.py"
+    recorder.write_text(RECORDER)
+    assert aigc_api("config", "set", "speech.player", f"{sys.executable} {recorder}").code == 0
+    assert aigc_api("config", "set", "speech.backend", "local").code == 0
+    c = chat(PLAYED_DIR=str(played))
+    c.ready()
+    c.say("/speak")
+    c.expect("read aloud")
+    fake.push(Reply(text="One sentence. Two sentences."))
+    c.say("talk to me")
+    c.expect("Two sentences")
+    c.ready()
+    assert len(list(played.iterdir())) == 2
+    c.say("/speak")
+    c.expect("no longer read aloud")
+    fake.push(Reply(text="Silent now."))
+    c.say("again")
+    c.expect("Silent now")
+    c.ready()
+    assert len(list(played.iterdir())) == 2
