@@ -174,3 +174,10 @@ def test_chat_speak_toggles_reading_answers_aloud(chat, aigc_api: Aigc, fake: Fa
     c.expect("Silent now")
     c.ready()
     assert len(list(played.iterdir())) == 2
+
+
+@needs_espeak
+def test_doctor_names_the_speech_engines(aigc_api: Aigc) -> None:
+    r = aigc_api("doctor", "--offline")
+    assert r.code == 0, r.err
+    assert "speech" in r.out and "espeak-ng" in r.out and "player" in r.out

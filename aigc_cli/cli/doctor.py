@@ -25,7 +25,7 @@ def doctor(
     from aigc_cli import __version__, config, paths
     from aigc_cli.backends import choose_backend, get_backend
     from aigc_cli.errors import AigcError
-    from aigc_cli.session.choose import backend_flag, choose_model, with_model_path
+    from aigc_cli.session.choose import backend_flag, with_model_path
 
     settings = config.load_settings()
     settings = with_model_path(settings, model_path)
@@ -37,6 +37,10 @@ def doctor(
     name, reason = choose_backend(settings, backend)
     print(f"backend     : {name}  (chosen by {reason})")
     _local_model(settings)
+    from aigc_cli.speech import engines_found
+
+    for label, value in engines_found(settings.speech.player):
+        print(f"{label:<12}: {value}")
     for key, source in sorted(settings.sources.items()):
         shown = config.mask(settings.openai_key() or "") if key in config.SECRET_KEYS else _value(settings, key)
         print(f"  {key} = {shown}  <- {source}")
@@ -47,13 +51,16 @@ def doctor(
             raise
         print(f"              not usable here: {exc.message}")
         return
-    print(f"model       : {choose_model(settings, be, None)}")
+    from aigc_cli.session import checkup
+
+    model, why = checkup.model_in_force(settings, be)  # the rule `ask` uses
+    print(f"model       : {model}  (chosen by {why})")
     for label, value in be.diagnostics(live=not offline):
         print(f"{label:<12}: {value}")
     if offline:
         return
     start = time.perf_counter()
-    print(f"              {be.live_check()}")
+    print(f"              {checkup.live_check(be, model)}")
     print(f"live check  : ok in {time.perf_counter() - start:.2f} s")
 
 
@@ -62,16 +69,34 @@ def _local_model(settings) -> None:
     from aigc_cli.backends.local import BUNDLED_NAME
     from aigc_cli.localmodels import manage
 
+    from aigc_cli.localmodels import best
+
+    found = best.found_default(settings)
+    if found is not None:
+        print(f"local model : {found.name}  (found in place, the best instruct model here: {found.origin})")
+        print(f"              {found.path}")
+        return
     info = manage.in_force(settings, BUNDLED_NAME)
     print(f"local model : {info.name}  ({info.where})")
     if info.path:
         print(f"              {info.path}")
     if info.problem:
         print(f"              NOT USABLE: {info.problem}")
+    if info.name == BUNDLED_NAME:
+        from aigc_cli.backends.gguf import WELCOME
+
+        print(f"              note: {WELCOME}")
 
 
 def _value(settings, dotted: str) -> object:
+    """The setting as a person reads it: a model entry as `context_window=128000, ...`, not a repr."""
+    from pydantic import BaseModel
+
     node: object = settings
     for part in dotted.split("."):
         node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
+    if isinstance(node, BaseModel):
+        return ", ".join(f"{k}={v}" for k, v in node.model_dump(exclude_defaults=True).items()) or "(defaults)"
+    if isinstance(node, dict):
+        return "; ".join(f"{k}: {_value({k: v}, k)}" for k, v in node.items()) or "(none)"
     return node
