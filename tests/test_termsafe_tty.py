@@ -87,3 +87,23 @@ def test_recipe_listing_and_show_make_a_hostile_description_visible(aigc):
     assert_no_raw_sequence(out)
     assert "tidy␛]0;pwned title␇ up␛[2J" in out
     assert "tidy\x1b]0;pwned title\x07 up" in aigc("recipes", "list").out  # a pipe: exact
+
+
+def test_a_hostile_plan_is_made_visible_in_its_table(aigc_api, fake):
+    plan = {
+        "goal": f"Run{OSC0}",
+        "summary": f"Build up{CLEAR}.",
+        "steps": [{"title": f"Buy shoes{OSC52}", "detail": f"see {OSC8}", "estimate": "2 hours", "depends_on": []}],
+        "risks": [f"Injury{OSC52}"],
+    }
+    fake.push(Reply(text=json.dumps(plan)))
+    out, code = run_in_pty(aigc_api.env, "plan", "run a race")
+    assert code == 0 and "Buy shoes" in out
+    assert_no_raw_sequence(out)
+
+
+def test_model_names_from_the_server_are_made_visible(aigc_api, fake):
+    fake.models = ["gpt-4o-mini", f"evil{OSC0}model"]
+    out, code = run_in_pty(aigc_api.env, "models", "list", "--remote")
+    assert code == 0 and "evil␛]0;" in out
+    assert_no_raw_sequence(out)

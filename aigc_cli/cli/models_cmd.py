@@ -146,10 +146,13 @@ def _print(rows: list[dict[str, Any]], default: set[str]) -> None:
         for r in rows
     ]
     widths = [max(len(str(c[i])) for c in [("  " + head[0], *head[1:]), *cells]) for i in range(len(head))]
+    from aigc_cli.termsafe import for_terminal
+
     right = {2, 3, 4, 5}
+    tty = sys.stdout.isatty()  # a server's model names never reach a terminal raw
     for line in [("  " + head[0], *head[1:]), *cells]:
-        print("  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
-                        for i, (c, w) in enumerate(zip(line, widths))).rstrip())
+        print(for_terminal("  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                                     for i, (c, w) in enumerate(zip(line, widths))).rstrip(), tty))
     print("\n* default · prices in USD per million tokens · ? unknown: set "
           "`aigc config set models.NAME.context_window N`")
 

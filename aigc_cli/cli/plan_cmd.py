@@ -58,19 +58,21 @@ def _show(result: "Plan") -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=result.goal, caption=result.summary, show_lines=True, expand=False)
+    from aigc_cli.termsafe import visible as v  # the plan is the model's text: never raw on a terminal
+
+    table = Table(title=v(result.goal), caption=v(result.summary), show_lines=True, expand=False)
     for name, kw in (("#", {"justify": "right"}), ("step", {"ratio": 1}), ("estimate", {}), ("after", {})):
         table.add_column(name, **kw)
     for number, step in enumerate(result.steps, start=1):
-        cell = Text.assemble((step.title, "bold"), ("\n" + step.detail) if step.detail else "")
+        cell = Text.assemble((v(step.title), "bold"), ("\n" + v(step.detail)) if step.detail else "")
         after = ", ".join(map(str, step.depends_on)) or "-"
-        table.add_row(str(number), cell, step.estimate, after)
+        table.add_row(str(number), cell, v(step.estimate), after)
     console = Console()
     console.print(table)
     if result.risks:
         console.print(Text("Risks", style="bold"))
         for risk in result.risks:
-            console.print(Text(f"  • {risk}"))
+            console.print(Text(f"  • {v(risk)}"))
 
 
 def _spinner() -> Any:
