@@ -102,7 +102,7 @@ def atomic_write(path: Path | str, data: str | bytes, mode: int = PRIVATE_FILE,
             path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise (storage_error(exc, path) or exc) from exc
+        raise (storage_error(exc, path) or _cannot(exc, path)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -113,10 +113,17 @@ def atomic_write(path: Path | str, data: str | bytes, mode: int = PRIVATE_FILE,
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise (storage_error(exc, path) or exc) from exc
+            raise (storage_error(exc, path) or _cannot(exc, path)) from exc
         raise
     _fsync_dir(path.parent)
     return path
+
+
+def _cannot(exc: OSError, path: Path) -> AigcError:
+    """Any other write failure (a folder in the way, a name too long): one line, exit 3."""
+    from aigc_cli.errors import ConfigError
+
+    return ConfigError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -181,4 +188,5 @@ def prepare_private_db(path: Path) -> None:
     except FileExistsError:
         pass
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        tighten(p, PRIVATE_FILE)
+        if p.is_file():  # a directory in the way is reported by SQLite, not chmodded
+            tighten(p, PRIVATE_FILE)

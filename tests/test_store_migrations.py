@@ -101,7 +101,7 @@ def test_store_from_a_newer_aigc_is_refused_and_untouched(aigc_api, fake):
     before = path.read_bytes()
     for args in (("history", "list"), ("ask", "hi")):
         r = aigc_api(*args)
-        assert r.code == 1
+        assert r.code == 3
         assert "newer aigc" in r.err
     assert path.read_bytes() == before
     assert fake.chat_requests == []

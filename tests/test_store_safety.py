@@ -117,7 +117,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_untouched(aigc_api, f
     path.write_bytes(junk)
     for args in (("ask", "hi"), ("history", "list"), ("history", "search", "notes")):
         r = aigc_api(*args)
-        assert r.code == 1, args
+        assert r.code == 3, args  # a damaged store: "bad file" (#26 item 16), not "unexpected"
         assert "conversation store" in r.err and "Traceback" not in r.err
     assert path.read_bytes() == junk
     assert fake.chat_requests == []
@@ -134,7 +134,7 @@ def test_a_damaged_database_gives_a_clear_error_not_a_traceback(aigc_api, fake):
     path.write_bytes(bytes(data))
     for args in (("history", "list"), ("history", "search", "worth")):
         r = aigc_api(*args)
-        assert r.code == 1, args
+        assert r.code == 3, args  # a damaged store: "bad file" (#26 item 16), not "unexpected"
         assert "conversation store" in r.err and "untouched" in r.err
         assert "Traceback" not in r.err
     assert path.read_bytes() == bytes(data)
@@ -150,5 +150,5 @@ def test_no_log_still_answers_when_the_store_is_damaged(aigc_api, fake):
 def test_a_store_path_that_is_a_directory_is_a_clear_error(aigc_api):
     (aigc_api.home / "history.db").mkdir()
     r = aigc_api("history", "list")
-    assert r.code == 1
+    assert r.code == 3
     assert "conversation store" in r.err

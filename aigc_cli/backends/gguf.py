@@ -70,7 +70,9 @@ def bundled_model() -> Path:
     except (OSError, ValueError) as exc:
         tmp.unlink(missing_ok=True)
         raise ConfigError(f"cannot set up the bundled model in {target.parent}: {exc}") from None
-    marker.write_text(f"{pkg.EXPECTED_SHA256} {target.stat().st_size}\n")
+    from aigc_cli.fileio import atomic_write
+
+    atomic_write(marker, f"{pkg.EXPECTED_SHA256} {target.stat().st_size}\n", mode=0o644)
     return target
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import platform
 import re
 import signal
@@ -124,10 +123,9 @@ def read_verdict(file: Path) -> Verdict | None:
 
 
 def write_verdict(file: Path, verdict: Verdict) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    tmp.write_text(verdict.model_dump_json())
-    os.replace(tmp, file)
+    from aigc_cli.fileio import atomic_write
+
+    atomic_write(file, verdict.model_dump_json(), mode=0o644)
 
 
 # ------------------------------------------------------------------ probing

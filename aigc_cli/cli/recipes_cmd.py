@@ -107,8 +107,9 @@ def new_cmd(
             name=name, description=_toml_str(description), system=_toml_ml(system or ""), prompt=_toml_ml(prompt)
         )
     recipes.parse_recipe(text, str(path), name)  # never write a broken recipe
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from aigc_cli.recipes.save import write_atomic
+
+    write_atomic(path, text)  # a full disk leaves no empty recipe behind
     print(f"created {path}", file=sys.stderr)
     if edit:
         _edit(path)
@@ -124,8 +125,9 @@ def edit_cmd(name: str) -> None:
         if text is None:
             recipes.load_catalog().get(name)  # raises: unknown or broken
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        from aigc_cli.recipes.save import write_atomic
+
+        write_atomic(path, text)
         print(f"copied built-in {name!r} to {path}", file=sys.stderr)
     _edit(path)
 

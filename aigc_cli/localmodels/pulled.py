@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,18 +110,9 @@ def _locked() -> Iterator[None]:
 
 
 def _save(models: list[PulledModel]) -> None:
-    path = record_file()
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(_Record(models=models).model_dump_json(indent=2))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from aigc_cli.fileio import atomic_write
+
+    atomic_write(record_file(), _Record(models=models).model_dump_json(indent=2), mode=0o644)
 
 
 def _same_model(a: PulledModel, b: PulledModel) -> bool:

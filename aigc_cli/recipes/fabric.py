@@ -78,11 +78,23 @@ def read(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
 
 
+def inside(path: Path, folder: Path) -> Path:
+    """``path`` if it (through any links) stays within ``folder``; else ConfigError naming it.
+
+    Why: a pattern's ``system.md`` linked to ``~/.ssh/id_rsa`` or any other
+    file would become a system prompt sent to the API (issue #25 §8).
+    """
+    target = path.resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise ConfigError(f"{path} is a link to {target}, outside {folder}: refused (links must stay inside)")
+    return path
+
+
 def fields(folder: Path) -> tuple[dict[str, object], list[str]]:
     """Recipe fields for a pattern folder, and notes for the import report."""
-    system_src = read(folder / "system.md")
+    system_src = read(inside(folder / "system.md", folder))
     user_path = folder / "user.md"
-    user_src = read(user_path).strip() if user_path.is_file() else ""
+    user_src = read(inside(user_path, folder)).strip() if user_path.is_file() else ""
     prose = system_src + "\n" + user_src
     names = [n for n in placeholders(prose) if n != INPUT]
     must = needed(system_src) | needed(user_src)

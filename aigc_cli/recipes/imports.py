@@ -87,7 +87,8 @@ def find_items(path: Path) -> list[Path]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the folder: {exc}") from None
     found = [p for p in entries if p.is_dir() and (p / "system.md").is_file()]
-    return found + [p for p in entries if p.is_file() and p.suffix in YAML_SUFFIXES]
+    found += [p for p in entries if p.is_file() and p.suffix in YAML_SUFFIXES]
+    return [fabric.inside(p, path) for p in found]  # a link out of the folder is refused
 
 
 class ImportFailed(ConfigError):

@@ -8,8 +8,6 @@ when it reads back identical; otherwise as escaped one-line strings.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -33,17 +31,11 @@ def dumps(recipe: Recipe) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file and a rename, so a crash never leaves half a recipe."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write all-or-nothing (fileio.atomic_write), so a crash or a full disk never
+    leaves half a recipe or an empty one that then blocks re-creating it."""
+    from aigc_cli.fileio import atomic_write
+
+    atomic_write(path, text, mode=0o644)
 
 
 def save_recipe(recipe: Recipe, overwrite: bool = False) -> Path:

@@ -52,7 +52,7 @@ def store_error(exc: BaseException, path: Path, what: str = "the conversation st
     if fault == "full":
         return StoreError(
             f"cannot write {what} {path}: no space left on the device",
-            hint="free some space and try again; the store is not damaged",
+            hint="free some space and try again; the store itself is fine",
         )
     if fault == "read-only":
         where = "the file system is read-only" if fileio.on_read_only_fs(path) else "it is not writable"
