@@ -150,3 +150,39 @@ def test_mcp_import_of_real_config_files(aigc_api: Aigc, tmp_path: Path) -> None
     assert {"github", "remote", "now", "shell"} <= {t["name"] for t in listed}
     assert aigc_api("mcp", "rm", "github").code == 0
     assert aigc_api("mcp", "rm", "github").code == 2
+
+
+def test_mcp_serve_driven_by_the_sdk_client(aigc: Aigc) -> None:
+    """`aigc mcp serve` as any MCP client sees it: tools with annotations, memories, recipes as prompts."""
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.conftest import AIGC
+
+    assert aigc("memory", "add", "I prefer metric units").code == 0
+
+    async def drive() -> dict:
+        params = StdioServerParameters(command=AIGC, args=["mcp", "serve"], env=aigc.env)
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+            await s.initialize()
+            tools = {t.name: t for t in (await s.list_tools()).tools}
+            listed = await s.call_tool("memory_list", {})
+            added = await s.call_tool("remember", {"text": "My cat is called Miso"})
+            after = await s.call_tool("memory_list", {})
+            prompts = {p.name: p for p in (await s.list_prompts()).prompts}
+            got = await s.get_prompt("summarize", {"input": "A long text about otters."})
+            return {"tools": tools, "listed": listed, "added": added, "after": after, "prompts": prompts, "got": got}
+
+    out = asyncio.run(asyncio.wait_for(drive(), SLOW))
+    assert set(out["tools"]) == {"kb_search", "memory_list", "remember"}
+    assert out["tools"]["memory_list"].annotations.read_only_hint is True
+    assert out["tools"]["remember"].annotations.read_only_hint is False
+    assert "I prefer metric units" in out["listed"].content[0].text
+    assert "Miso" in out["after"].content[0].text
+    assert {"ask", "summarize", "write"} <= set(out["prompts"])
+    assert "input" in [a.name for a in out["prompts"]["summarize"].arguments]
+    assert "otters" in out["got"].messages[0].content.text
+    remembered = aigc("memory", "list")
+    assert "Miso" in remembered.out
