@@ -101,3 +101,15 @@ def test_the_plain_renderer_is_exact_in_a_pipe_and_visible_on_a_terminal():
         r.finish()
     assert pipe.getvalue() == HOSTILE
     assert tty.getvalue() == termsafe.visible(HOSTILE)
+
+
+def test_a_tool_call_is_shown_with_hidden_characters_made_visible():
+    """The shell tool's approval shows what runs: a bidi override in its arguments cannot reorder it."""
+    from aigc_cli.cli.tools_term import _shown
+    from aigc_cli.tools.base import CallView
+
+    call = CallView(tool="shell", arguments={"command": "ls \u202e fr- mr\x9b"}, side_effects=True, source="built-in",
+                    reason=f"policy{OSC0}")
+    shown = _shown(call)
+    assert "\u202e" not in shown and "\x9b" not in shown and "\x1b" not in shown
+    assert "<U+202E>" in shown and "<U+009B>" in shown

@@ -107,3 +107,13 @@ def test_model_names_from_the_server_are_made_visible(aigc_api, fake):
     out, code = run_in_pty(aigc_api.env, "models", "list", "--remote")
     assert code == 0 and "evil␛]0;" in out
     assert_no_raw_sequence(out)
+
+
+def test_kb_list_makes_a_hostile_folder_name_visible(aigc, tmp_path):
+    folder = tmp_path / f"notes{OSC0}"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\ntea\n", encoding="utf-8")
+    assert aigc("kb", "add", str(folder)).code == 0
+    out, code = run_in_pty(aigc.env, "kb", "list")
+    assert code == 0 and "notes␛]0;" in out
+    assert_no_raw_sequence(out)

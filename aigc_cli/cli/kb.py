@@ -204,15 +204,18 @@ def list_cmd(
     if not infos:
         _say("no knowledge bases yet; `aigc kb add PATH` makes one")
         return
+    from aigc_cli.termsafe import for_terminal
+
+    tty = sys.stdout.isatty()
     for i in infos:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.last_sync)) if i.last_sync else "never"
         embed = f", embeddings {i.embed_backend or 'default'}:{i.embed_model}" if i.embed_model else ", keyword-only"
         skips = f", {i.skipped} skipped" if i.skipped else ""
         print(f"{i.name}: {_n(i.files, 'file')}, {_n(i.chunks, 'passage')}{skips}{embed}, synced {when}")
         for folder in i.folders:
-            print(f"  {folder}")
-        for path, reason in skipped.get(i.name, []):
-            print(f"  skipped {path}: {reason}")
+            print(for_terminal(f"  {folder}", tty))
+        for path, reason in skipped.get(i.name, []):  # a file's name is not ours: never raw on a terminal
+            print(for_terminal(f"  skipped {path}: {reason}", tty))
 
 
 @kb_app.command("rm", help="Delete a knowledge base (its index only; your files stay).")

@@ -75,12 +75,15 @@ def list_servers(
     if not rows:
         print("aigc: no MCP servers yet; add one with `aigc mcp add NAME -- COMMAND` or `aigc mcp import FILE`",
               file=sys.stderr)
+    from aigc_cli.termsafe import for_terminal
+
+    tty = sys.stdout.isatty()  # tool names and errors come from the server: never raw on a terminal
     for r in rows:
-        print(f"{r.name}  ({r.transport})  {r.target}")
+        print(for_terminal(f"{r.name}  ({r.transport})  {r.target}", tty))
         if r.ok:
-            print(f"  ok: {len(r.tools)} tools: {', '.join(r.tools)}")
+            print(for_terminal(f"  ok: {len(r.tools)} tools: {', '.join(r.tools)}", tty))
         elif r.ok is False:
-            print(f"  failed: {r.problem}")
+            print(for_terminal(f"  failed: {r.problem}", tty))
     if check and any(r.ok is False for r in rows):
         raise typer.Exit(4)
 

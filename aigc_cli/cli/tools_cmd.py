@@ -17,8 +17,11 @@ def register(app: typer.Typer) -> None:
 @tools_app.command("list")
 def list_tools(as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False) -> None:
     """Every tool: source, side effects, policy (`aigc config set tools.NAME.policy allow|ask|deny`)."""
+    import sys
+
     from aigc_cli.cli.common import print_json
     from aigc_cli.config import load_settings
+    from aigc_cli.termsafe import for_terminal
     from aigc_cli.tools import listing
 
     rows = listing.tools(load_settings())
@@ -29,4 +32,5 @@ def list_tools(as_json: Annotated[bool, typer.Option("--json", help="One JSON ar
     for r in rows:
         kind = "MCP server" if r.side_effects is None else ("side effects" if r.side_effects else "read-only")
         mark = " (default)" if r.default else ""
-        print(f"{r.name:<{width}}  {r.source:<18} {kind:<12} {r.policy:<6}{mark}  {r.description}")
+        print(for_terminal(f"{r.name:<{width}}  {r.source:<18} {kind:<12} {r.policy:<6}{mark}  {r.description}",
+                           sys.stdout.isatty()))  # an MCP server's description never reaches a terminal raw

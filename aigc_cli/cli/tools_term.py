@@ -78,7 +78,10 @@ def _shown(call: "CallView") -> str:
     where = "" if call.source == "built-in" else f" (from {call.source})"
     kind = "changes things" if call.side_effects else "reads"
     body = "\n".join("    " + ln for ln in lines)
-    return f"\n  The model wants to call {call.tool}{where}, which {kind}:\n{body}\n  ({call.reason})\n"
+    from aigc_cli.termsafe import visible
+
+    # what is shown is what runs: bidi overrides, zero-width and C1 characters made visible
+    return visible(f"\n  The model wants to call {call.tool}{where}, which {kind}:\n{body}\n  ({call.reason})\n", strict=True)
 
 
 def approve(call: "CallView") -> Literal["y", "n", "a"]:
@@ -100,7 +103,9 @@ def show_event(event: "ToolEvent") -> None:
     size = f"{event.size / 1024:.1f} KB" if event.size >= 1024 else f"{event.size} B"
     tail = f"{event.decision}: {event.error}" if event.error else size
     line = f"⚙ {event.name} {event.summary}  {event.duration:.1f} s, {tail}"
-    line = " ".join(line.split("\n"))[:300]
+    from aigc_cli.termsafe import visible
+
+    line = visible(" ".join(line.split("\n"))[:300])  # the model's arguments, a server's error: never raw
     with paused():
         print(_style("2", line, sys.stderr), file=sys.stderr, flush=True)
 
