@@ -96,3 +96,28 @@ def test_ctrl_c_during_a_slow_call_stops_it_and_keeps_the_turn(
         db.close()
     assert status == "interrupted" and content == "Working on it. "
     assert error == "stopped by the user"
+
+
+def test_chat_with_tools_and_the_tools_commands(chat, fake: FakeOpenAI) -> None:
+    fake.push(ToolReply([Call("calc", {"expression": "6*7"})]), Reply(text="It is 42."),
+              ToolReply([Call("now", {})]), Reply(text="It is now."))  # fmt: skip
+    term = chat("-T", "calc")
+    term.ready()
+    term.say("what is 6*7?")
+    term.expect(r"⚙ calc 6\*7")
+    term.expect(r"It is 42\.")
+    term.ready()
+    term.say("/tools")
+    term.expect(r"Tools on:\s+calc")
+    term.ready()
+    term.say("/tool bogus")
+    term.expect(r"unknown tool 'bogus'")
+    term.ready()
+    term.say("/tool now")
+    term.expect(r"tool now is on")
+    term.ready()
+    term.say("what time is it?")
+    term.expect(r"It is now\.")
+    term.ready()
+    assert tool_messages(fake.chat_requests[1])[0]["content"] == "42"
+    assert sorted(t["function"]["name"] for t in fake.chat_requests[2]["json"]["tools"]) == ["calc", "now"]

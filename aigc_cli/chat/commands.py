@@ -230,6 +230,25 @@ def _kb(state: rs.ChatState, arg: str) -> Outcome:
     return Outcome(lines=[f"Knowledge base {arg}: {info.files} files, {info.chunks} passages; answers cite them."])
 
 
+@command("tools", "", "the tools the model may call now")
+def _tools(state: rs.ChatState, arg: str) -> Outcome:
+    from aigc_cli.chat.tools import ChatTools
+
+    state.tools = state.tools or ChatTools()
+    return Outcome(lines=state.tools.lines(state.settings))
+
+
+@command("tool", "NAME", "turn a tool on or off (a built-in, an MCP server, or server:tool)")
+def _tool(state: rs.ChatState, arg: str) -> Outcome:
+    from aigc_cli.chat.tools import ChatTools
+
+    if not arg:
+        return fail("/tool NAME (see /tools and `aigc tools list`)")
+    if state.tools is None:  # a chat started without the terminal's hooks: every `ask` is refused
+        state.tools = ChatTools()
+    return Outcome(lines=[state.tools.toggle(arg.strip(), state.settings)])
+
+
 @command("history", "", "recent conversations")
 def _history(state: rs.ChatState, arg: str) -> Outcome:
     rows = rs.recent_conversations(10)

@@ -74,6 +74,7 @@ class ChatState:
     use_memories: bool = True  # False with --no-memory: no "About the user" block
     speak: bool = False  # --speak / /speak: answers read aloud as they stream (issue #24)
     attached: "Loaded | None" = None  # -a / /attach: goes with the next message (issue #22)
+    tools: Any = None  # chat.tools.ChatTools: -T / /tool NAME (issue #21)
 
     @property
     def backend(self) -> "Backend":
@@ -139,6 +140,9 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
         kb=state.kb,
         memory=state.use_memories,
     )
+    if state.tools is not None:  # TOOLS (issue #21): the chat's own toolset, kept across turns
+        req.toolset, req.tool_hooks = state.tools.for_turn(state.settings), state.tools.hooks
+        req.no_tools = req.toolset is None
     from aigc_cli.session.attach import attach_to
 
     attach_to(req, loaded)

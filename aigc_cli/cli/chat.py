@@ -36,6 +36,8 @@ def chat(
     no_log: opt.NoLog = False,
     kb: opt.Kb = None,
     no_memory: opt.NoMemory = False,
+    tools: opt.Tools = None,
+    no_tools: opt.NoTools = False,
     attach: opt.Attach = None,
     attach_original: opt.AttachOriginal = False,
     speak: Annotated[bool, typer.Option("--speak", help="Read answers aloud as they stream (/speak toggles).")] = False,
@@ -74,6 +76,12 @@ def chat(
     elif sets:
         raise UsageError("--set needs --recipe NAME")
     _apply_flags(state, model, backend, system, temperature)
+    from aigc_cli.chat.tools import ChatTools  # tools (issue #21): -T, else tools.default; /tool toggles
+    from aigc_cli.cli.tools_term import terminal_hooks
+
+    state.tools = ChatTools(hooks=terminal_hooks())
+    for name in [] if no_tools else (tools or settings.tools.default):
+        state.tools.toggle(name, settings)  # an unknown name fails before the chat starts
     if kb:
         from aigc_cli.kb.index import KnowledgeBase
 
