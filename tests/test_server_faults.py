@@ -214,3 +214,49 @@ def test_a_nan_token_count_from_the_server_is_not_echoed(aigc_api, fake, stream)
     r = aigc_api("ask", "--json", *stream, "hi")
     assert r.code == 0, r.err
     json.loads(r.out, parse_constant=refuse)
+
+
+# ------------------------------------------------------------ credentials
+
+
+def with_credentials(url: str) -> str:
+    """The fixture's URL with a password in it and a key in the query."""
+    return url.replace("http://", "http://admin:hunter2@") + "?api_key=qsecret42"
+
+
+def test_credentials_in_the_base_url_are_masked_in_errors(aigc_api, fake, home):
+    write_config(home, "[openai]\nmax_retries = 0\n")
+    fake.push(Fault(503, "down"))
+    r = aigc_api("ask", "hi", OPENAI_BASE_URL=with_credentials(fake.url))
+    assert r.code in (3, 4), r.err
+    assert "hunter2" not in r.err and "qsecret42" not in r.err
+    assert "admin:****@" in r.err
+
+
+def test_credentials_in_the_base_url_are_masked_by_doctor_and_config_show(aigc_api, fake):
+    url = with_credentials(fake.url)
+    for args in (("doctor", "--offline"), ("config", "show")):
+        r = aigc_api(*args, OPENAI_BASE_URL=url)
+        assert r.code == 0, r.err
+        assert "hunter2" not in r.out and "qsecret42" not in r.out, args
+        assert "admin:****@" in r.out
+
+
+def test_a_server_echoing_the_authorization_header_never_prints_the_key(aigc_api, fake, home):
+    from tests.fixtures.openai_server import API_KEY
+
+    write_config(home, "[openai]\nmax_retries = 0\n")
+    fake.push(Fault(400, f"bad request; headers were: Authorization: Bearer {API_KEY}, key={API_KEY}"))
+    r = aigc_api("ask", "hi")
+    assert r.code == 2, r.err
+    assert API_KEY not in r.err
+    assert "Bearer ****" in r.err
+
+
+def test_an_in_band_error_echoing_the_key_never_prints_it(aigc_api, fake):
+    from tests.fixtures.openai_server import API_KEY
+
+    fake.push(RawStream([*words("a "), {"error": {"message": f"upstream said: invalid key {API_KEY}"}}], done=True))
+    r = aigc_api("ask", "hi")
+    assert r.code == 4
+    assert API_KEY not in r.err

@@ -43,6 +43,8 @@ def doctor(
         print(f"{label:<12}: {value}")
     for key, source in sorted(settings.sources.items()):
         shown = config.mask(settings.openai_key() or "") if key in config.SECRET_KEYS else _value(settings, key)
+        if key.endswith("base_url") and isinstance(shown, str):
+            shown = config.mask_url(shown)  # http://user:secret@host: the password is a secret too
         print(f"  {key} = {shown}  <- {source}")
     try:
         be = get_backend(name, settings)
