@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
@@ -86,7 +86,7 @@ def _from_config(name: str, settings: "Settings") -> ModelEntry | None:
     if spec is None:
         return None
     base = BUILTIN.get(name) or _family(name)
-    fields = {
+    fields: dict[str, Any] = {
         "context_window": base.context_window if base else FALLBACK_WINDOW,
         "max_output": base.max_output if base else None,
         "input_price": base.input_price if base else 0.0,

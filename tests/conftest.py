@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 AIGC = shutil.which("aigc") or str(Path(sys.executable).with_name("aigc"))
 
+pytest_plugins = ["tests.tiers"]  # a fast/cli/e2e marker on every test (`pytest -m fast`)
+
 
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[FakeOpenAI]:

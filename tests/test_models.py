@@ -59,7 +59,7 @@ def test_unknown_model_gets_the_conservative_fallback_window():
 
 def test_plain_list_is_a_table_with_the_default_marked(aigc):
     r = aigc("models", "list")
-    line = next(l for l in r.out.splitlines() if " gpt-4o-mini " in l)
+    line = next(row for row in r.out.splitlines() if " gpt-4o-mini " in row)
     assert line.startswith("* ")
     assert "128,000" in line and "0.15" in line and "0.6" in line
 

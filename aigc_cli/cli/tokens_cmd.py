@@ -11,7 +11,8 @@ own tokenizer, loading only its vocabulary. No path imports the ``openai`` SDK.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 

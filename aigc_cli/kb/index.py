@@ -90,7 +90,7 @@ def _vec_sqlite() -> Any:
     if hasattr(sqlite3.Connection, "enable_load_extension"):
         return sqlite3
     try:
-        import pysqlite3.dbapi2 as mod  # type: ignore[import-not-found]
+        import pysqlite3.dbapi2 as mod
     except ImportError:
         raise ConfigError(
             "this Python's sqlite3 cannot load extensions, which vector search needs",
@@ -228,7 +228,7 @@ class KnowledgeBase:
 
     def file_row(self, path: str) -> tuple[int, int, int, str | None, str | None] | None:
         row = self.conn.execute("SELECT id, size, mtime_ns, hash, skip FROM files WHERE path = ?", (path,)).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return tuple(row) if row else None
 
     def delete_file(self, file_id: int) -> None:
         rows = self.conn.execute("SELECT id, heading, text FROM chunks WHERE file_id = ?", (file_id,)).fetchall()
@@ -312,7 +312,7 @@ class KnowledgeBase:
         else:
             sql = ("SELECT id, heading, text FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_vec)"
                    " ORDER BY id LIMIT ?")
-        return [tuple(r) for r in self.conn.execute(sql, (limit,))]  # type: ignore[misc]
+        return [tuple(r) for r in self.conn.execute(sql, (limit,))]
 
     # ------------------------------------------------------------ reporting
 

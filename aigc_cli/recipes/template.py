@@ -223,6 +223,8 @@ def literal_before_tag(text: str) -> str:
     """
     out = literal(text)
     m = _TRAIL.search(out)
+    if m is None:  # cannot happen: every part of _TRAIL may be empty, so it matches at the end
+        return out
     return out[: m.start()] + m.group(1) * 2 + m.group(2)
 
 

@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING
 from aigc_cli.errors import InputTooLarge, UsageError
 from aigc_cli.messages import GenOptions, Message
 from aigc_cli.session.turn import build_messages, generate
+from aigc_cli.textsplit import CountTokens, split_by_tokens  # noqa: F401 - the map step splits with it
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
@@ -43,7 +44,6 @@ MERGE_NOTE = (
 )
 
 Progress = Callable[[int, int | None], None]  # (chunks done, estimated total)
-from aigc_cli.textsplit import CountTokens, split_by_tokens  # noqa: F401 - the map step splits with it
 
 
 # ------------------------------------------------------------------- reading
