@@ -182,11 +182,19 @@ def prepare_private_db(path: Path) -> None:
     database's mode, so creating the (empty, valid) file ourselves makes all
     three private; an existing store and its journals are tightened to 0600.
     """
+    private_file(path)
+    for p in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if p.is_file():
+            tighten(p, PRIVATE_FILE)
+
+
+def private_file(path: Path) -> Path:
+    """Make sure ``path`` exists, 0600, in a 0700 folder of aigc's (for files others
+    append to, such as the chat's input history, which holds all the user typed)."""
     private_dir(path.parent, fix_existing=True)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     except FileExistsError:
-        pass
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        if p.is_file():  # a directory in the way is reported by SQLite, not chmodded
-            tighten(p, PRIVATE_FILE)
+        if path.is_file():  # a directory in the way is reported by whoever opens it
+            tighten(path, PRIVATE_FILE)
+    return path

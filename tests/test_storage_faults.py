@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Aigc, aigc_at
+from tests.fixtures.openai_server import Reply
 
 
 def _mount(*args: str) -> subprocess.CompletedProcess:
@@ -220,3 +221,21 @@ def test_atomic_write_leaves_the_old_file_when_the_disk_is_full(tmpfs):
         atomic_write(target, "x" * 1_000_000)
     assert target.read_text() == "the old text\n"
     assert sorted(p.name for p in tmpfs.path.iterdir()) == ["filler", "keep.txt"]
+
+
+def test_the_chats_input_history_is_private(chat, fake, home):
+    from tests.fixtures.pty import CTRL_D
+
+    old = home / "chat_history"
+    old.write_text("\n# 2026-01-01\n+an older secret line\n")
+    os.chmod(old, 0o644)
+    fake.push(Reply(text="ok"))
+    c = chat()
+    c.ready()
+    c.say("my private question")
+    c.expect("ok")
+    c.ready()
+    c.send(CTRL_D)
+    c.wait_exit()
+    assert "my private question" in old.read_text()
+    assert mode(old) == 0o600

@@ -183,8 +183,9 @@ def make_session(state: rs.ChatState) -> "PromptSession[str]":
     """The prompt session: history file, bindings, completer, bottom toolbar."""
     if not sys.stdout.isatty():
         raise UsageError("aigc chat needs a terminal for its output", hint="use `aigc ask` in pipelines")
-    hist = paths.input_history_file()
-    hist.parent.mkdir(parents=True, exist_ok=True)
+    from aigc_cli.fileio import private_file
+
+    hist = private_file(paths.input_history_file())  # all the user typed: 0600
     toolbar: Callable[[], Any] = lambda: toolbar_text(state)  # noqa: E731
     return PromptSession(
         message=HTML(f"<b><ansicyan>{PROMPT}</ansicyan></b>"),
