@@ -190,3 +190,12 @@ def test_a_signal_during_the_commit_waits_for_the_report(store):
         store.conn.set_trace_callback(None)
         signal.signal(signal.SIGTERM, previous)
     assert reported == [10] and _count(store) == 10
+
+
+def test_the_first_match_is_found_in_any_case_across_window_edges():
+    from aigc_cli.store.search import _WINDOW, _first_match
+
+    text = "a" * (_WINDOW - 3) + "NeEdLe" + "b" * 100
+    assert _first_match(text, ["needle"]) == _WINDOW - 3
+    assert _first_match(text, ["absent", "EDL"]) == _WINDOW - 1
+    assert _first_match("nothing here", ["zzz"]) == 0

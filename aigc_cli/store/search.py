@@ -10,7 +10,6 @@ messages first when it has only short ones.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from aigc_cli.store.db import Store, _guarded
@@ -20,6 +19,7 @@ HL_END = "\x03"
 SNIPPET_CHARS = 120
 RANK_WINDOW = 2000  # a term in more messages than this lists newest first (see _Search._ranked)
 _LIKE_SQL = " m.content LIKE ? ESCAPE '\\'"
+_WINDOW = 1 << 20  # characters lowered at a time when looking for a match case-insensitively
 _FETCH_FACTOR = 5  # message hits fetched per conversation wanted, before grouping
 
 
@@ -53,11 +53,30 @@ def split_terms(query: str) -> tuple[list[str], list[str]]:
 
 def _snippet_around(text: str, terms: list[str]) -> str:
     """A snippet for LIKE matches: the text around the first term, terms marked."""
-    found = re.search("|".join(map(re.escape, terms)), text, re.IGNORECASE) if terms else None
-    pos = found.start() if found else 0  # one linear pass, however long the message
+    pos = _first_match(text, terms)
     start = max(0, pos - SNIPPET_CHARS // 3)
     piece = _mark_all(" ".join(text[start : start + SNIPPET_CHARS].split()), terms)
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(text) else "")
+
+
+def _first_match(text: str, terms: list[str]) -> int:
+    """Where a term occurs (0 if none): linear, and fast on a 50 MB message.
+
+    An exact-case ``str.find`` first (a fast search); else the text in 1 MB
+    windows, lowered one window at a time (``re.IGNORECASE`` compares
+    character by character: seconds on 50 MB).
+    """
+    exact = [p for p in (text.find(t) for t in terms) if p >= 0]
+    if exact:
+        return min(exact)
+    lowered = [t.lower() for t in terms if t]
+    overlap = max((len(t) for t in lowered), default=1)
+    for start in range(0, len(text), _WINDOW):
+        window = text[start : start + _WINDOW + overlap].lower()
+        found = [p for p in (window.find(t) for t in lowered) if p >= 0]
+        if found:
+            return start + min(found)
+    return 0
 
 
 def _mark_all(text: str, terms: list[str]) -> str:
