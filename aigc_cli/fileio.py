@@ -182,7 +182,10 @@ def prepare_private_db(path: Path) -> None:
     database's mode, so creating the (empty, valid) file ourselves makes all
     three private; an existing store and its journals are tightened to 0600.
     """
-    private_file(path)
+    try:
+        private_file(path)
+    except OSError as exc:
+        raise (storage_error(exc, path, "create") or _cannot(exc, path)) from None
     for p in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         if p.is_file():
             tighten(p, PRIVATE_FILE)

@@ -239,3 +239,15 @@ def test_the_chats_input_history_is_private(chat, fake, home):
     c.wait_exit()
     assert "my private question" in old.read_text()
     assert mode(old) == 0o600
+
+
+def test_a_knowledge_base_on_a_read_only_mount_is_one_line(tmpfs, fake, tmp_path):
+    aigc = home_on(tmpfs, fake)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("sourdough starter feeding\n")
+    tmpfs.remount_ro()
+    r = aigc("kb", "add", str(notes), "--no-embed")
+    assert r.code == 3, r.err
+    assert "read-only" in r.err
+    assert_not_called_damaged(r.err)
