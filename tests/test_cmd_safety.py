@@ -128,6 +128,18 @@ NOT_KNOWN = {
     "cat notes.txt | python3": "into an interpreter (python3)",
     "echo ls | bash -s": "into an interpreter (bash)",
     "hostname newname": "hostname",
+    # substitutions bashlex does not report, and ways to set what decides which program runs
+    "ls ${X:-$(touch y)}": "hides a substitution",
+    "ls \"${X:-`touch y`}\"": "hides a substitution",
+    "echo ${X/$(touch y)/}": "hides a substitution",
+    "for PATH in /tmp/evil; do ls; done": "its loop sets the variable PATH",
+    "for path in /tmp/evil; do ls; done": "its loop sets the variable path",
+    "printf -v PATH /tmp/evil; ls": "printf -v",
+    "printf $FORMAT x": "printf's first argument",
+    "gawk -e 'BEGIN{}' -e 'BEGIN{system(\"touch y\")}'": "awk program runs commands",
+    "awk '{print | cmd}' notes.txt": "awk program runs commands",
+    "git help -w log": "git help",
+    "git config --get x --unset": "git config",
 }
 
 
@@ -142,6 +154,10 @@ def test_shells_bashlex_cannot_read_are_never_judged_safe(scratch):
     for shell in ("fish", "powershell"):
         verdict = judge("ls", shell, scratch)
         assert not verdict.runnable_unattended and "judged for running unattended" in verdict.reasons[0]
+
+
+def test_zsh_expansion_flags_run_code_and_are_refused(scratch):
+    assert not judge("ls ${(e):-'$(touch y)'}", "zsh", scratch).runnable_unattended
 
 
 def test_zsh_glob_qualifiers_run_code_and_are_refused(scratch):
@@ -246,3 +262,14 @@ def test_judge_never_fails_and_a_safe_verdict_has_no_reasons(text, shell, tmp_pa
     assert verdict.runnable_unattended == (verdict.reasons == [])
     if verdict.runnable_unattended:
         assert "eval" not in text.split() and "`" not in text
+
+
+HIDING = ["${X:-$(%s)}", "${X:-`%s`}", "\"${X/$(%s)/}\"", "$(( $(%s) ))", "${X:=$(%s)}", "\"${X:+`%s`}\""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(form=st.sampled_from(HIDING), inner=st.sampled_from(["touch y", "rm -rf build", "sh", "eval ls"]),
+       program=st.sampled_from(["ls", "echo", "cat", "wc -l", "grep x"]), shell=st.sampled_from(["bash", "zsh", "sh"]))
+def test_no_substitution_hidden_in_an_expansion_is_ever_safe_unattended(form, inner, program, shell, tmp_path_factory):
+    command = f"{program} {form % inner}"
+    assert not judge(command, shell, tmp_path_factory.getbasetemp()).runnable_unattended, command

@@ -33,10 +33,12 @@ class Program:
     max_operands: int | None = None  # e.g. uniq IN [OUT]: OUT would be written
     check: Check | None = None  # a custom rule: the reason it is not read-only, or None
     any_args: bool = False  # no argument can make it write or run anything
+    literal_first: bool = False  # ... once its first argument is known (printf: `-v NAME` sets a variable)
 
 
-def _p(*refuse: str, max_operands: int | None = None, check: Check | None = None, any_args: bool = False) -> Program:
-    return Program(frozenset(refuse), max_operands, check, any_args)
+def _p(*refuse: str, max_operands: int | None = None, check: Check | None = None, any_args: bool = False,
+       literal_first: bool = False) -> Program:
+    return Program(frozenset(refuse), max_operands, check, any_args, literal_first)
 
 
 def _no_operands(args: list[str]) -> str | None:
@@ -50,7 +52,8 @@ def _find(args: list[str]) -> str | None:
     return f"find {hit} deletes, runs or writes" if hit else None
 
 
-_AWK_RUNS = re.compile(r"\bsystem\s*\(|\|\s*&?\s*(getline\b|\")|\bprint[f]?\b[^;{}]*>|@load|@include|\bclose\s*\(")
+# system(), any pipe (`print | cmd`, `cmd | getline`, `|&`), print/printf into a file, gawk's @-calls
+_AWK_RUNS = re.compile(r"\bsystem\s*\(|\||\bprint[f]?\b[^;{}]*>|@")
 
 
 def _awk(args: list[str]) -> str | None:
@@ -71,14 +74,18 @@ def _awk(args: list[str]) -> str | None:
         break
     if program is None:
         return "awk without a program"
-    return "its awk program runs commands or writes files" if _AWK_RUNS.search(program) else None
+    # every word, not only the first program: gawk takes several `-e PROGRAM`
+    return "its awk program runs commands or writes files" if any(_AWK_RUNS.search(a) for a in args) else None
 
 
 _GIT_READ = {
     "status", "log", "diff", "show", "blame", "shortlog", "describe", "rev-parse", "rev-list",
     "ls-files", "ls-tree", "cat-file", "grep", "whatchanged", "show-ref", "merge-base", "name-rev",
-    "count-objects", "version", "help",
+    "count-objects", "version",
 }
+_GIT_CONFIG_READ = {"-l", "--list", "--get", "--get-all", "--get-regexp", "--global", "--system", "--local",
+                    "--show-origin", "--show-scope", "--name-only", "-z", "--null", "--bool", "--int", "--path",
+                    "--includes", "--no-includes"}
 _GIT_LIST_ONLY = {"-a", "--all", "-r", "--remotes", "-v", "-vv", "--verbose", "--list", "-l", "--show-current",
                   "--no-color", "--color", "--column", "--no-column", "-q", "--quiet"}
 
@@ -98,7 +105,8 @@ def _git(args: list[str]) -> str | None:
         return None
     sub, rest = args[i], args[i + 1 :]
     for word in rest:
-        if _abbrev_of(word, ("--output", "--ext-diff", "--textconv", "--exec", "--upload-pack", "--open-files-in-pager")):
+        if _abbrev_of(word, ("--output", "--ext-diff", "--textconv", "--filters", "--exec", "--upload-pack",
+                             "--open-files-in-pager")):
             return f"git {sub} {word} writes a file or runs a program"
         if sub == "grep" and (word == "-O" or word.startswith("-O")):
             return "git grep -O runs a program"
@@ -116,7 +124,8 @@ def _git_listing(sub: str, rest: list[str]) -> str | None:
                                        and (not _operands(rest) or {"-l", "--list"} & set(rest))))
         or (sub == "remote" and all(w in ("-v", "--verbose", "show", "get-url") or not w.startswith("-") for w in rest) and rest[:1] in ([], ["-v"], ["--verbose"], ["show"], ["get-url"]))
         or (sub == "stash" and rest[:1] in (["list"], ["show"]))
-        or (sub == "config" and bool({"-l", "--list", "--get", "--get-all", "--get-regexp"} & set(rest)))
+        or (sub == "config" and bool({"-l", "--list", "--get", "--get-all", "--get-regexp"} & set(rest))
+            and all(w in _GIT_CONFIG_READ or w.startswith("--type=") for w in rest if w.startswith("-")))
         or (sub == "reflog" and rest[:1] in ([], ["show"]) and not _abbrev_in(rest, ("--expire", "--delete")))
         or (sub == "worktree" and rest[:1] == ["list"])
     )
@@ -145,7 +154,7 @@ PROGRAMS: dict[str, Program] = {
     "awk": _p(check=_awk), "gawk": _p(check=_awk), "mawk": _p(check=_awk), "nawk": _p(check=_awk),
     "git": _p(check=_git),
     # text and values
-    "echo": _ANY, "printf": _ANY, "seq": _ANY, "true": _ANY, "false": _ANY, ":": _ANY, "test": _ANY, "[": _ANY,
+    "echo": _ANY, "printf": _p("-v", any_args=True, literal_first=True), "seq": _ANY, "true": _ANY, "false": _ANY, ":": _ANY, "test": _ANY, "[": _ANY,
     # the system, read
     "pwd": _ANY, "whoami": _ANY, "id": _ANY, "groups": _ANY, "uname": _ANY, "arch": _ANY, "nproc": _ANY,
     "uptime": _ANY, "free": _ANY, "ps": _ANY, "pgrep": _ANY, "w": _ANY, "who": _ANY, "tty": _ANY,
@@ -208,6 +217,12 @@ def judge_program(name: str, args: list[str]) -> str | None:
         return f"{name} with {len(_operands(args))} operands writes the last one"
     reason = program.check(args) if program.check else None
     return reason if reason is None or reason.split(" ", 1)[0] in (name, "its") or reason.startswith(("git", "find", "awk")) else f"{name} {reason}"
+
+
+def literal_first(name: str) -> bool:
+    """``name``'s first argument must be known when the command is read (``printf -v PATH``)."""
+    program = PROGRAMS.get(name)
+    return program is not None and program.literal_first
 
 
 def any_args(name: str) -> bool:

@@ -23,6 +23,7 @@ PowerShell: judged on a terminal only).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ _CODE_RUNNERS = {"eval", "exec", "source", ".", "alias", "trap", "builtin", "ena
 # reading code from the pipe (awk only with `-f -`, but it is named all the same)
 _PIPE_INTERPRETERS = rules.INTERPRETERS | {"lua", "tclsh", "busybox", "php", "python2", "osascript", "parallel"}
 _WRITES = {">", ">>", ">|", "&>", "&>>", ">&", "<>"}
+# zsh arrays tied to variables that decide what runs (`for path in /tmp/x` sets PATH)
+_ZSH_TIED = {"path", "cdpath", "fpath", "manpath", "module_path", "mailpath", "psvar", "fignore", "_"}
+_ZSH_FLAGS = re.compile(r"\$\{[(~=^+#]|\$[~=^+#]")
 _READS = {"<", "<<<", "<&", "<<", "<<-"}
 
 
@@ -118,6 +122,8 @@ class _Walk:
         elif kind == "pipeline":
             self.pipeline(n)
         elif kind in ("list", "compound", "if", "for", "while", "until"):
+            if kind == "for":
+                self.loop_variable(n)
             for part in (getattr(n, "parts", None) or []) + (getattr(n, "list", None) or []):
                 if getattr(part, "kind", "") == "word":
                     self.substitutions(part)  # `for f in $(...)`: the list's words
@@ -129,6 +135,13 @@ class _Walk:
             self.add("it defines a shell function (which could stand in for any program)")
         elif kind not in ("reservedword", "operator", "pipe"):
             self.add(f"it uses shell syntax that is not judged ({kind})")
+
+    def loop_variable(self, n: Any) -> None:
+        """``for PATH in /tmp/x; do ls; done`` sets PATH: a loop may set only a plain lower-case name."""
+        words = [p for p in n.parts if getattr(p, "kind", "") == "word"]
+        var = words[0].word if words else ""
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", var) or var in _ZSH_TIED:
+            self.add(f"its loop sets the variable {var}")
 
     def pipeline(self, n: Any) -> None:
         stages = [p for p in n.parts if getattr(p, "kind", "") not in ("pipe", "reservedword")]
@@ -169,6 +182,8 @@ class _Walk:
             self.add(f"it runs as root ({name})")
         elif name in readonly.WRAPPERS and _wraps(name, argv):
             self.wrapped(name, argv, dyn)
+        elif readonly.literal_first(name) and len(dyn) > 1 and dyn[1]:
+            self.add(f"{name}'s first argument is not known until it runs ({argv[1]})")
         elif any(dyn[1:]) and not readonly.any_args(name):
             word = next(a for a, d in zip(argv[1:], dyn[1:]) if d)
             self.add(f"{name}'s arguments are not known until it runs ({word})")
@@ -210,7 +225,17 @@ class _Walk:
             self.add(f"it writes to a file ({r.type} {target.word})")
 
     def substitutions(self, word: Any) -> None:
-        """Commands inside ``$(...)``, backticks and ``<(...)`` of a word are judged like any other."""
+        """Commands inside ``$(...)``, backticks and ``<(...)`` of a word are judged like any other.
+
+        A substitution bashlex does not report (inside ``${X:-$(...)}``, ``$(( ))``) is one
+        that cannot be judged: the word's source is counted against what was parsed.
+        """
+        pos = getattr(word, "pos", None)
+        source = self.text[pos[0] : pos[1]] if pos else ""
+        if _source_substitutions(source) > _parsed_substitutions(word):
+            self.add(f"it hides a substitution where it cannot be judged ({source})")
+        if self.shell == "zsh" and _ZSH_FLAGS.search(source):
+            self.add(f"it uses zsh expansion flags, which can run code ({source})")
         for part in getattr(word, "parts", None) or []:
             kind = getattr(part, "kind", "")
             if kind in ("commandsubstitution", "processsubstitution"):
@@ -249,6 +274,44 @@ def _active(source: str, zsh: bool = False) -> bool:
         elif ch in specials:
             return True
     return False
+
+
+def _source_substitutions(source: str) -> int:
+    """How many ``$(...)``, backtick pairs and ``<(...)``/``>(...)`` the shell would run in ``source``."""
+    count = ticks = 0
+    quote = ""
+    escaped = False
+    for i, ch in enumerate(source):
+        if escaped:
+            escaped = False
+        elif quote == "'":
+            quote = "" if ch == "'" else quote
+        elif ch == "\\":
+            escaped = True
+        elif ch == "$" and source[i + 1 : i + 2] == "(" and source[i + 2 : i + 3] != "(":
+            count += 1
+        elif ch in "<>" and source[i + 1 : i + 2] == "(" and quote != '"':
+            count += 1
+        elif ch == "`":
+            ticks += 1
+        elif ch == '"':
+            quote = "" if quote == '"' else '"'
+        elif ch == "'" and quote != '"':
+            quote = "'"
+    return count + (ticks + 1) // 2
+
+
+def _parsed_substitutions(node: Any) -> int:
+    """How many command and process substitutions bashlex found in ``node``, nested ones included."""
+    found = 1 if getattr(node, "kind", "") in ("commandsubstitution", "processsubstitution") else 0
+    for attr in ("parts", "list"):
+        for child in getattr(node, attr, None) or []:
+            found += _parsed_substitutions(child)
+    for attr in ("command", "output"):
+        child = getattr(node, attr, None)
+        if child is not None and not isinstance(child, (int, str)):
+            found += _parsed_substitutions(child)
+    return found
 
 
 def _basename(word: str) -> str:
