@@ -120,3 +120,41 @@ def test_from_last_draws_the_last_answer(aigc_api: Aigc, media: FakeOpenAI, tmp_
 def test_the_local_backend_cannot_draw(aigc: Aigc, tmp_path: Path) -> None:
     r = aigc("image", "a cat", "-b", "local", "-o", str(tmp_path))
     assert r.code == 3 and "cannot draw" in r.err
+
+
+def _spawn(aigc_api: Aigc, *args: str):
+    import pexpect
+
+    from tests.conftest import AIGC
+
+    import fcntl
+    import struct
+    import termios
+
+    child = pexpect.spawn(AIGC, list(args), env=dict(aigc_api.env), dimensions=(30, 100), timeout=30)
+    # a terminal says its size in pixels too (rows, cols, width, height), as kitty, iTerm2 and xterm do
+    fcntl.ioctl(child.child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 1000, 600))
+    return child
+
+
+def test_a_sixel_terminal_gets_thumbnails(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path) -> None:
+    child = _spawn(aigc_api, "image", "a small square", "-o", str(tmp_path))
+    child.expect_exact("\x1b[c")  # textual-image asks the terminal what it is
+    child.send("\x1b[?62;4c")  # a VT340-like answer: sixel graphics supported
+    child.expect("\x1bP[0-9;]*q")  # a sixel image follows (DCS ... q)
+    child.expect(pexpect_eof())
+    assert "🖼" not in child.before.decode("utf-8", "replace")
+
+
+def test_a_terminal_without_graphics_gets_one_line_per_picture(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path) -> None:
+    child = _spawn(aigc_api, "image", "a small square", "-o", str(tmp_path))
+    child.expect_exact("🖼".encode())  # nobody answered the query: the line form, no picture data
+    out = child.before.decode("utf-8", "replace")
+    assert "\x1bP" not in out
+    child.expect(pexpect_eof())
+
+
+def pexpect_eof():
+    import pexpect
+
+    return pexpect.EOF

@@ -71,9 +71,12 @@ def image(
         return
     for d in result.images:
         print(d.path)
-    if sys.stderr.isatty():
+    sys.stdout.flush()
+    from aigc_cli.cli.thumbnails import show
+
+    if not show([d.path for d in result.images]) and sys.stderr.isatty():
         for d in result.images:
             dims = f" {d.width}×{d.height}" if d.width else ""
             print(f"🖼 {d.path}{dims}", file=sys.stderr)
-        if result.cost is not None:
-            print(f"aigc: cost ${result.cost:.3f}", file=sys.stderr)
+    if sys.stderr.isatty() and result.cost is not None:
+        print(f"aigc: cost ${result.cost:.3f}", file=sys.stderr)
