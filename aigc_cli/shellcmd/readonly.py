@@ -147,8 +147,8 @@ PROGRAMS: dict[str, Program] = {
     "xxd": _p(max_operands=1),
     "uniq": _p(max_operands=1),
     "sort": _p("-o", "--output", "--compress-program"),
-    "tree": _p("-o", "-R"),
-    "rg": _p("--pre", "--pre-glob", "--search-zip", "-z"),
+    "tree": _p("-o", "-R", "--output"),
+    "rg": _p("--pre", "--pre-glob", "--search-zip", "-z", "--hostname-bin"),  # each runs a program
     "jq": _p(),
     "find": _p(check=_find),
     "awk": _p(check=_awk), "gawk": _p(check=_awk), "mawk": _p(check=_awk), "nawk": _p(check=_awk),
