@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LOGGER = logging.getLogger("aigc_cli")
 
@@ -30,3 +34,39 @@ def to_stderr() -> None:
     handler._aigc = True  # type: ignore[attr-defined]  # marks our own handler, so it is installed once
     LOGGER.addHandler(handler)
     LOGGER.propagate = False
+
+
+_AFTER: dict[str, str | None] = {}  # text -> the key that makes it said once ever (or None)
+
+
+def _said_file(key: str) -> "Path":
+    from aigc_cli import paths
+
+    return paths.data_dir() / "said" / key
+
+
+def after_answer(text: str, once: str | None = None) -> None:
+    """Tell the user ``text`` after the answer now being generated (the turn's notices).
+
+    For what would interrupt an answer if said at once: the bundled model's
+    welcome, noted while the model loads, reads best under its first answer.
+    With ``once``, it is said once on this machine: remembered in the data dir
+    when it is taken to be shown, so a command that shows no answer keeps it.
+    """
+    if once is not None and _said_file(once).exists():
+        return
+    _AFTER.setdefault(text, once)
+
+
+def take_after_answer() -> list[str]:
+    """The notes waiting for the end of this answer, emptied (and remembered as said)."""
+    taken = list(_AFTER.items())
+    _AFTER.clear()
+    for _, key in taken:
+        if key is not None:
+            try:
+                _said_file(key).parent.mkdir(parents=True, exist_ok=True)
+                _said_file(key).touch()
+            except OSError:  # a read-only data dir: said again next time, nothing lost
+                pass
+    return [text for text, _ in taken]

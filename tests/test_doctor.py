@@ -16,8 +16,8 @@ def test_doctor_names_the_environment_as_the_source_of_the_key_without_showing_i
 def test_doctor_live_check_asks_the_server_for_its_models(aigc_api, fake):
     r = aigc_api("doctor")
     assert r.code == 0, r.err
-    assert "the server lists 3 model(s)" in r.out
-    assert [q["path"] for q in fake.requests] == ["/v1/models"]
+    assert "gpt-4o-mini answered" in r.out  # one tiny chat request with the model in force (#26.6)
+    assert [q["path"] for q in fake.requests] == ["/v1/models", "/v1/chat/completions"]
 
 
 def test_doctor_explains_a_backend_chosen_in_the_config_file(aigc):

@@ -173,3 +173,48 @@ def test_recipe_dash_after_a_turn_stops_the_recipes_system_prompt(chat, fake):
     sent = fake.chat_requests[-1]["json"]["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert sent[-1]["content"] == "plain text"
+
+
+# ------------------------------------------------------------ history titles (item 11)
+
+
+def _titles(aigc_api) -> list[str]:
+    return [c["title"] for c in json.loads(aigc_api("history", "list", "--json").out)]
+
+
+def test_task_titles_are_what_the_user_typed(aigc_api, fake, tmp_path):
+    fake.push(Reply(text="Rain on the roof."))
+    assert aigc_api("write", "a haiku about rain").code == 0
+    assert _titles(aigc_api) == ["a haiku about rain"]
+    notes = tmp_path / "notes.md"
+    notes.write_text("The meeting moved to Friday. Bring the budget.\n")
+    fake.push(Reply(text="Meeting on Friday."))
+    r = aigc_api("summarize", str(notes))
+    assert r.code == 0, r.err
+    assert _titles(aigc_api)[0] == "summarize notes.md"
+    fake.push(Reply(text="Bonjour"))
+    assert aigc_api("run", "translate", "--set", "to=fr", "good morning").code == 0
+    assert _titles(aigc_api)[0] == "good morning"
+    assert not any("<input>" in t or t.startswith(("Write a draft", "Summarize the text")) for t in _titles(aigc_api))
+
+
+# ------------------------------------------------------------ history show / export (item 12)
+
+
+def test_user_text_shows_as_typed_and_answer_headings_nest(aigc_api, fake):
+    from tests.fixtures.pty import ChatPty
+
+    fake.push(Reply(text="## Steps\n\nFirst *this*.\n\n```\n# a comment\n```"))
+    r = aigc_api("ask", "--json", input="line one\nline two *starred*\n# line three\n")
+    cid = json.loads(r.out)["conversation_id"]
+    text = aigc_api("history", "export", cid).out
+    assert "## User\n\n```text\nline one\nline two *starred*\n# line three\n```" in text
+    assert "## Assistant\n\n#### Steps\n\nFirst *this*." in text
+    assert "```\n# a comment\n```" in text  # code is left alone
+    term = ChatPty(AIGC, ["history", "show", cid], {**aigc_api.env, "TERM": "xterm-256color"}, rows=40, cols=100)
+    try:
+        assert term.wait_exit() == 0, term.text
+    finally:
+        term.close()
+    rows = [line.strip() for line in term.display().splitlines()]
+    assert "line one" in rows and "line two *starred*" in rows and "# line three" in rows

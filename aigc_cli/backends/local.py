@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from aigc_cli import paths
 from aigc_cli.backends import loadsafety, prefix, repetition, transcript
 from aigc_cli.backends.base import FREE, Backend, ModelInfo, Price
-from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads
+from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads, welcome_after_answer
 from aigc_cli.backends.statecache import StateCache, model_key
 from aigc_cli.errors import AigcError, BackendError, ConfigError, InputTooLarge
-from aigc_cli.localmodels import registry
+from aigc_cli.localmodels import best, registry
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 
 if TYPE_CHECKING:
@@ -117,6 +117,12 @@ def _render(llm: "Llama", messages: Sequence[Message], completion: bool = False)
     return Prompt(tokens, [s for s in (result.stop or []) if s] if isinstance(result.stop, list) else [])
 
 
+def _bundled() -> Path:
+    """The bundled model's file; its first answer on this machine carries the welcome."""
+    welcome_after_answer()
+    return bundled_model()
+
+
 # ----------------------------------------------------------------- backend
 
 
@@ -143,7 +149,8 @@ class LocalBackend(Backend):
     def default_model(self) -> str:
         if self.cfg.model_path:
             return Path(self.cfg.model_path).name
-        return self.cfg.model or BUNDLED_NAME
+        found = best.found_default(self.settings)  # an instruct model already on disk beats the bundled one
+        return found.name if found else (self.cfg.model or BUNDLED_NAME)
 
     def model_path(self, model: str | None = None) -> Path:
         """The GGUF file for ``model`` (a name this backend knows, or a path)."""
@@ -153,11 +160,11 @@ class LocalBackend(Backend):
                 cached = paths.model_cache_dir() / candidate
                 candidate = cached if cached.exists() else candidate
             if candidate.suffix != ".gguf":  # a name: pulled, Ollama, LM Studio, HF cache
-                return bundled_model() if model == BUNDLED_NAME else registry.resolve(model)
+                return _bundled() if model == BUNDLED_NAME else registry.resolve(model)
             return candidate
         if self.cfg.model_path:
             return Path(self.cfg.model_path).expanduser()
-        return bundled_model() if self.default_model == BUNDLED_NAME else registry.resolve(self.default_model)
+        return _bundled() if self.default_model == BUNDLED_NAME else registry.resolve(self.default_model)
 
     def llm(self, model: str | None = None) -> "Llama":
         """The loaded model; each file loads once per process."""
@@ -167,6 +174,9 @@ class LocalBackend(Backend):
         if key not in _MODELS:
             llama_cpp = _llama_cpp()
             check_gguf(path)
+            found = best.found_default(self.settings)
+            if found is not None and (model or self.default_model) == found.name:
+                best.announce(found)  # once per model: the user learns which of their models answers
             decision = self.load_decision(model)
             try:
                 with loadsafety.model_params(llama_cpp, decision.extra_buffers):

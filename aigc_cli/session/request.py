@@ -54,6 +54,7 @@ class TurnRequest(BaseModel):
     history: list[Message] | None = None
     kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it
     kb_query: str | None = None    # what to retrieve for (default: the prompt)
+    title: str | None = None       # a new conversation's title source: what the user typed (default: the prompt)
     completion: Continuation | None = None  # recipes' `completion` framing (base models)
     attached: Loaded | None = Field(default=None, exclude=True)  # -a/--attach, loaded (aigc_cli/attachments)
     tools: list[str] | None = None  # -T NAME...: tools the model may call (None: tools.default)

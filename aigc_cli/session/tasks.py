@@ -16,6 +16,7 @@ from aigc_cli.session.request import Continuation, TurnRequest, TurnResult
 from aigc_cli.session.turn import Repair, TextSink, run_turn
 
 if TYPE_CHECKING:
+    from aigc_cli.attachments.model import Loaded
     from aigc_cli.config import Settings
     from aigc_cli.recipes import Recipe, Rendered
 
@@ -87,16 +88,20 @@ def completion_text(recipe: "Recipe", values: Mapping[str, Any], user_input: str
 def run_recipe(
     recipe: "Recipe", values: Mapping[str, Any], user_input: str, opts: TaskOptions,
     settings: "Settings", sink: TextSink | None = None, repair: Repair | None = None,
-    json_schema: dict[str, Any] | None = None,
+    json_schema: dict[str, Any] | None = None, title: str | None = None, attached: "Loaded | None" = None,
 ) -> TurnResult:
     """Render ``recipe`` around ``user_input`` and run it as one stored turn.
+
+    ``attached``: attachments already loaded (summarize); else ``-a`` is loaded here.
+
+    The history title is ``title`` (e.g. the files summarized), else the user's text.
 
     The recipe's own warnings (a needed value not set) come first among the
     result's notices.
     """
     from aigc_cli.session.attach import attach_to, load_for  # ATTACHMENTS (issue #22)
 
-    loaded = load_for(opts, settings)
+    loaded = attached if attached is not None else load_for(opts, settings)
     words = user_input
     user_input = loaded.wrap(user_input) if loaded is not None else user_input
     rendered = render(recipe, values, user_input)
@@ -105,6 +110,7 @@ def run_recipe(
     )
     attach_to(req, loaded)
     req.kb_query = words if opts.kb else None  # retrieve for the user's words, not the template
+    req.title = title or (words if words.strip() else None)  # the user's text, never the template's
     result = run_turn(req, settings, sink, repair)
     result.notices[:0] = rendered.notices
     return result

@@ -235,7 +235,7 @@ def run_turn(
         if log and store is not None:
             cid, user_id = store.begin_turn(
                 cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
-                system=req.system if conv else system,
+                system=req.system if conv else system, title=req.title,
             )
             attached.store(store, user_id)
             if injected.used:
@@ -259,8 +259,10 @@ def run_turn(
         if user_id is not None and cid is not None and store is not None:
             answer_id = _store_answer(store, cid, user_id, answer, status, cost)
         calls = toolloop.finish(tools, store, answer_id)
-        return TurnResult(answer=answer, conversation_id=cid, notices=notices, cost=cost, status=status, error=error,
-                          sources=sources, tool_calls=calls)
+        from aigc_cli.notices import take_after_answer
+
+        return TurnResult(answer=answer, conversation_id=cid, notices=notices + take_after_answer(), cost=cost,
+                          status=status, error=error, sources=sources, tool_calls=calls)
     finally:
         toolloop.close(tools)
         if store is not None:

@@ -251,11 +251,14 @@ class Store:
         model: str | None,
         recipe: str | None = None,
         system: str | None = None,
+        title: str | None = None,
     ) -> tuple[str, int]:
         """Store a turn's user message (creating the conversation if ``cid`` is None).
 
         Written before the request goes out, so a crash mid-answer still keeps
-        the question. Returns (conversation id, user message id).
+        the question. Returns (conversation id, user message id). A new
+        conversation is titled from ``title`` (what the user typed, when the
+        message is a recipe's prompt around it), else from the message.
         """
         now = time.time()
         with self.transaction() as db:
@@ -264,7 +267,7 @@ class Store:
                 db.execute(
                     "INSERT INTO conversations(id, title, created, updated, backend, model, recipe, system)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (cid, title_from(user), now, now, backend, model, recipe, system),
+                    (cid, title_from(title or user), now, now, backend, model, recipe, system),
                 )
             else:
                 db.execute(

@@ -134,7 +134,7 @@ def conversation_markdown(
             from aigc_cli.store.toolcalls import markdown_lines
 
             parts.append("_Tool calls:_\n\n" + "\n".join(markdown_lines(calls[m.id])))
-        parts.append(f"## {label}\n\n{m.content.strip() or '_(no text)_'}")
+        parts.append(f"## {label}\n\n{_body(m)}")
         if attached and m.id in attached:  # store/attachments.py rows
             from aigc_cli.store.attachments import markdown_lines as attachment_lines
 
@@ -142,6 +142,15 @@ def conversation_markdown(
         if m.id in used:
             parts.append("_Memories used:_\n\n" + "\n".join(f"- [{i}] {t}" for i, t in used[m.id]))
     return "\n\n".join(parts) + "\n"
+
+
+def _body(m: StoredMessage) -> str:
+    """The user's text as typed; an answer's headings nested below the turn's (store/mdtext.py)."""
+    from aigc_cli.store.mdtext import as_typed, nest_headings
+
+    if not m.content.strip():
+        return "_(no text)_"
+    return as_typed(m.content) if m.role == "user" else nest_headings(m.content.strip())
 
 
 def export_markdown(store: Store, convs: Iterable[Conversation]) -> str:
