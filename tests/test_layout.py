@@ -67,3 +67,91 @@ def test_only_the_backend_modules_import_their_sdks():
         for lib, home in sdk.items():
             if any(d.split(".")[0] == lib for d in deps):
                 assert module.startswith(home), f"{module} imports {lib}"
+
+
+# ------------------------------------------------------------ direction
+# The dependency direction docs/ARCHITECTURE.md draws ("Dependency direction"),
+# package by package: each lower package may import only the leaves and the
+# packages listed under it. Function-level imports count.
+
+LEAVES = {"config", "messages", "errors", "paths", "tokens", "textsplit", "modeltable", "fileio",
+          "termsafe", "inputs", "notices", "webpage"}
+BELOW = {
+    "store": set(),
+    "recipes": set(),
+    "localmodels": set(),
+    "backends": {"localmodels"},
+    "context": {"backends"},
+    "kb": {"backends", "store"},
+    "memory": {"backends", "context", "store"},
+}
+# upward edges in work that landed this round, each a debt with its owner's reason
+KNOWN_UPWARD = {
+    ("store", "tools"): "store/toolcalls.py reads rows into tools.base.ToolRecord (the row type belongs in store/)",
+    ("backends", "speech"): "backends/local.py speaks through speech/espeak.py (an engine, not a backend concern)",
+}
+
+
+def _unit(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "aigc_cli" else None
+
+
+def _package_edges() -> set[tuple[str, str]]:
+    edges = set()
+    for module, deps in _modules().items():
+        src = _unit(module)
+        for dep in deps:
+            dst = _unit(dep)
+            if src and dst and src != dst and dst != "__version__":
+                edges.add((src, dst))
+    return edges
+
+
+def test_the_core_packages_import_only_downwards():
+    edges = _package_edges()
+    upward = sorted(
+        (src, dst) for src, dst in edges
+        if src in BELOW and dst not in LEAVES | BELOW[src] and (src, dst) not in KNOWN_UPWARD
+    )
+    assert upward == []
+
+
+def test_the_leaves_import_no_package():
+    edges = _package_edges()
+    assert sorted((s, d) for s, d in edges if s in LEAVES and d not in LEAVES) == []
+
+
+def test_nothing_imports_the_cli_but_the_entry_point():
+    edges = _package_edges()
+    assert sorted(s for s, d in edges if d == "cli" and s != "__main__") == []
+
+
+def test_the_core_never_prints():
+    """User-facing text leaves the core as return values, errors or notices (aigc_cli/notices.py)."""
+    ui = ("aigc_cli/cli/", "aigc_cli/chat/repl.py", "aigc_cli/render.py", "aigc_cli/__main__.py")
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if rel.startswith(ui):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []
+
+
+def test_no_backend_name_is_compared_outside_backends():
+    """Backend-specific rules go through the Backend contract (backends/base.py), not `== "local"`."""
+    names = {"local", "openai"}
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if rel.startswith("aigc_cli/backends/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and c.value in names for c in [node.left, *node.comparators]
+            ) and not any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+                offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []

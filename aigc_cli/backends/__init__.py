@@ -154,6 +154,16 @@ def backend_for_model(settings: "Settings", model: str) -> str | None:
     return None if settings.backend else "openai"
 
 
+def runs_in_process(name: str) -> bool:
+    """A backend whose models are GGUF files on this machine (localmodels lists them; they cost nothing)."""
+    return name == "local"
+
+
+def model_setting(name: str) -> str | None:
+    """The config key holding a built-in backend's default model (`aigc models default`); None for plugins."""
+    return f"{name}.model" if name in BUILTIN else None
+
+
 def is_plugin(name: str) -> bool:
     """A backend that is neither built in nor provided in-process: the model table knows nothing of it."""
     return name not in BUILTIN and name not in _provided

@@ -78,12 +78,13 @@ def local_rows(settings: "Settings") -> list[dict[str, Any]]:
 def table_rows(settings: "Settings") -> list[dict[str, Any]]:
     """Every model in the table (config overrides applied) plus the local model."""
     from aigc_cli import modeltable
+    from aigc_cli.backends import runs_in_process
 
     rows = [
         _row(e.name, e.backend, e.context_window, e.max_output, e.input_price, e.output_price, e.source,
              vision=e.vision)
         for e in modeltable.entries(settings)
-        if e.backend != "local"
+        if not runs_in_process(e.backend)
     ]
     found = local_rows(settings)
     configured = _local_row(settings)
@@ -193,7 +194,7 @@ def _defaults(settings: "Settings", remote: bool) -> set[str]:
     base = {"openai": settings.openai.model,
             "local": Path(settings.local.model_path).name if settings.local.model_path
             else (found.name if found else settings.local.model)}
-    in_use = {"local"} | ({"openai"} if chosen == "openai" or settings.openai_key() else set())
+    in_use = {"local", chosen} | ({"openai"} if settings.openai_key() else set())
     if remote:
         in_use &= {chosen}
     return {settings.model if settings.model and settings.backend in (None, b) and b == chosen else base[b]
@@ -230,17 +231,18 @@ def list_cmd(
 @models_app.command("default", help="Set the default model, e.g. `aigc models default gpt-4o`.")
 def default_cmd(name: str, backend: opt.BackendName = None) -> None:
     from aigc_cli import config, modeltable
+    from aigc_cli.backends import model_setting
     from aigc_cli.localmodels import registry
 
     settings = config.load_settings()
     entry = modeltable.lookup(name, settings)
     local = name.endswith(".gguf") or (entry is None and backend is None and registry.find(name) is not None)
     section = backend or (entry.backend if entry else ("local" if local else "openai"))
-    if section not in ("openai", "local"):
+    key = model_setting(section)
+    if key is None:
         from aigc_cli.errors import UsageError
 
         raise UsageError(f"backend {section!r} has no model setting", hint="use -b openai or -b local")
-    key = f"{section}.model"
     if name.endswith(".gguf"):  # a model file: the local backend loads local.model_path
         key, name = "local.model_path", str(Path(name).expanduser().resolve())
     path = config.set_value(key, name)
@@ -251,10 +253,21 @@ def default_cmd(name: str, backend: opt.BackendName = None) -> None:
             "still takes precedence; `aigc config set model " + name + "` to change it",
             file=sys.stderr,
         )
-    if entry is None and section == "openai":
+    if entry is None and not _window_known(section, name, settings):
         print(f"aigc: {name} is not in the model table; its window is assumed to be "
               f"{modeltable.FALLBACK_WINDOW:,} tokens until you set models.{name}.context_window",
               file=sys.stderr)
+
+
+def _window_known(backend: str, model: str, settings: "Settings") -> bool:
+    """Whether the backend knows ``model``'s window (else it assumes one; a backend it cannot start: yes)."""
+    from aigc_cli.backends import describe
+    from aigc_cli.errors import AigcError
+
+    try:
+        return describe(backend, settings).window_is_known(model)
+    except AigcError:
+        return True
 
 
 def _note(message: str) -> None:
