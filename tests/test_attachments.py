@@ -223,3 +223,43 @@ def test_export_import_round_trip_and_rm_drops_blobs(aigc_api, fake, home: Path,
     assert again["conversations"][0]["messages"][0]["attachments"] == atts
     db = _store(home)
     assert db.execute("SELECT sha256, data FROM blobs").fetchone() == blob
+
+
+def test_summarize_a_long_pdf_map_reduce_and_lists_it(aigc_api, fake, tmp_path: Path) -> None:
+    pages = [f"Page {i} says: " + "the quarterly numbers went up again " * 30 for i in range(1, 41)]
+    pdf = files.text_pdf(tmp_path / "report.pdf", pages)
+    r = aigc_api("summarize", "-m", "fake-model", "-a", str(pdf))
+    assert r.code == 0, r.err
+    assert "map-reduce" in r.err
+    sent = "".join(_text(q) for q in fake.chat_requests)
+    assert "Page 1 says" in sent and "Page 40 says" in sent
+    cid = json.loads(aigc_api("history", "list", "--json").out)[0]["id"]
+    assert "report.pdf" in aigc_api("history", "show", cid).out
+
+
+def test_summarize_a_short_attachment_in_one_turn(aigc_api, fake, tmp_path: Path) -> None:
+    note = tmp_path / "n.txt"
+    note.write_text("The meeting moved to Tuesday.", encoding="utf-8")
+    r = aigc_api("summarize", "-a", str(note))
+    assert r.code == 0, r.err
+    assert len(fake.chat_requests) == 1
+    assert "The meeting moved to Tuesday." in _text(fake.chat_requests[-1])
+
+
+def test_old_images_are_left_out_first_when_the_window_is_full(tmp_path: Path) -> None:
+    """In process with the scripted FakeBackend: the stage drops the oldest turns' images to fit."""
+    from aigc_cli.attachments.stage import apply
+    from aigc_cli.backends.fake import FakeBackend
+    from aigc_cli.messages import ImagePart, Message
+
+    img = ImagePart(url="data:image/png;base64,AAAA", width=2048, height=2048)  # 765 tokens by the tile rule
+    msgs = [Message(role="user", content="one", images=[img]), Message(role="assistant", content="a"),
+            Message(role="user", content="two", images=[img]), Message(role="assistant", content="b"),
+            Message(role="user", content="three")]
+    be = FakeBackend(vision=True)
+    full = be.count_tokens(msgs)
+    out, done = apply(msgs, None, be, "fake-1", budget=full - 100)
+    assert out[0].images == [] and out[2].images == [img]  # the oldest went first, and only it
+    assert any("left out 1 earlier image" in n for n in done.notices)
+    out, done = apply(msgs, None, be, "fake-1", budget=full + 10)
+    assert out == msgs and done.notices == []

@@ -36,7 +36,7 @@ def summarize(
     from aigc_cli.cli.common import show_turn
     from aigc_cli.session.summarize import run_summarize
 
-    sources = open_sources(files or [])
+    sources = [] if common.stdin_attached and not files else open_sources(files or [])  # `-a -`: stdin is attached
     show_turn(
         lambda settings, sink: run_summarize(sources, params, common, settings, jobs=jobs, sink=sink, progress=_progress_bar),
         as_json=common.as_json,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aigc_cli.attachments.model import Loaded
     from aigc_cli.backends.base import Transcript
     from aigc_cli.config import Settings
+    from aigc_cli.session.mapreduce import Source
     from aigc_cli.session.request import TurnRequest
 
 
@@ -79,3 +80,22 @@ def run_transcribe(
     chosen = pick_backend(settings, backend, None, None)
     use = model or settings.audio.transcribe_model
     return [(name, chosen.transcribe(data, filename, use, language, timestamps)) for name, data, filename in audio]
+
+
+def for_summary(
+    opts: TaskOptions, settings: "Settings", sources: list["Source"]
+) -> tuple[TaskOptions, list["Source"], "Loaded | None"]:
+    """`summarize -a`: each attachment's text becomes one more source (so a long PDF or
+    page is summarized map-reduce style like a long file); what remains to attach
+    (pictures, and the record of every attachment) comes back for the final turn."""
+    import dataclasses
+    import io
+
+    from aigc_cli.session.mapreduce import Source
+
+    loaded = load_for(opts, settings)
+    if loaded is None:
+        return opts, sources, None
+    extra = [Source(a.name, io.BytesIO(a.text.encode("utf-8"))) for a in loaded.items if a.text]
+    rest = loaded.model_copy(update={"items": [a.model_copy(update={"text": None}) for a in loaded.items]})
+    return dataclasses.replace(opts, attach=None), [*sources, *extra], rest

@@ -68,7 +68,12 @@ def _numbered_plan(
     from aigc_cli.session.tasks import completion_text, render, task_request
     from aigc_cli.session.turn import run_turn
 
-    req = task_request(recipe, render(recipe, values, goal), opts, completion=completion_text(recipe, values, goal))
+    from aigc_cli.session.attach import attach_to, load_for  # ATTACHMENTS (issue #22)
+
+    loaded = load_for(opts, settings)
+    asked = loaded.wrap(goal) if loaded is not None else goal
+    req = task_request(recipe, render(recipe, values, asked), opts, completion=completion_text(recipe, values, asked))
+    attach_to(req, loaded)
     if req.completion is not None:
         req.completion.stop.append(f"\nStep {steps + 1}:")
     result = run_turn(req, settings)

@@ -9,6 +9,7 @@ the caller's: ``progress`` opens a context that yields ``update(done, total)``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from itertools import chain
@@ -39,6 +40,9 @@ def run_summarize(
     from aigc_cli.session.choose import choose_model, pick_backend
     from aigc_cli.session.tasks import run_recipe, task_request
 
+    from aigc_cli.session.attach import attach_to, for_summary  # ATTACHMENTS (issue #22)
+
+    opts, sources, attached = for_summary(opts, settings, sources)
     recipe = recipes.get_recipe("summarize")
     values = recipes.check_values(recipe, values)
     backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path)
@@ -65,7 +69,8 @@ def run_summarize(
     if not first.strip():
         raise UsageError("nothing to summarize", hint="aigc summarize FILE...  or  ... | aigc summarize")
     if second is None:
-        return _noted(run_recipe(recipe, values, first.strip(), opts, settings, sink), note)
+        return _noted(run_recipe(recipe, values, first.strip(), opts, settings, sink, title=_title(sources),
+                                 attached=attached), note)
     temperature = opts.temperature if opts.temperature is not None else recipe.temperature
     options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
     parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
@@ -73,9 +78,18 @@ def run_summarize(
     parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     final = recipes.render(recipe, values, merged)
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
-    result = run_turn(task_request(recipe, final, opts), settings, sink)
+    req = task_request(recipe, final, opts)
+    attach_to(req, attached)
+    req.title = _title(sources) or first.strip()  # the history shows what was summarized, not the merge prompt
+    result = run_turn(req, settings, sink)
     result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")
     return _noted(result, note)
+
+
+def _title(sources: list["Source"]) -> str | None:
+    """`summarize notes.md report.txt` is titled by its files (stdin alone: by its text)."""
+    names = [os.path.basename(s.name) or s.name for s in sources if s.name != "stdin"]
+    return "summarize " + ", ".join(names) if names else None
 
 
 def _jobs_note(jobs: int | None, max_parallel: int, backend: str) -> str | None:
@@ -130,6 +144,7 @@ def _summarize_completion(
         worker = sm.Summarizer(backend, options, None, budget, jobs=1, count=count, frame=frame)
         parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     req = task_request(recipe, recipes.render(recipe, values, merged), opts, completion=frame(merged))
+    req.title = _title(sources) or first.strip()
     result = run_turn(req, settings, sink)
     if parts > 1:
         result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")

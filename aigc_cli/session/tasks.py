@@ -111,8 +111,25 @@ def run_recipe(
     attach_to(req, loaded)
     req.kb_query = words if opts.kb else None  # retrieve for the user's words, not the template
     req.title = title or (words if words.strip() else None)  # the user's text, never the template's
-    result = run_turn(req, settings, sink, repair)
+    result = _run_checked(req, settings, sink, repair)
     result.notices[:0] = rendered.notices
+    return result
+
+
+def _run_checked(req: TurnRequest, settings: "Settings", sink: TextSink | None, repair: Repair | None) -> TurnResult:
+    """A recipe with a JSON schema is validated and repaired once like `plan` (session/jsonout.py).
+
+    Its answer is held back until it is valid, so an invalid first try never
+    reaches stdout, and one still invalid after the repair prints nothing (exit 7).
+    """
+    schema = req.options.json_schema
+    if repair is not None or schema is None or req.completion is not None:
+        return run_turn(req, settings, sink, repair)
+    from aigc_cli.session.jsonout import schema_repair
+
+    result = run_turn(req, settings, None, schema_repair(schema))
+    if result.error is None and sink is not None:
+        sink(result.answer.text)
     return result
 
 
