@@ -81,12 +81,10 @@ def test_a_full_disk_is_said_as_such_and_the_store_is_not_called_damaged(tmpfs, 
     assert r.code == 3, r.err
     assert "no space left" in r.err
     assert_not_called_damaged(r.err)
-    listed = aigc("history", "list", "--json")  # reading may need room for SQLite's WAL index
-    assert listed.code == 0 or "no space left" in listed.err, listed.err
-    assert_not_called_damaged(listed.err)
-    os.remove(tmpfs.path / "filler")
-    listed = aigc("history", "list", "--json")  # room again: everything is there
+    listed = aigc("history", "list", "--json")  # a full disk still reads
+    assert listed.code == 0, listed.err
     assert [c["title"] for c in json.loads(listed.out)] == ["a first question"]
+    assert aigc("history", "search", "first").code == 0
 
 
 def test_recipes_new_on_a_full_disk_leaves_no_empty_recipe(tmpfs, fake):

@@ -126,6 +126,8 @@ class Store:
                 migrate(conn, str(path))
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if not create and not read_only and faults.storage_fault(exc, path):  # full disk: still readable
+                return cls(faults.connect(path, BUSY_TIMEOUT_S, read_only=True)[0], path)
             raise store.error(exc) from None
         except BaseException:
             conn.close()

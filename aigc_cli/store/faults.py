@@ -66,23 +66,40 @@ def store_error(exc: BaseException, path: Path, what: str = "the conversation st
     )
 
 
-def connect(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
+def connect(path: Path, timeout: float, read_only: bool = False) -> tuple[sqlite3.Connection, bool]:
     """Open ``path`` (creating it private if writable); returns the connection and
-    whether it is read-only. A store we cannot write is opened read-only: with
-    ``immutable`` on a read-only mount, where SQLite could not create its
-    WAL index, since nothing can change the file there."""
-    read_only = path.exists() and not fileio.writable(path)
+    whether it is read-only. A store we cannot write (or ``read_only``) is opened
+    ``mode=ro``; where SQLite cannot even make its WAL index there (a read-only
+    mount, a full disk) ``immutable=1`` as well: nothing can change the file then."""
+    read_only = read_only or (path.exists() and not fileio.writable(path))
     try:
         if not read_only:
             fileio.prepare_private_db(path)
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
         else:
-            flags = "mode=ro&immutable=1" if fileio.on_read_only_fs(path) else "mode=ro"
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=timeout,
-                                   isolation_level=None, check_same_thread=False)
+            conn = _read_only(path, timeout)
     except (OSError, sqlite3.DatabaseError) as exc:
         fault = storage_fault(exc, path)
         if fault:
             raise store_error(exc, path) from None
         raise StoreError(f"cannot open the conversation store {path}: {exc}") from None
     return conn, read_only
+
+
+def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection that can really read (checked with one query):
+    ``mode=ro`` first, then ``immutable=1`` where the WAL index cannot be made."""
+    uri = path.resolve().as_uri()
+    flags = ["mode=ro&immutable=1"] if fileio.on_read_only_fs(path) else ["mode=ro", "mode=ro&immutable=1"]
+    last: sqlite3.DatabaseError | None = None
+    for flag in flags:
+        conn = sqlite3.connect(f"{uri}?{flag}", uri=True, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            last = exc
+    assert last is not None
+    raise last
