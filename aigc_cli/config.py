@@ -122,7 +122,8 @@ class ToolPolicy(_Section):
 class ToolsSettings(BaseModel):
     """Tools the model may call (aigc_cli/tools): defaults, limits, per-tool policies."""
 
-    model_config = ConfigDict(extra="allow", validate_assignment=True)
+    # no validate_assignment: with typed extras pydantic 2.13 nests them on assignment
+    model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, ToolPolicy] = Field(init=False)  # tools.NAME.policy
 
     default: list[str] = Field(default_factory=list, description="tools on for every turn")

@@ -85,7 +85,8 @@ class BackendError(AigcError):
 
 
 class UnusableAnswer(AigcError):
-    """The model answered, but not with what was asked: no command in it (exit 7).
+    """The model answered, but not with what was asked (exit 7): no command in it
+    (`aigc cmd`), or a plan or a recipe's JSON still invalid after its one repair.
 
     Not a fault of the server (4) nor of aigc (1): trying again, rephrasing
     or another model may help. Nothing was run and nothing printed.

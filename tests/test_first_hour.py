@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -218,3 +219,41 @@ def test_user_text_shows_as_typed_and_answer_headings_nest(aigc_api, fake):
         term.close()
     rows = [line.strip() for line in term.display().splitlines()]
     assert "line one" in rows and "line two *starred*" in rows and "# line three" in rows
+
+
+# ------------------------------------------------------------ JSON-schema recipes (item 14, 16)
+
+SHAPE = Path(__file__).parent / "fixtures" / "recipes" / "llm_more" / "shape.yaml"
+
+
+def test_a_schema_recipe_validates_and_repairs_once(aigc_api, fake):
+    assert aigc_api("recipes", "import", str(SHAPE)).code == 0
+    fake.push(Reply(text="Sure! The title is The Title."), Reply(text='{"title": "The Title", "score": 4}'))
+    r = aigc_api("run", "shape", "The Title, worth 4")
+    assert r.code == 0, r.err
+    assert json.loads(r.out) == {"title": "The Title", "score": 4}  # the invalid first try never printed
+    first, retry = fake.chat_requests
+    assert retry["json"]["messages"][-1]["content"].startswith("Your answer was not valid: not JSON")
+    # an imported schema that breaks OpenAI's strict rules (score not required) is not sent as strict
+    assert first["json"]["response_format"]["json_schema"]["strict"] is False
+
+
+def test_a_schema_recipe_still_invalid_after_repair_exits_7_printing_nothing(aigc_api, fake):
+    assert aigc_api("recipes", "import", str(SHAPE)).code == 0
+    fake.push(Reply(text='{"score": 4}'), Reply(text='{"score": "four"}'))
+    r = aigc_api("run", "shape", "The Title, worth 4")
+    assert r.code == 7
+    assert "matching the recipe's schema" in r.err and "title" in r.err
+    assert r.out == ""
+
+
+def test_a_strict_compatible_schema_is_sent_strict(aigc_api, fake, home):
+    (home / "recipes").mkdir(exist_ok=True)
+    (home / "recipes" / "tagger.toml").write_text(
+        'name = "tagger"\n[json_schema]\ntype = "object"\nrequired = ["tags"]\nadditionalProperties = false\n'
+        '[json_schema.properties.tags]\ntype = "array"\nitems = { type = "string" }\n'
+    )
+    fake.push(Reply(text='{"tags": ["a"]}'))
+    r = aigc_api("run", "tagger", "some text")
+    assert r.code == 0, r.err
+    assert fake.chat_requests[0]["json"]["response_format"]["json_schema"]["strict"] is True

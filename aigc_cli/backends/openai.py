@@ -20,7 +20,13 @@ import openai
 from aigc_cli.backends.base import ModelInfo
 from aigc_cli.backends.openai_models import OpenAIModels
 from aigc_cli.backends.openai_parts import with_images
-from aigc_cli.backends.openai_tools import CallAssembler, calls_from_message, wire_messages, wire_tools
+from aigc_cli.backends.openai_tools import (
+    CallAssembler,
+    calls_from_message,
+    untransformed,
+    wire_messages,
+    wire_tools,
+)
 from aigc_cli.backends.openai_errors import (
     MAX_RETRY_WAIT,
     is_connection_loss,
@@ -129,7 +135,7 @@ class OpenAIBackend(OpenAIModels):
         calls = CallAssembler()  # tool calls arrive as deltas; whole ones are yielded at the end
         try:
             with self.client.chat.completions.with_streaming_response.create(
-                **req, stream=True, stream_options={"include_usage": True}
+                **untransformed(req), stream=True, stream_options={"include_usage": True}
             ) as response:
                 end = StreamEnd(where_of(self.cfg.base_url))  # an answer needs [DONE] or a finish reason
                 for line in response.iter_lines():
@@ -163,7 +169,7 @@ class OpenAIBackend(OpenAIModels):
         """One non-streamed request (``--no-stream``)."""
         req = self._request(messages, options)
         try:
-            resp = self.client.chat.completions.create(**req)
+            resp = self.client.chat.completions.create(**untransformed(req))
         except AigcError:
             raise
         except Exception as exc:

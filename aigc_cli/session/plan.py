@@ -64,7 +64,7 @@ def _numbered_plan(
     stored answer is the numbered text the model wrote.
     """
     from aigc_cli import plan as planmod
-    from aigc_cli.errors import BackendError
+    from aigc_cli.errors import UnusableAnswer
     from aigc_cli.session.tasks import completion_text, render, task_request
     from aigc_cli.session.turn import run_turn
 
@@ -83,6 +83,6 @@ def _numbered_plan(
         cut = result.answer.finish_reason == "length"
         return planmod.parse_steps(result.answer.text, goal, steps, cut), result
     except ValueError as exc:
-        result.error = BackendError(f"the model did not produce a usable plan: {exc}",
+        result.error = UnusableAnswer(f"the model did not produce a usable plan: {exc}",
                                     hint="try again, or use an instruct model (-m)")
         return None, result

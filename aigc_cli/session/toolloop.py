@@ -177,15 +177,31 @@ def _arguments(raw: str, schema: dict[str, Any]) -> tuple[dict[str, Any], str | 
         return {}, f"the arguments are not valid JSON ({exc.msg}); send a JSON object"
     if not isinstance(args, dict):
         return {}, "the arguments must be a JSON object"
-    import jsonschema
-
-    try:
-        jsonschema.validate(args, schema)
-    except jsonschema.ValidationError as exc:
-        return {}, f"the arguments do not fit the tool's schema: {exc.message}"
-    except jsonschema.SchemaError:
-        pass  # a server's broken schema is not the model's fault
+    validator = _validator(schema)
+    if validator is not None:
+        error = next(iter(validator.iter_errors(args)), None)
+        if error is not None:
+            return {}, f"the arguments do not fit the tool's schema: {error.message}"
     return args, None
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A checked validator per schema, made once (checking a schema costs more than using it);
+    None for a server's broken schema, which is not the model's fault."""
+    key = json.dumps(schema, sort_keys=True, default=str)
+    if key not in _VALIDATORS:
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(schema)
+        try:
+            cls.check_schema(schema)
+            _VALIDATORS[key] = cls(schema)
+        except jsonschema.SchemaError:
+            _VALIDATORS[key] = None
+    return _VALIDATORS[key]
 
 
 def cap(text: str, max_tokens: int, backend: "Backend") -> str:

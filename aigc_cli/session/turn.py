@@ -279,7 +279,7 @@ def _repaired(
     turn accounts for both.
     """
     from aigc_cli import context
-    from aigc_cli.errors import BackendError
+    from aigc_cli.errors import UnusableAnswer
 
     problem = repair.check(answer.text)
     if problem is None:
@@ -299,7 +299,7 @@ def _repaired(
         )
     still = repair.check(second.text)
     if still is not None:
-        return second, BackendError(f"{repair.failure}: {still}", hint="try again, raise --max-tokens, or use a stronger model (-m)"), fitted
+        return second, UnusableAnswer(f"{repair.failure}: {still}", hint="try again, raise --max-tokens, or use a stronger model (-m)"), fitted
     return second, None, fitted
 
 
