@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from aigc_cli.backends.base import ModelInfo
+from aigc_cli.backends.jsonstrict import strict_ok
 from aigc_cli.backends.openai_models import OpenAIModels
 from aigc_cli.backends.openai_parts import with_images
 from aigc_cli.backends.openai_tools import (
@@ -116,7 +117,8 @@ class OpenAIBackend(OpenAIModels):
         if options.json_schema is not None:
             req["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "output", "schema": options.json_schema, "strict": True},
+                "json_schema": {"name": "output", "schema": options.json_schema,
+                                "strict": strict_ok(options.json_schema)},  # else the server refuses it (400)
             }
         return req
 
