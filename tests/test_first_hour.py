@@ -257,3 +257,20 @@ def test_a_strict_compatible_schema_is_sent_strict(aigc_api, fake, home):
     r = aigc_api("run", "tagger", "some text")
     assert r.code == 0, r.err
     assert fake.chat_requests[0]["json"]["response_format"]["json_schema"]["strict"] is True
+
+
+# ------------------------------------------------------------ chat shows the recipe; sizes (item 22)
+
+
+def test_chat_banner_and_toolbar_show_the_recipe_and_a_million_as_1M(chat, fake):
+    c = chat("--recipe", "translate", "-m", "gpt-4.1")
+    c.ready()
+    screen = c.display()
+    assert "aigc chat · openai · gpt-4.1 · recipe translate" in screen
+    toolbar = [line for line in screen.splitlines() if "context" in line][-1]
+    assert "recipe translate" in toolbar and "/1.0M" in toolbar and "1047.6k" not in toolbar
+
+
+def test_an_empty_history_list_says_so_on_stderr(aigc):
+    r = aigc("history", "list")
+    assert (r.code, r.out) == (0, "") and "no conversations yet" in r.err

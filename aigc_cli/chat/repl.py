@@ -110,13 +110,17 @@ def key_bindings() -> KeyBindings:
 
 
 def toolbar_text(state: rs.ChatState) -> str:
-    """backend · model · context used / window, cheap enough for every redraw."""
+    """backend · model · recipe · context used / window, cheap enough for every redraw."""
     window = state.context_window()
     ctx = f"{_k(state.context_used)}/{_k(window)}" if window else _k(state.context_used)
-    return f" {state.backend_name} · {state.model_name()} · context {ctx} · /help"
+    recipe = f" · recipe {state.recipe}" if state.recipe else ""
+    return f" {state.backend_name} · {state.model_name()}{recipe} · context {ctx} · /help"
 
 
 def _k(n: int) -> str:
+    """A token count, short: 950, 12.3k, 1.0M (never 1047.6k)."""
+    if n >= 999_950:
+        return f"{n / 1_000_000:.1f}M"
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
@@ -382,7 +386,8 @@ class Chat:
         st = self.state
         self.console.print(
             f"[bold]aigc chat[/bold] [dim]· {st.backend_name} · {escape(st.model_name())}"
-            " · /help for commands · Ctrl-D to leave[/dim]"
+            + (f" · recipe {escape(st.recipe)}" if st.recipe else "")
+            + " · /help for commands · Ctrl-D to leave[/dim]"
         )
         if st.pending_context:
             n = len(st.pending_context)

@@ -86,6 +86,9 @@ def list_cmd(
     else:
         for c in convs:
             print(f"{c.id}  {_stamp(c.updated)}  {c.message_count:>4}  {c.model or '-':<20}  {c.title}")
+        if not convs:  # stdout stays empty for scripts; a person learns why
+            print("no conversations yet" if since_ts is None and until_ts is None and not (model or recipe)
+                  else "no conversations match", file=sys.stderr)
 
 
 def _list_table(convs: list["Conversation"]) -> None:
