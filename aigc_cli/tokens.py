@@ -157,6 +157,7 @@ def count_messages(messages: Sequence["Message"], model: str | None = None) -> i
     total = TOKENS_PER_REPLY
     for msg in messages:
         total += message_overhead() + count(msg.content) + sum(image_tokens(i.width, i.height, i.detail) for i in msg.images)
+        total += sum(count(c.name) + count(c.arguments) for c in msg.tool_calls or ())  # tool calls (issue #21)
     return total
 
 
@@ -173,6 +174,8 @@ def upper_bound(messages: Sequence["Message"]) -> int:
     for msg in messages:
         total += math.ceil(len(msg.content.encode("utf-8")) * ESTIMATE_FACTOR) + message_overhead()
         total += sum(image_tokens(i.width, i.height, i.detail) for i in msg.images)
+        total += sum(math.ceil(len((c.name + c.arguments).encode("utf-8")) * ESTIMATE_FACTOR) + 1
+                     for c in msg.tool_calls or ())  # fmt: skip
     return total
 
 

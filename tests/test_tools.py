@@ -253,3 +253,16 @@ def test_fetch_then_injected_shell_call_is_refused_without_terminal(
     assert refusal.startswith("error: refused") and "outside" in refusal
     assert r.stdout.strip() == "Here are the notes."
     assert [c[-1] for c in _calls(home)] == ["allowed", "refused"]
+
+
+def test_tool_calls_count_in_the_context() -> None:
+    """Context fitting sees a call's arguments, not just the (often empty) text beside it."""
+    from aigc_cli import tokens
+    from aigc_cli.messages import Message, ToolCall
+
+    args = json.dumps({"command": "grep -rn 'needle' " + "very/long/path/" * 40})
+    bare = [Message(role="assistant", content="")]
+    with_call = [Message(role="assistant", content="", tool_calls=[ToolCall(id="c1", name="shell", arguments=args)])]
+    extra = tokens.count_messages(with_call, "gpt-4o-mini") - tokens.count_messages(bare, "gpt-4o-mini")
+    assert extra >= len(args) // 8
+    assert tokens.upper_bound(with_call) >= tokens.count_messages(with_call, "gpt-4o-mini")
