@@ -143,6 +143,7 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
     if state.tools is not None:  # TOOLS (issue #21): the chat's own toolset, kept across turns
         req.toolset, req.tool_hooks = state.tools.for_turn(state.settings), state.tools.hooks
         req.no_tools = req.toolset is None
+        req.outside_input = state.tools.take_outside()
     from aigc_cli.session.attach import attach_to
 
     attach_to(req, loaded)

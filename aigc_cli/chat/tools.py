@@ -22,6 +22,7 @@ class ChatTools:
 
     names: list[str] = field(default_factory=list)
     hooks: Any = None  # session.toolloop.ToolHooks (with its Gate kept across turns)
+    outside_next: bool = False  # piped stdin goes with the first message: that turn starts tainted
     _toolset: Any = None
 
     def toggle(self, name: str, settings: "Settings") -> str:
@@ -61,6 +62,11 @@ class ChatTools:
 
             self.hooks.gate = Gate(settings, approver=self.hooks.approver)
         return self._toolset
+
+    def take_outside(self) -> bool:
+        """True once, for the turn that carries piped stdin."""
+        was, self.outside_next = self.outside_next, False
+        return was
 
     def lines(self, settings: "Settings") -> list[str]:
         """What /tools shows."""

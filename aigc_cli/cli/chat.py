@@ -79,7 +79,7 @@ def chat(
     from aigc_cli.chat.tools import ChatTools  # tools (issue #21): -T, else tools.default; /tool toggles
     from aigc_cli.cli.tools_term import terminal_hooks
 
-    state.tools = ChatTools(hooks=terminal_hooks())
+    state.tools = ChatTools(hooks=terminal_hooks(), outside_next=state.pending_context is not None)
     for name in [] if no_tools else (tools or settings.tools.default):
         state.tools.toggle(name, settings)  # an unknown name fails before the chat starts
     if kb:

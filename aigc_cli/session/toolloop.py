@@ -268,7 +268,8 @@ def prepare(req: Any, settings: "Settings", backend: "Backend", model: str) -> T
         raise UsageError(f"the {backend.name} backend cannot call tools with {model}", hint="/tool to turn tools off")
     hooks = req.tool_hooks or ToolHooks()
     gate = hooks.gate or Gate(settings, approver=hooks.approver)
-    tainted = bool(req.outside_input or req.kb)
+    # piped input, --file text, --kb passages and attachments are all text the user did not type
+    tainted = bool(req.outside_input or req.kb or getattr(req, "attached", None))
     return ToolTurn(toolset=toolset, gate=gate, settings=settings, hooks=hooks, tainted=tainted,
                     notices=list(toolset.notices))  # fmt: skip
 
