@@ -17,6 +17,7 @@ from aigc_cli.store.db import Store, _guarded
 HL_START = "\x02"
 HL_END = "\x03"
 SNIPPET_CHARS = 120
+MATCH_WINDOW = 64  # an indexed hit's window, as long as FTS5's snippet() gave (64 trigram tokens)
 RANK_WINDOW = 2000  # a term in more messages than this lists newest first (see _Search._ranked)
 _LIKE_SQL = " m.content LIKE ? ESCAPE '\\'"
 _WINDOW = 1 << 20  # characters lowered at a time when looking for a match case-insensitively
@@ -51,12 +52,12 @@ def split_terms(query: str) -> tuple[list[str], list[str]]:
     return [t for t in terms if len(t) >= 3], [t for t in terms if len(t) < 3]
 
 
-def _snippet_around(text: str, terms: list[str]) -> str:
-    """A snippet for LIKE matches: the text around the first term, terms marked."""
+def _snippet_around(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> str:
+    """The text around the first term (``width`` characters), terms marked."""
     pos = _first_match(text, terms)
-    start = max(0, pos - SNIPPET_CHARS // 3)
-    piece = _mark_all(" ".join(text[start : start + SNIPPET_CHARS].split()), terms)
-    return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(text) else "")
+    start = max(0, pos - width // 3)
+    piece = _mark_all(" ".join(text[start : start + width].split()), terms)
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
 
 
 def _first_match(text: str, terms: list[str]) -> int:
@@ -156,7 +157,7 @@ class _Search:
         (text,) = self.store.conn.execute("SELECT content FROM messages WHERE id = ?", (mid,)).fetchone()
         if len(text) <= SNIPPET_CHARS:
             return _mark_all(" ".join(text.split()), terms)
-        return _snippet_around(text, terms)
+        return _snippet_around(text, terms, MATCH_WINDOW)
 
     def _scan(self, short_terms: list[str], fetch: int) -> list[tuple]:
         """Terms too short for trigrams: newest messages first, until enough match."""
