@@ -92,7 +92,9 @@ class Prompt:
     stop: list[str] = field(default_factory=list)
 
 
-def _render(llm: "Llama", messages: Sequence[Message], completion: bool = False) -> Prompt:
+def _render(
+    llm: "Llama", messages: Sequence[Message], completion: bool = False, tools: list[dict[str, Any]] | None = None
+) -> Prompt:
     """Tokens for ``messages``: plain text to continue (``completion``), the GGUF's
     chat template, or a transcript."""
     if completion:
@@ -110,8 +112,9 @@ def _render(llm: "Llama", messages: Sequence[Message], completion: bool = False)
     model = llm._model
     eos = model.token_get_text(llm.token_eos()) if llm.token_eos() != -1 else ""
     bos = model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else ""
+    from aigc_cli.backends.local_tools import template_messages, template_tools  # tools (issue #21)
     result = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(
-        messages=[{"role": m.role, "content": m.content} for m in messages]
+        messages=template_messages(messages), tools=template_tools(tools)
     )
     tokens = llm.tokenize(result.prompt.encode(), add_bos=not result.added_special, special=True)
     return Prompt(tokens, [s for s in (result.stop or []) if s] if isinstance(result.stop, list) else [])
@@ -224,10 +227,11 @@ class LocalBackend(Backend):
         """``completion`` for a base model (no chat template in the GGUF)."""
         return "chat" if self.llm(model).metadata.get("tokenizer.chat_template") else "completion"
 
-    def prompt(self, messages: Sequence[Message], model: str | None = None, completion: bool = False) -> Prompt:
-        """The tokens this request sends, checked against the window."""
+    def prompt(self, messages: Sequence[Message], model: str | None = None, completion: bool = False,
+               tools: list[dict[str, Any]] | None = None) -> Prompt:
+        """The tokens this request sends (with the tools, if any), checked against the window."""
         llm = self.llm(model)
-        prompt = _render(llm, messages, completion)
+        prompt = _render(llm, messages, completion, tools)
         if len(prompt.tokens) >= llm.n_ctx():
             raise InputTooLarge(
                 f"the prompt is {len(prompt.tokens)} tokens but the local model's window "
@@ -238,7 +242,7 @@ class LocalBackend(Backend):
 
     def stream(self, messages: Sequence[Message], options: GenOptions) -> Iterator[Chunk]:
         llm = self.llm(options.model)
-        prompt = self.prompt(messages, options.model, options.completion)
+        prompt = self.prompt(messages, options.model, options.completion, options.tools)
         cache = self._state_cache(llm, options.model)
         room = llm.n_ctx() - len(prompt.tokens)
         max_tokens = min(options.max_tokens or room, room)
@@ -251,7 +255,12 @@ class LocalBackend(Backend):
                 events = repetition.stop_after_start(events, stops)
             if options.json_schema is None:  # a grammar bounds JSON; a loop guard could cut it
                 events = repetition.guard_events(events)
-            finish = yield from transcript.tidy_stream(events, kwargs.get("stop") or stops or [])
+            chunks = transcript.tidy_stream(events, kwargs.get("stop") or stops or [])
+            if options.tools:  # a call is parsed from the whole answer, never shown as text
+                from aigc_cli.backends.local_tools import held
+
+                chunks = held(chunks)
+            finish = yield from chunks
         except AigcError:
             raise
         except (ValueError, RuntimeError) as exc:
