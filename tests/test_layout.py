@@ -155,3 +155,21 @@ def test_no_backend_name_is_compared_outside_backends():
             ) and not any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
                 offenders.append(f"{rel}:{node.lineno}")
     assert offenders == []
+
+
+def test_sql_lives_in_the_store():
+    """Every SQL statement is in store/ (or kb/, whose bases are their own SQLite files)."""
+    starts = ("INSERT INTO", "INSERT OR", "DELETE FROM", "CREATE TABLE")
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if rel.startswith(("aigc_cli/store/", "aigc_cli/kb/")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = " ".join(node.value.split()).upper()
+                if (text.startswith("SELECT ") and " FROM " in text) or text.startswith(starts) or (
+                    text.startswith("UPDATE ") and " SET " in text
+                ):
+                    offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []
