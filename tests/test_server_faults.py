@@ -104,13 +104,10 @@ def test_a_garbage_model_list_is_one_line(aigc_api, fake):
     garbage_models(fake)
     try:
         r = aigc_api("models", "list", "--remote")
-        d = aigc_api("doctor")
     finally:
         fake.routes.clear()
     assert r.code == 4, r.err
-    one_error(r.err)
-    assert d.code == 4, d.err
-    one_error(d.err)
+    assert "not the API's JSON" in one_error(r.err)
 
 
 def test_a_model_list_with_malformed_entries_is_one_line(aigc_api, fake):
