@@ -282,3 +282,25 @@ def test_piped_input_makes_an_allowed_side_effect_ask(aigc_api: Aigc, fake: Fake
     typed = _no_tty(aigc_api, "ask", "-T", "remember", "remember that I like tea")
     assert typed.returncode == 0, typed.stderr
     assert tool_messages(fake.chat_requests[3])[0]["content"].startswith("remembered")
+
+
+def test_always_allows_the_tool_for_the_session_but_never_lifts_the_outside_rule() -> None:
+    """`a` at the question: later calls of that tool run unasked, until outside content came in."""
+    from aigc_cli.config import Settings
+    from aigc_cli.tools.builtin import builtin_tools
+    from aigc_cli.tools.policy import Gate
+
+    asked: list[str] = []
+
+    def user(view):  # the person at the terminal: always answers `a`
+        asked.append(view.reason)
+        return "a"
+
+    gate = Gate(Settings(), approver=user)
+    remember = builtin_tools()["remember"]
+    assert gate.decide(remember, {"text": "x"}, tainted=False)[0] == "approved"
+    assert gate.decide(remember, {"text": "y"}, tainted=False)[0] == "allowed"
+    assert gate.decide(remember, {"text": "z"}, tainted=True)[0] == "approved"
+    assert len(asked) == 2 and "outside" in asked[1]
+    assert gate.decide(builtin_tools()["now"], {}, tainted=True)[0] == "allowed"  # read-only: no question
+    assert Gate(Settings()).decide(remember, {"text": "x"}, tainted=False)[0] == "refused"  # no terminal
