@@ -97,10 +97,12 @@ def _templated(models: list[LocalModel]) -> dict[str, bool]:
             cache[m.path] = hit
         out[m.path or ""] = bool(hit[1])
     if changed:
+        from aigc_cli.errors import AigcError
+        from aigc_cli.fileio import atomic_write
+
         try:
-            _cache_file().parent.mkdir(parents=True, exist_ok=True)
-            _cache_file().write_text(json.dumps(cache), encoding="utf-8")
-        except OSError:  # a read-only cache: read the headers again next time
+            atomic_write(_cache_file(), json.dumps(cache), mode=0o644)  # never half a cache file
+        except (OSError, AigcError):  # a read-only cache: read the headers again next time
             pass
     return out
 
@@ -160,8 +162,10 @@ def announce(model: LocalModel) -> None:
         pass
     notify(f"using {model.name} ({SOURCE_LABEL.get(model.source, model.source)}), the best instruct model "
            f"found on this machine, instead of the bundled demo model; `aigc models use NAME` picks another")
+    from aigc_cli.errors import AigcError
+    from aigc_cli.fileio import atomic_write
+
     try:
-        said.parent.mkdir(parents=True, exist_ok=True)
-        said.write_text(model.name, encoding="utf-8")
-    except OSError:
+        atomic_write(said, model.name)
+    except (OSError, AigcError):
         pass
