@@ -15,16 +15,14 @@ The rows it returns are in ``store_rows``.
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 from aigc_cli import paths
 from aigc_cli.errors import StoreError, UsageError
@@ -36,12 +34,12 @@ from aigc_cli.store.rows import (  # noqa: F401 - re-exported: the store's API
     title_from,
 )
 from aigc_cli.store import faults
+from aigc_cli.store.guard import guarded
 from aigc_cli.store.schema import migrate, refuse_newer
 
 BUSY_TIMEOUT_S = 30.0
 STATUSES = ("complete", "interrupted", "error")
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 _CONV_COLS = "c.id, c.title, c.created, c.updated, c.backend, c.model, c.recipe, c.system"
@@ -83,17 +81,7 @@ def _interrupts_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
-def _guarded(fn: F) -> F:
-    """Turn SQLite failures into a StoreError with a one-line message."""
-
-    @functools.wraps(fn)
-    def wrapper(self: "Store", *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            raise self.error(exc) from exc
-
-    return wrapper  # type: ignore[return-value]
+_guarded = guarded  # the store's one lock guard (store/guard.py), for its methods too
 
 
 class Store:
