@@ -45,6 +45,25 @@ def pick_backend(
     return get_backend(choose_backend_name(settings, flag), settings)
 
 
+def continued(continue_last: bool, cid: str | None) -> "Conversation | None":
+    """The conversation ``-c`` / ``--cid`` continues, for a task that picks its backend before
+    ``run_turn`` does (summarize's map, plan's schema): the same rule then sees the same
+    conversation, so every request of the task goes to the conversation's backend and model."""
+    if not (continue_last or cid):
+        return None
+    from aigc_cli.errors import UsageError
+    from aigc_cli.store.db import Store
+
+    store = Store.open(create=False)
+    if store is None:
+        raise UsageError("there is no conversation to continue yet")
+    with store:
+        conv = store.resolve(cid) if cid else store.last()
+    if conv is None:
+        raise UsageError("there is no conversation to continue yet")
+    return conv
+
+
 def choose_model(
     settings: "Settings", backend: "Backend", flag: str | None, conv: "Conversation | None" = None
 ) -> str:

@@ -36,11 +36,12 @@ def run_plan(
     """The validated plan (None if the turn was stopped) and the turn that produced it."""
     from aigc_cli import plan as planmod
     from aigc_cli import recipes
-    from aigc_cli.session.choose import choose_model, pick_backend
+    from aigc_cli.session.choose import choose_model, continued, pick_backend
 
     recipe = recipes.get_recipe("plan")
     steps = int(values.get("steps") or recipe.defaults().get("steps") or planmod.MAX_STEPS)
-    backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path)
+    conv = continued(opts.continue_last, opts.cid)  # -c: the schema is for the backend run_turn will use
+    backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path, conv)
     if recipe.completion is not None and opts.system is None and not (opts.continue_last or opts.cid):
         model = choose_model(settings, backend, opts.model or recipe.model)
         if backend.prompt_style(model) == "completion":

@@ -37,7 +37,7 @@ def run_summarize(
     from aigc_cli.session import mapreduce as sm
     from aigc_cli.errors import UsageError
     from aigc_cli.messages import GenOptions
-    from aigc_cli.session.choose import choose_model, pick_backend
+    from aigc_cli.session.choose import choose_model, continued, pick_backend
     from aigc_cli.session.tasks import run_recipe, task_request
 
     from aigc_cli.session.attach import attach_to, for_summary  # ATTACHMENTS (issue #22)
@@ -45,8 +45,9 @@ def run_summarize(
     opts, sources, attached = for_summary(opts, settings, sources)
     recipe = recipes.get_recipe("summarize")
     values = recipes.check_values(recipe, values)
-    backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path)
-    model = choose_model(settings, backend, opts.model or recipe.model)
+    conv = continued(opts.continue_last, opts.cid)  # -c: map and merge on the conversation's backend
+    backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path, conv)
+    model = choose_model(settings, backend, opts.model or recipe.model, conv)
 
     def count(text: str) -> int:
         return backend.count_text(text, model)
