@@ -274,3 +274,21 @@ def test_chat_banner_and_toolbar_show_the_recipe_and_a_million_as_1M(chat, fake)
 def test_an_empty_history_list_says_so_on_stderr(aigc):
     r = aigc("history", "list")
     assert (r.code, r.out) == (0, "") and "no conversations yet" in r.err
+
+
+# ------------------------------------------------------------ start-up (item 23)
+
+
+def test_a_command_builds_only_itself(home):
+    """`aigc ask` imports no other command's module (bench/RESULTS.md: start-up of an API ask)."""
+    import sys
+
+    from tests.conftest import base_env
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "--help"],
+                          capture_output=True, text=True, env=base_env(home), timeout=60)
+    assert proc.returncode == 0 and " ask [OPTIONS]" in proc.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    # (importlib.import_module is not timed by -X importtime; the full tree imports these plainly)
+    assert not imported & {"aigc_cli.cli.kb", "aigc_cli.cli.history", "aigc_cli.cli.models_cmd",
+                           "aigc_cli.cli.batch_cmd", "aigc_cli.cli.recipes_cmd"}

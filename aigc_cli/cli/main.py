@@ -20,7 +20,20 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
+# command -> (module in aigc_cli.cli, its register function). `aigc ask ...` builds only
+# `ask` (its module's imports and typer's signature walk), not the other ~20 commands:
+# issue #26 §23, bench/RESULTS.md. A name not here (or none) builds the whole tree.
+_ONLY: dict[str, tuple[str, str]] = {
+    "ask": ("ask", "register"), "write": ("tasks", "register"), "run": ("tasks", "register_run"),
+    "summarize": ("summarize_cmd", "register"), "plan": ("plan_cmd", "register"), "chat": ("chat", "register"),
+    "cmd": ("cmd", "register"), "tokens": ("tokens_cmd", "register"), "history": ("history", "register"),
+    "memory": ("memory", "register"), "recipes": ("recipes_cmd", "register"), "models": ("models_cmd", "register"),
+    "config": ("config_cmd", "register"), "kb": ("kb", "register"), "doctor": ("doctor", "register"),
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree; with ``only`` (a command in ``_ONLY``) just that command under the root."""
     app = typer.Typer(
         name="aigc",
         help="A personal AI assistant for the terminal: ask, write, summarize, plan and chat.",
@@ -38,6 +51,12 @@ def build_app() -> typer.Typer:
     ) -> None:
         """A personal AI assistant for the terminal."""
 
+    if only in _ONLY:
+        import importlib
+
+        module, register = _ONLY[only]
+        getattr(importlib.import_module(f"aigc_cli.cli.{module}"), register)(app)
+        return app
     from aigc_cli.cli import ask, config_cmd
 
     ask.register(app)
@@ -89,7 +108,7 @@ def build_app() -> typer.Typer:
     return app
 
 
-def _command() -> typer.core.TyperGroup:
+def _command(only: str | None = None) -> typer.core.TyperGroup:
     """The app as the click command it runs as, in the one help style (cli/helpstyle.py).
 
     Equal to calling the app itself with pretty exceptions off, as ours are.
@@ -98,7 +117,14 @@ def _command() -> typer.core.TyperGroup:
 
     from aigc_cli.cli.helpstyle import apply
 
-    return apply(get_command(build_app()))
+    return apply(get_command(build_app(only)))
+
+
+def _invoked() -> str | None:
+    """The command on the command line, when only it needs building (not for completion)."""
+    if os.environ.get("_AIGC_COMPLETE") or len(sys.argv) < 2:
+        return None
+    return sys.argv[1]
 
 
 def _one_line(text: str) -> str:
@@ -169,7 +195,7 @@ def _run_app() -> object:
     Classes are matched by name: typer vendors its own copy of click.
     """
     try:
-        code = _command()(standalone_mode=False)
+        code = _command(_invoked())(standalone_mode=False)
         sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
     except SystemExit:
         if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click met EPIPE while a command printed
