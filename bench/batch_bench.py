@@ -83,6 +83,9 @@ def main() -> None:
             (llm_home / "extra-openai-models.yaml").write_text(
                 f"- model_id: fake-8\n  model_name: fake-8\n  api_base: {url}\n")
             llm_env = {**env, "LLM_USER_PATH": str(llm_home)}
+            # llm migrates its logs.db on first use; eight first uses at once race on it
+            subprocess.run([f"{args.llm}/bin/llm", "-m", "fake-8", "warm up"], env=llm_env, check=True,
+                           capture_output=True)
             wall, rss = timed(f"xargs -P 8 -I{{}} {args.llm}/bin/llm -n -m fake-8 {{}} < {sample}", llm_env, shell=True)
             rows.append(("xargs -P 8 llm -n", args.sample, wall, args.sample / wall, rss))
     finally:
