@@ -101,7 +101,10 @@ def test_skip_existing_imports_the_others(aigc_api, tmp_path):
 
 def test_a_schema_only_llm_template_is_a_structured_output_recipe(aigc_api, fake):
     assert aigc_api("recipes", "import", str(LLM / "shape.yaml")).code == 0
-    aigc_api("run", "shape", "The Title, worth 4")
+    from tests.fixtures.openai_server import Reply
+
+    fake.push(Reply(text='{"title": "The Title", "score": 4}'))  # valid, so no repair request (#26.14)
+    assert aigc_api("run", "shape", "The Title, worth 4").code == 0
     body = sent(fake)
     assert body["messages"] == [{"role": "user", "content": "The Title, worth 4"}]
     assert body["response_format"]["json_schema"]["schema"]["required"] == ["title"]
