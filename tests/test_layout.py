@@ -173,3 +173,13 @@ def test_sql_lives_in_the_store():
                 ):
                     offenders.append(f"{rel}:{node.lineno}")
     assert offenders == []
+
+
+def test_the_editor_is_chosen_in_one_place():
+    """$VISUAL/$EDITOR is read by cli/editor.py only: every command edits the same way."""
+    readers = sorted(
+        path.relative_to(PACKAGE.parent).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if '"EDITOR"' in path.read_text(encoding="utf-8")
+    )
+    assert readers == ["aigc_cli/cli/editor.py"]

@@ -177,27 +177,19 @@ def edit_cmd() -> None:
 
 
 def _run_editor(text: str) -> str:
-    """The text after $VISUAL/$EDITOR saved it; a failing editor changes nothing."""
+    """The text after $VISUAL/$EDITOR saved it (cli/editor.py); a failing editor changes nothing."""
     import os
-    import shlex
-    import subprocess
     import tempfile
     from pathlib import Path
 
-    from aigc_cli.errors import UsageError
+    from aigc_cli.cli.editor import edit
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     fd, name = tempfile.mkstemp(prefix="aigc-memories-", suffix=".txt")
     path = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        try:
-            code = subprocess.call([*shlex.split(editor), str(path)])
-        except FileNotFoundError:
-            raise UsageError(f"cannot start the editor {editor!r}", hint="set EDITOR, e.g. export EDITOR=nano") from None
-        if code != 0:
-            raise UsageError(f"the editor exited with status {code}; no memory was changed")
+        edit(path, "no memory was changed")
         return path.read_text(encoding="utf-8")
     finally:
         path.unlink(missing_ok=True)

@@ -133,24 +133,15 @@ def edit_cmd(name: str) -> None:
 
 
 def _edit(path: object) -> None:
-    """Run $VISUAL/$EDITOR on the file, then validate what was saved."""
-    import os
-    import shlex
-    import subprocess
-
-    from aigc_cli import recipes
-    from aigc_cli.errors import ConfigError, UsageError
-
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    try:
-        code = subprocess.call([*shlex.split(editor), str(path)])
-    except FileNotFoundError:
-        raise UsageError(f"cannot start the editor {editor!r}", hint="set EDITOR, e.g. export EDITOR=nano") from None
-    if code != 0:
-        raise UsageError(f"the editor exited with status {code}; the file is kept at {path}")
+    """Run $VISUAL/$EDITOR on the file (cli/editor.py), then validate what was saved."""
     from pathlib import Path
 
+    from aigc_cli import recipes
+    from aigc_cli.cli.editor import edit
+    from aigc_cli.errors import ConfigError
+
     p = Path(str(path))
+    edit(p, f"the file is kept at {path}")
     try:
         recipes.parse_recipe(p.read_text(encoding="utf-8"), str(p), p.stem)
     except ConfigError as exc:

@@ -12,19 +12,22 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from aigc_cli.store.db import Store
+from typing import Any, Protocol, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Store(Protocol):
+    """What the guard needs of ``store.db.Store`` (named structurally: db.py imports this module)."""
+
+    def error(self, exc: sqlite3.DatabaseError) -> Exception: ...
 
 
 def guarded(fn: F) -> F:
     """``fn(store, ...)`` with SQLite failures raised as ``store.error(exc)``."""
 
     @functools.wraps(fn)
-    def wrapper(store: "Store", *args: Any, **kwargs: Any) -> Any:
+    def wrapper(store: _Store, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(store, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
