@@ -56,6 +56,9 @@ def apply(
     done = Attached(loaded=loaded)
     if loaded is not None and loaded.items:
         done.sent = _choose(loaded, sees, model, done.notices)
+        from aigc_cli.attachments.model import line
+
+        done.notices[:0] = [f"attached {line(a)}" for a in loaded.items]  # one line each, on stderr
     messages = _with_history_images(messages, store, conv, sees, model, done.notices)
     if done.sent:
         last = messages[-1]
