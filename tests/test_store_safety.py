@@ -64,12 +64,15 @@ def test_parallel_aigc_commands_all_store_their_turn(aigc_api, fake):
 
 def test_sigkill_during_writes_keeps_every_committed_turn(aigc_api):
     committed = []
-    for delay in (0.3, 0.7, 1.1):
-        proc = worker(aigc_api.env, "writes", f"k{delay}")
+    for after, delay in ((1, 0.0), (2, 0.05), (3, 0.2)):
+        proc = worker(aigc_api.env, "writes", f"k{after}")
+        # kill once the worker has committed `after` turns (a fixed delay from the start may land
+        # before a loaded machine has even opened the store), then a little later, mid-write
+        seen = [proc.stdout.readline() for _ in range(after)]
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
-        committed += [line.split() for line in out.splitlines()]
+        committed += [line.split() for line in "".join(seen).splitlines() + out.splitlines()]
         assert integrity(aigc_api.home) == [("ok",)]
     assert committed, "the worker never committed a turn"
     with db(aigc_api.home) as conn:
