@@ -10,7 +10,9 @@ by Ollama or vLLM::
 
 Prices are USD per million tokens (OpenAI's list prices when this table was
 written; a config entry wins when they change). A dated snapshot such as
-``gpt-4o-2024-08-06`` uses its family's entry (longest matching prefix).
+``gpt-4o-2024-08-06`` uses its family's entry (longest matching prefix). A
+backend turns a row's prices into ``backends.base.Price`` (``Backend.price``),
+whose ``cost`` is the one cost formula; ``session/cost.py`` applies it to a turn.
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
-    from aigc_cli.messages import Usage
 
-PER = 1_000_000
 # a model nobody told us about: assume a small window, so requests still fit
 FALLBACK_WINDOW = 8192
 
@@ -40,10 +40,6 @@ class ModelEntry:
     backend: str = "openai"
     source: str = "built-in"
     vision: bool = False  # accepts images (Backend.supports_vision)
-
-    def cost(self, prompt_tokens: int, completion_tokens: int = 0) -> float:
-        """USD for a request of this size."""
-        return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / PER
 
     @property
     def free(self) -> bool:
@@ -139,11 +135,3 @@ def entries(settings: "Settings | None" = None) -> Iterator[ModelEntry]:
         entry = lookup(name, settings)
         if entry is not None:
             yield entry
-
-
-def cost(name: str | None, usage: "Usage", settings: "Settings | None" = None) -> float | None:
-    """USD for one turn's usage, or None when the model's prices are unknown."""
-    entry = lookup(name, settings)
-    if entry is None:
-        return None
-    return entry.cost(usage.prompt_tokens, usage.completion_tokens)
