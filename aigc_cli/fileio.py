@@ -85,18 +85,22 @@ def _chmod_quietly(path: Path, mode: int) -> None:
 
 
 def atomic_write(path: Path | str, data: str | bytes, mode: int = PRIVATE_FILE,
-                 *, private_parent: bool = True) -> Path:
+                 *, private_parent: bool = True, make_parents: bool = True) -> Path:
     """Write ``data`` to ``path`` all-or-nothing (temp + fsync + rename).
 
     Text is written as UTF-8 exactly as given (no newline translation). The
     file ends with ``mode``; with ``private_parent`` missing parents are made
-    0700 (existing ones are left alone). Storage faults raise :class:`StorageFull` / :class:`StorageReadOnly`
+    0700 (existing ones are left alone). A path the user named (an export, an
+    output file) passes ``make_parents=False``: a missing folder is their typo
+    to hear about (FileNotFoundError), not a folder to create. Storage faults raise :class:`StorageFull` / :class:`StorageReadOnly`
     naming ``path``; the old file, if any, is left as it was.
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        if private_parent:
+        if not make_parents:
+            pass
+        elif private_parent:
             private_dir(path.parent)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)

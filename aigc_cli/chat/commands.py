@@ -343,9 +343,9 @@ def _export(state: rs.ChatState, arg: str) -> Outcome:
     from aigc_cli.fileio import atomic_write
 
     try:
-        atomic_write(path, text)  # private (0600), all or nothing
-    except AigcError as exc:
-        return fail(f"Cannot write: {exc}")
+        atomic_write(path, text, make_parents=False)  # private (0600), all or nothing
+    except AigcError as exc:  # "cannot write PATH: why", a full disk, a read-only folder
+        return fail(exc.message[:1].upper() + exc.message[1:])
     return Outcome(lines=[f"Wrote {count} messages to {path}."])
 
 

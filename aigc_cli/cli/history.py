@@ -298,7 +298,7 @@ def export_cmd(
     if output:
         from aigc_cli.fileio import atomic_write
 
-        atomic_write(output, text)  # conversations are private: 0600, all or nothing
+        atomic_write(output, text, make_parents=False)  # conversations are private: 0600, all or nothing
         print(f"exported {len(convs)} conversation{'s' * (len(convs) != 1)} to {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -260,7 +260,7 @@ def export_cmd(
     if output:
         from aigc_cli.fileio import atomic_write
 
-        atomic_write(output, text)  # memories are private: 0600, all or nothing
+        atomic_write(output, text, make_parents=False)  # memories are private: 0600, all or nothing
         _say(f"exported {len(memories)} memories to {output}")
     else:
         sys.stdout.write(text)

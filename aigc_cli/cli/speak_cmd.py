@@ -45,7 +45,7 @@ def speak(
     if out:
         from aigc_cli.fileio import atomic_write
 
-        atomic_write(out, result.audio, 0o644, private_parent=False)
+        atomic_write(out, result.audio, 0o644, make_parents=False)
         length = f", {result.seconds:.1f} s" if result.seconds is not None else ""
         print(f"aigc: wrote {out} ({result.fmt}{length})", file=sys.stderr)
         return
