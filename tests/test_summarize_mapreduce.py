@@ -139,7 +139,7 @@ def test_progress_bar_is_drawn_on_a_terminal(small_window, parts_server, tmp_pat
     doc.write_text(long_text())
     child = pexpect.spawn(AIGC, ["summarize", "--jobs", "2", str(doc)], env=small_window.env,
                           encoding="utf-8", dimensions=(30, 100), timeout=120)
-    child.expect(r"summarizing parts.*\d+/\d+")
+    child.expect(r"summarizing parts.*[\d.]+/[\d.]+ [kMG]?B")  # bytes done of a total fixed from the start
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

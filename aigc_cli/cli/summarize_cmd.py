@@ -70,10 +70,10 @@ class _progress_bar:
             self._progress = None
             return None
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._progress = Progress(
-            TextColumn("summarizing parts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        self._progress = Progress(  # bytes of input summarized, of the inputs' size (a total fixed from the start)
+            TextColumn("summarizing parts"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
             console=Console(stderr=True), transient=True,
         )
         self._progress.start()

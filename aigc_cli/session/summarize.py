@@ -155,19 +155,32 @@ def _summarize_completion(
 def _map_reduce(
     worker: Any, chunks: Iterator[str], sources: list["Source"], progress: ProgressFactory | None
 ) -> tuple[int, str]:
-    """Summarize every chunk, then merge the part summaries: (parts, merged text)."""
+    """Summarize every chunk, then merge the part summaries: (parts, merged text).
+
+    Progress is in bytes of input summarized, out of the inputs' total size (None
+    for stdin): a total known from the start, so the bar never grows while it runs.
+    Parts finish in order, so the bytes done are those of the first ``done`` parts.
+    """
     from contextlib import nullcontext
 
+    sizes: list[int] = []
+
+    def measured(it: Iterator[str]) -> Iterator[str]:
+        for chunk in it:
+            sizes.append(len(chunk.encode("utf-8")))
+            yield chunk
+
+    total = _total_bytes(sources)
     with (progress() if progress is not None else nullcontext()) as update:
-        parts = worker.map(chunks, update, _estimator(sources, worker.budget))
-        merged = worker.reduce(parts, update)
+        tick = None if update is None else (lambda done, _parts: update(sum(sizes[:done]), total))
+        parts = worker.map(measured(chunks), tick)
+        merged = worker.reduce(parts, None)
     return len(parts), merged
 
 
-def _estimator(sources: list["Source"], budget: int) -> Callable[[int], int] | None:
-    """Estimated number of parts: total bytes / (about 4 bytes per token * budget)."""
+def _total_bytes(sources: list["Source"]) -> int | None:
+    """The inputs' size in bytes, or None when one of them (stdin) has no known size."""
     sizes = [s.size for s in sources]
     if not sizes or None in sizes:
         return None
-    total = sum(sizes)  # type: ignore[arg-type]
-    return lambda done: max(done, -(-total // (4 * budget)))
+    return sum(s for s in sizes if s is not None)
