@@ -75,7 +75,7 @@ def test_only_the_backend_modules_import_their_sdks():
 # packages listed under it. Function-level imports count.
 
 LEAVES = {"config", "messages", "errors", "paths", "tokens", "textsplit", "modeltable", "fileio",
-          "termsafe", "inputs", "notices", "webpage"}
+          "termsafe", "inputs", "notices", "webpage", "names"}
 BELOW = {
     "store": set(),
     "recipes": set(),
@@ -183,3 +183,26 @@ def test_the_editor_is_chosen_in_one_place():
         if '"EDITOR"' in path.read_text(encoding="utf-8")
     )
     assert readers == ["aigc_cli/cli/editor.py"]
+
+
+def test_names_are_checked_in_one_place():
+    """Recipe, knowledge-base and MCP server names follow aigc_cli/names.py's one rule."""
+    users = sorted(
+        path.relative_to(PACKAGE.parent).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if any(f"fullmatch({name}" in path.read_text(encoding="utf-8") for name in ("NAME_RE", "recipes.NAME_RE"))
+    )
+    assert users == ["aigc_cli/names.py"]
+
+
+def test_a_bad_recipe_name_is_one_usage_error():
+    import pytest
+
+    from aigc_cli.errors import UsageError
+    from aigc_cli.recipes import check_name, is_name, user_file
+
+    assert is_name("tl.dr-2") and not is_name("../config") and not is_name("x" * 65)
+    for call in (check_name, user_file):
+        with pytest.raises(UsageError, match="bad recipe name '../config'") as caught:
+            call("../config")
+        assert caught.value.exit_code == 2

@@ -197,11 +197,9 @@ def import_cmd(
 
 
 def _valid_name(name: str) -> bool:
-    import re
+    from aigc_cli.recipes import is_name
 
-    from aigc_cli.recipes import NAME_RE
-
-    return re.fullmatch(NAME_RE, name) is not None
+    return is_name(name)
 
 
 def _renamed(text: str, old: str, new: str) -> str:

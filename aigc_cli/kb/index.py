@@ -20,7 +20,6 @@ already match CJK words inside runs (recall in bench/RESULTS.md). Vectors, when 
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from aigc_cli.errors import ConfigError, StoreError, UsageError
 from aigc_cli.kb import terms
 from aigc_cli.kb.terms import index_text
 
-NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 DEFAULT_BASE = "notes"
 BUSY_MS = 30000
 
@@ -71,9 +69,9 @@ def kb_dir() -> Path:
 
 
 def check_name(name: str) -> str:
-    if not re.fullmatch(NAME_RE, name):
-        raise UsageError(f"bad knowledge base name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
-    return name
+    from aigc_cli import names
+
+    return names.check(name, "knowledge base")
 
 
 def db_file(name: str) -> Path:

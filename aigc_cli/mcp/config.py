@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from aigc_cli import paths
 from aigc_cli.errors import ConfigError, UsageError
 
-NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
 class ServerSpec(BaseModel):
@@ -97,9 +96,9 @@ def _write(data: dict[str, Any], path: Path | None = None) -> Path:
 
 
 def check_name(name: str) -> str:
-    if not re.fullmatch(NAME_RE, name):
-        raise UsageError(f"bad server name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
-    return name
+    from aigc_cli import names
+
+    return names.check(name, "server")
 
 
 def add_server(name: str, entry: dict[str, Any], *, replace: bool = False) -> Path:
@@ -163,7 +162,9 @@ def import_file(source: Path, *, replace: bool = False) -> tuple[list[str], list
 def _skip_reason(name: str, entry: Any, mine: dict[str, Any], replace: bool) -> str | None:
     if name.startswith("_"):
         return "a name starting with _ is a comment by convention"
-    if not re.fullmatch(NAME_RE, name):
+    from aigc_cli import names
+
+    if not names.is_plain(name):
         return "not a usable name"
     try:
         ServerSpec.model_validate(entry)

@@ -19,7 +19,7 @@ import aigc_cli.recipes.fabric as fabric
 import aigc_cli.recipes.llm as llm
 from aigc_cli.errors import ConfigError, UsageError
 from aigc_cli.recipes.load import builtin_names, parse_recipe, user_file
-from aigc_cli.recipes.model import NAME_RE, Recipe
+from aigc_cli.recipes.model import Recipe, is_name
 from aigc_cli.recipes.save import dumps, write_atomic
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -140,7 +140,7 @@ def convert(src: Path, name: str | None = None) -> Item:
 def recipe_name(raw: str, src: Path) -> str:
     """A recipe name from a file or folder name (``--name`` is checked the same way)."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.")[:64]
-    if not re.fullmatch(NAME_RE, name):
+    if not is_name(name):
         raise ConfigError(f"{src}: cannot make a recipe name from {raw!r} (use --name NAME)")
     return name
 

@@ -8,7 +8,6 @@ built-in's name overrides the built-in.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 
 from aigc_cli import paths
 from aigc_cli.errors import ConfigError, UsageError
-from aigc_cli.recipes.model import NAME_RE, Recipe
+from aigc_cli.recipes.model import Recipe, check_name, is_name
 
 
 @dataclass
@@ -100,9 +99,7 @@ def builtin_text(name: str) -> str | None:
 def user_file(name: str) -> Path:
     """The file of the user's recipe ``name``; a name that is not a plain name
     (``../config``) is refused, so no command can touch a file outside the folder."""
-    if not re.fullmatch(NAME_RE, name):
-        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
-    return paths.recipes_dir() / f"{name}.toml"
+    return paths.recipes_dir() / f"{check_name(name)}.toml"
 
 
 def load_catalog() -> Catalog:
@@ -138,7 +135,7 @@ def get_recipe(name: str) -> Recipe:
     must not slow down every `aigc write`. Unknown names go through the
     catalog, for the list of known ones.
     """
-    path = user_file(name) if re.fullmatch(NAME_RE, name) else None
+    path = user_file(name) if is_name(name) else None
     try:
         if path is not None and path.is_file():
             return parse_recipe(path.read_text(encoding="utf-8"), str(path), name)

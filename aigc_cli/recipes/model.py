@@ -13,12 +13,24 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 import aigc_cli.recipes.template as template
+from aigc_cli import names
 
 INPUT = "input"  # the one variable every recipe has: the user's text
 # completion templates only: true when the input is mostly Chinese. A base model
 # is not told a task, so a translation page must label its languages itself.
 INPUT_ZH = "input_zh"
-NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+NAME_RE = f"^{names.NAME_RE}$"  # recipes become NAME.toml: the one plain-name rule (aigc_cli/names.py)
+
+
+def is_name(name: str) -> bool:
+    """A plain recipe name (it becomes ``NAME.toml`` in the recipes folder, never a path)."""
+    return names.is_plain(name)
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a plain recipe name, else the one UsageError every command gives."""
+    return names.check(name, "recipe")
+
 ParamValue = str | int | bool
 # what a parameter with no value (no --set, no default) does where it is used:
 #   empty - renders as nothing (and a section on it is skipped): the default;

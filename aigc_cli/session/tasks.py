@@ -162,15 +162,12 @@ def save_setup(
     The system prompt is user text, so it is stored escaped (``recipes.literal``)
     and stays literal when the recipe runs.
     """
-    import re
-
     from pydantic import ValidationError
 
     from aigc_cli import recipes
     from aigc_cli.errors import UsageError
 
-    if not re.fullmatch(recipes.NAME_RE, name):
-        raise UsageError(f"bad recipe name {name!r}", hint="letters, digits, '-', '_' and '.', up to 64")
+    recipes.check_name(name)
     try:
         recipe = recipes.Recipe(
             name=name, description=f"saved from {origin}", system=recipes.literal(system) if system else None,
