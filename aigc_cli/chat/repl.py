@@ -272,65 +272,34 @@ class Chat:
 
     def turn(self, prompt: str, retry: bool = False) -> None:
         """Send one message and stream the answer; errors are shown, not fatal."""
+        from aigc_cli.chat import speaking
         from aigc_cli.render import make_renderer
+        from aigc_cli.speech.stream import tee
 
         state = self.state
         sent = prompt if retry else rs.compose_prompt(state, self.with_context(prompt))
         renderer = make_renderer()
-        speaker = self.speaker()
-        sink = renderer.write if speaker is None else self.tee(renderer.write, speaker.feed)
+        speaker = speaking.start(state, self.warn)
+        sink = renderer.write if speaker is None else tee(renderer.write, speaker.feed)
         try:
             with no_echo(self.tty_fd):
                 result = rs.send(state, sent, sink)
         except KeyboardInterrupt:  # before anything was sent (fitting, loading)
-            self.done_speaking(speaker, False)
+            speaking.finish(state, speaker, False, self.warn)
             self.finish(renderer)
             self.stopped(None)
         except AigcError as exc:
-            self.done_speaking(speaker, False)
+            speaking.finish(state, speaker, False, self.warn)
             self.finish(renderer)
             self.failed(sent, exc, None)
         else:
             self.finish(renderer)
-            self.done_speaking(speaker, result.error is None)
+            speaking.finish(state, speaker, result.error is None, self.warn)
             self.shown(sent, result)
         self.console.print()
 
-    def speaker(self) -> Any:
-        """`/speak`: a Speaker for this answer, or None (off, or it cannot start: said once, turned off)."""
-        if not self.state.speak:
-            return None
-        from aigc_cli.speech.stream import Speaker
-
-        try:
-            return Speaker(self.state.settings)
-        except AigcError as exc:
-            self.state.speak = False
-            self.console.print(f"[red]{exc}[/red] (speaking is off)")
-            return None
-
-    @staticmethod
-    def tee(first: Any, second: Any) -> Any:
-        def both(text: str) -> None:
-            first(text)
-            second(text)
-
-        return both
-
-    def done_speaking(self, speaker: Any, ok: bool) -> None:
-        """Wait until the answer has been said (Ctrl-C stops the voice); a failure is one red line."""
-        if speaker is None:
-            return
-        if not ok:
-            speaker.stop()
-            return
-        try:
-            speaker.close()
-        except KeyboardInterrupt:  # Ctrl-C while it speaks: the voice stops, the answer stays
-            speaker.stop()
-        except AigcError as exc:
-            self.state.speak = False
-            self.console.print(f"[red]{exc}[/red] (speaking is off)")
+    def warn(self, text: str) -> None:
+        self.console.print(f"[red]{text}[/red]")
 
     def shown(self, sent: str, result: "TurnResult") -> None:
         """After the stream: what stopped it, or the notes of a complete answer."""

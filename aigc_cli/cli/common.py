@@ -32,7 +32,9 @@ def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_jso
     sink = renderer.write if renderer else None
     speaker = _speaker(settings) if speak else None
     if speaker is not None:
-        sink = _tee(sink, speaker.feed)
+        from aigc_cli.speech.stream import tee
+
+        sink = tee(sink, speaker.feed)
     try:
         result = call(settings, sink)
     except BaseException:
@@ -65,15 +67,6 @@ def _speaker(settings: "Settings") -> Any:
     from aigc_cli.speech.stream import Speaker
 
     return Speaker(settings)
-
-
-def _tee(first: Sink | None, second: Sink) -> Sink:
-    def both(text: str) -> None:
-        if first is not None:
-            first(text)
-        second(text)
-
-    return both
 
 
 def _finish_speaking(speaker: Any) -> None:

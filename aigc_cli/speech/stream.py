@@ -15,12 +15,23 @@ import queue
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aigc_cli.speech.split import SentenceBuffer
 
 if TYPE_CHECKING:
     from aigc_cli.config import Settings
+
+
+def tee(first: "Callable[[str], None] | None", second: "Callable[[str], None]") -> "Callable[[str], None]":
+    """One sink that hands each piece of a stream to both (the renderer and a Speaker)."""
+    def both(text: str) -> None:
+        if first is not None:
+            first(text)
+        second(text)
+
+    return both
 
 
 class Speaker:
