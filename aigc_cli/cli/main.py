@@ -31,6 +31,16 @@ _ONLY: dict[str, tuple[str, str]] = {
     "config": ("config_cmd", "register"), "kb": ("kb", "register"), "doctor": ("doctor", "register"),
 }
 
+# every command, in the order `aigc --help` lists them: (module under cli/, its register function)
+ALL_COMMANDS: list[tuple[str, str]] = [
+    ("ask", "register"), ("config_cmd", "register"), ("history", "register"), ("memory", "register"),
+    ("doctor", "register"), ("chat", "register"), ("tasks", "register"), ("summarize_cmd", "register"),
+    ("plan_cmd", "register"), ("tasks", "register_run"), ("transcribe_cmd", "register"),
+    ("recipes_cmd", "register"), ("models_cmd", "register"), ("tokens_cmd", "register"), ("kb", "register"),
+    ("batch_cmd", "register"), ("speak_cmd", "register"), ("image_cmd", "register"), ("cmd", "register"),
+    ("completion", "register"), ("tools_cmd", "register"), ("mcp_cmd", "register"),
+]
+
 
 def build_app(only: str | None = None) -> typer.Typer:
     """The command tree; with ``only`` (a command in ``_ONLY``) just that command under the root."""
@@ -51,60 +61,11 @@ def build_app(only: str | None = None) -> typer.Typer:
     ) -> None:
         """A personal AI assistant for the terminal."""
 
-    if only in _ONLY:
-        import importlib
+    import importlib
 
-        module, register = _ONLY[only]
+    chosen = [_ONLY[only]] if only in _ONLY else ALL_COMMANDS
+    for module, register in chosen:
         getattr(importlib.import_module(f"aigc_cli.cli.{module}"), register)(app)
-        return app
-    from aigc_cli.cli import ask, config_cmd
-
-    ask.register(app)
-    config_cmd.register(app)
-    from aigc_cli.cli import history
-
-    history.register(app)
-    from aigc_cli.cli import memory
-
-    memory.register(app)
-    from aigc_cli.cli import chat, doctor
-
-    doctor.register(app)
-    chat.register(app)
-    from aigc_cli.cli import plan_cmd, recipes_cmd, summarize_cmd, tasks
-
-    tasks.register(app)
-    summarize_cmd.register(app)
-    plan_cmd.register(app)
-    tasks.register_run(app)
-    from aigc_cli.cli import transcribe_cmd
-
-    transcribe_cmd.register(app)
-    recipes_cmd.register(app)
-    from aigc_cli.cli import models_cmd, tokens_cmd
-
-    models_cmd.register(app)
-    tokens_cmd.register(app)
-    from aigc_cli.cli import kb
-
-    kb.register(app)
-    from aigc_cli.cli import batch_cmd
-
-    batch_cmd.register(app)
-    from aigc_cli.cli import speak_cmd
-
-    speak_cmd.register(app)
-    from aigc_cli.cli import image_cmd
-
-    image_cmd.register(app)
-    from aigc_cli.cli import cmd, completion
-
-    cmd.register(app)
-    completion.register(app)
-    from aigc_cli.cli import mcp_cmd, tools_cmd
-
-    tools_cmd.register(app)
-    mcp_cmd.register(app)
     return app
 
 
