@@ -25,7 +25,8 @@ def sniff(head: bytes) -> Detected:
         return "wav"
     if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
         return "pdf"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+                                   and head[:2] != b"\xff\xfe"):  # an MPEG frame, not a UTF-16 BOM
         return "mp3"
     if head[4:8] == b"ftyp":
         return "m4a"
