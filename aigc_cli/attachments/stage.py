@@ -10,7 +10,7 @@ scanned page is only named as skipped when the PDF has text to send.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aigc_cli.attachments.model import Loaded, Picture
 from aigc_cli.errors import UsageError
@@ -132,7 +132,7 @@ def rows(loaded: Loaded, sent: list[Picture]) -> list["AttachmentRow"]:
     out: list[AttachmentRow] = []
     for pos, a in enumerate(loaded.items):
         pics = [p for p in a.pictures if id(p) in sent_ids]
-        base = {"position": pos, "kind": a.kind, "name": a.name, "size": a.size, "source": a.source}
+        base: dict[str, Any] = {"position": pos, "kind": a.kind, "name": a.name, "size": a.size, "source": a.source}
         if not pics:
             out.append(AttachmentRow(part=0, label=a.title, **base))
         for part, p in enumerate(pics):
