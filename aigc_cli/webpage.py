@@ -1,7 +1,7 @@
 """Reading a URL for the user: a capped, timed GET, and a web page as readable Markdown.
 
-Shared by what reads the web for a turn (attachments, issue #22; the ``fetch``
-tool has its own reader in tools/fetch.py and may move onto this one). The
+Shared by what reads the web for a turn: URL attachments (issue #22) and the
+``fetch`` tool's extraction (tools/fetch.py keeps its own cut-not-refuse GET). The
 HTTP client is httpx2, which aigc already ships for the OpenAI SDK; the text
 is extracted with trafilatura (boilerplate, menus and scripts dropped), never
 by hand-written stripping. Both are imported when a URL is read, not before.

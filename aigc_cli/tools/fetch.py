@@ -1,8 +1,9 @@
 """The ``fetch`` tool: an HTTP(S) GET of a page, as readable Markdown.
 
 The page is read with httpx2 (the HTTP client aigc already ships), at most
-``MAX_BYTES``, following redirects; the text is extracted with trafilatura
-(boilerplate, menus and scripts dropped), never by hand-written stripping.
+``MAX_BYTES`` (a longer page is cut, not refused: the model gets what fits),
+following redirects, stoppable between blocks; the text is extracted by
+``webpage.readable`` (trafilatura), the reader URL attachments use too.
 The result names the final URL, since a redirect may have moved it.
 """
 
@@ -51,9 +52,9 @@ def _read_capped(resp: Any, ctx: ToolContext) -> bytes:
 
 
 def _markdown(html: str, url: str) -> str:
-    import trafilatura
+    """The page as Markdown, by the reader attachments use too (aigc_cli/webpage.py)."""
+    from aigc_cli.webpage import readable
 
-    text = trafilatura.extract(html, url=url, output_format="markdown", include_links=True, include_tables=True)
-    if not text:  # a page with no main text (a form, a frameset): its visible text, roughly
-        text = trafilatura.extract(html, url=url, output_format="txt", favor_recall=True) or ""
-    return text.strip() or "(the page has no readable text)"
+    title, text = readable(html, url)
+    body = text or "(the page has no readable text)"
+    return f"# {title}\n\n{body}" if title and not body.startswith("#") else body
