@@ -9,7 +9,6 @@ with plain sqlite3, as any other program would.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess

@@ -112,7 +112,6 @@ def test_each_use_is_stored_with_its_command_and_whether_it_ran(aigc_api, fake):
 
 
 def test_history_show_says_what_became_of_the_command(aigc_api, fake, tmp_path):
-    marker = tmp_path / "marker"
     fake.push(Reply(text=f"```bash\nls {tmp_path}; exit 4\n```"))
     assert aigc_api("cmd", "--yes", "list it").code == 4
     cid = json.loads(aigc_api("history", "list", "--json").out)[0]["id"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import array
 import io
 import math
-import os
 import shutil
 import sys
 import wave

@@ -380,7 +380,7 @@ class LocalBackend(Backend):
             out = llm.embed(list(texts), normalize=True, truncate=True)
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"llama.cpp embedding failed: {exc}") from None
-        return [list(map(float, v)) for v in out]  # type: ignore[arg-type]
+        return [list(map(float, v)) for v in out]
 
     def price(self, model: str | None = None) -> Price:
         return FREE

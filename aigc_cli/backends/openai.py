@@ -48,7 +48,7 @@ from aigc_cli.errors import AigcError, BackendUnreachable, BadServerAnswer, Conf
 from aigc_cli.messages import Chunk, GenOptions, Message, Usage
 
 if TYPE_CHECKING:
-    from aigc_cli.backends.base import BatchAPI, Transcript
+    from aigc_cli.backends.base import BatchAPI, GeneratedImage, Transcript
     from aigc_cli.config import Settings
 
 KEYLESS = "no-key"  # sent to a custom base URL when no key is configured
@@ -271,7 +271,7 @@ class OpenAIBackend(OpenAIModels):
         return [ModelInfo(name=n, backend=self.name) for n in names]
 
 
-class _HttpClient(openai.DefaultHttpxClient):  # type: ignore[misc, valid-type]
+class _HttpClient(openai.DefaultHttpxClient):
     """The SDK's own HTTP client, except that a read timeout is retried at most once.
 
     A server that accepts the connection and never answers would otherwise

@@ -34,6 +34,7 @@ def retry_after(headers: Any) -> float | None:
     """
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = headers.get(name)
+        wait: float | None
         try:
             wait = float(value) / scale
         except (TypeError, ValueError):

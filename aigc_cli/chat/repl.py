@@ -135,7 +135,7 @@ def open_terminal_input() -> Any:
     if sys.stdin is not None and sys.stdin.isatty():
         return create_input()
     try:
-        tty: IO[str] = open("/dev/tty", "r")  # noqa: SIM115 - lives as long as the chat
+        tty: IO[str] = open("/dev/tty")  # noqa: SIM115 - lives as long as the chat
     except OSError:
         raise UsageError(
             "aigc chat needs a terminal to read your messages",

@@ -159,7 +159,7 @@ class _Walker:
         found: list[Simple] = []
         for part in getattr(word, "parts", []) or []:
             if getattr(part, "kind", "") in ("commandsubstitution", "processsubstitution"):
-                self.node(part.command, found)  # type: ignore[attr-defined]
+                self.node(part.command, found)
         return found
 
     def span(self, n: object) -> tuple[int, int] | None:

@@ -45,5 +45,6 @@ def wait(proc: subprocess.Popen[bytes]) -> None:
     _, err = proc.communicate()
     if proc.returncode not in (0, None) and proc.returncode > 0:
         line = err.decode("utf-8", "replace").strip().splitlines()
-        raise ConfigError(f"the player {proc.args[0]} failed (exit {proc.returncode})" + (f": {line[-1]}" if line else ""),
+        name = proc.args[0] if isinstance(proc.args, list | tuple) else proc.args  # what player_command built
+        raise ConfigError(f"the player {name!s} failed (exit {proc.returncode})" + (f": {line[-1]}" if line else ""),
                           hint="save the audio instead with -o FILE")

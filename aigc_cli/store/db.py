@@ -15,6 +15,7 @@ The rows it returns are in ``store_rows``.
 
 from __future__ import annotations
 
+import builtins  # Store.list (a method) shadows the builtin in annotations inside the class
 import os
 import signal
 import sqlite3
@@ -325,7 +326,7 @@ class Store:
             )
 
     @_guarded
-    def import_conversations(self, items: Iterable[Imported]) -> tuple[list[Imported], int]:
+    def import_conversations(self, items: Iterable[Imported]) -> tuple[builtins.list[Imported], int]:
         """Store imported conversations in one transaction: all or nothing.
 
         Returns (those added, how many skipped); one whose source or id is

@@ -30,7 +30,7 @@ def iso(ts: float | None, timespec: str = "seconds") -> str | None:
 
 
 def _message_json(m: StoredMessage, timespec: str, memories: list[tuple[int, str]] | None = None) -> dict[str, Any]:
-    data = {
+    data: dict[str, Any] = {
         "role": m.role,
         "content": m.content,
         "created": iso(m.created, timespec),

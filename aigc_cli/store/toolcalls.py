@@ -38,7 +38,6 @@ def save(store: Any, message_id: int, records: Sequence["ToolRecord"]) -> None:
 
 def for_messages(store: Any, message_ids: Iterable[int]) -> dict[int, list["ToolRecord"]]:
     """The calls of these answer messages, by message id, in order."""
-    from aigc_cli.tools.base import ToolRecord
 
     ids = list(message_ids)
     out: dict[int, list[ToolRecord]] = {}
@@ -80,9 +79,9 @@ def as_messages(records: Sequence["ToolRecord"]) -> list[Message]:
         rounds.setdefault(r.round, []).append(r)
     for recs in rounds.values():
         calls = [ToolCall(id=r.call_id, name=r.name, arguments=r.arguments) for r in recs]
-        out.append(Message(role="assistant", content=recs[0].preface, tool_calls=calls))
+        out.append(Message(role="assistant", content=recs[0].preface or "", tool_calls=calls))
         out.extend(
-            Message(role="tool", tool_call_id=r.call_id, content=r.result if r.error is None else f"error: {r.error}")
+            Message(role="tool", tool_call_id=r.call_id, content=(r.result or "") if r.error is None else f"error: {r.error}")
             for r in recs
         )
     return out
