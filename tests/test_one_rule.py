@@ -48,3 +48,29 @@ def test_summarize_continue_maps_and_merges_on_the_conversations_backend_and_mod
     assert len(summarize_requests) > 2  # several parts, then the merge
     assert {r.options.model for r in summarize_requests} == {"fake-7"}
     assert result.conversation_id == first.conversation_id
+
+
+def test_summarize_continue_on_a_base_model_is_a_chat_like_every_continued_turn(fake):
+    """A continued conversation's history is a chat, so no task frames it as a completion."""
+    settings = Settings(backend="fake")
+    settings.context.reserve_output = 300
+    fake.style = "completion"  # plays a base model
+    run_turn(TurnRequest(prompt="hi", backend="fake", options=GenOptions(model="fake-7")), settings)
+    result = run_summarize([Source("notes.txt", io.BytesIO(b"a short text to summarize"))], {},
+                           TaskOptions(continue_last=True), settings)
+    assert result.error is None, result.error
+    sent = fake.requests[-1]
+    assert not sent.options.completion
+    assert [m.role for m in sent.messages][-3:] == ["user", "assistant", "user"]  # the history, then the task
+
+
+def test_one_rule_decides_the_framing():
+    from aigc_cli.session.choose import as_completion
+
+    base = FakeBackend(style="completion")
+    rule = dict(has_completion=True, system_given=False, continuing=False, kb=False)
+    assert as_completion(base, "m", **rule)
+    for change in ("system_given", "continuing", "kb"):
+        assert not as_completion(base, "m", **{**rule, change: True})
+    assert not as_completion(base, "m", **{**rule, "has_completion": False})
+    assert not as_completion(FakeBackend(), "m", **rule)  # a chat model

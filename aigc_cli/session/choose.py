@@ -45,6 +45,19 @@ def pick_backend(
     return get_backend(choose_backend_name(settings, flag), settings)
 
 
+def as_completion(
+    backend: "Backend", model: str | None, *, has_completion: bool, system_given: bool, continuing: bool, kb: bool
+) -> bool:
+    """Whether a request is framed as a text to continue (a base model), the one rule for
+    every task (the turn, plan, summarize): only when the recipe has a completion text, no
+    ``-s`` replaced its system prompt, no conversation is continued (its history is a
+    chat), no ``--kb`` block is added, and the backend prompts ``model`` as a completion.
+    The cheap conditions come first: ``prompt_style`` may load the model."""
+    if not has_completion or system_given or continuing or kb:
+        return False
+    return backend.prompt_style(model) == "completion"
+
+
 def continued(continue_last: bool, cid: str | None) -> "Conversation | None":
     """The conversation ``-c`` / ``--cid`` continues, for a task that picks its backend before
     ``run_turn`` does (summarize's map, plan's schema): the same rule then sees the same

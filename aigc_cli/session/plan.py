@@ -36,16 +36,16 @@ def run_plan(
     """The validated plan (None if the turn was stopped) and the turn that produced it."""
     from aigc_cli import plan as planmod
     from aigc_cli import recipes
-    from aigc_cli.session.choose import choose_model, continued, pick_backend
+    from aigc_cli.session.choose import as_completion, choose_model, continued, pick_backend
 
     recipe = recipes.get_recipe("plan")
     steps = int(values.get("steps") or recipe.defaults().get("steps") or planmod.MAX_STEPS)
     conv = continued(opts.continue_last, opts.cid)  # -c: the schema is for the backend run_turn will use
     backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path, conv)
-    if recipe.completion is not None and opts.system is None and not (opts.continue_last or opts.cid):
-        model = choose_model(settings, backend, opts.model or recipe.model)
-        if backend.prompt_style(model) == "completion":
-            return _numbered_plan(recipe, goal, values, min(steps, planmod.BASE_STEPS), opts, settings)
+    model = choose_model(settings, backend, opts.model or recipe.model, conv)
+    if as_completion(backend, model, has_completion=recipe.completion is not None, system_given=opts.system is not None,
+                     continuing=conv is not None, kb=bool(opts.kb)):
+        return _numbered_plan(recipe, goal, values, min(steps, planmod.BASE_STEPS), opts, settings)
     schema = planmod.json_schema(steps, backend.bounded_json_schema)
     repair = Repair(_problem, planmod.REPAIR_PROMPT, "the model did not produce a valid plan, even after one repair attempt")
     result = run_recipe(recipe, values, goal, opts, settings, repair=repair, json_schema=schema)

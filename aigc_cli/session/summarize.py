@@ -37,7 +37,7 @@ def run_summarize(
     from aigc_cli.session import mapreduce as sm
     from aigc_cli.errors import UsageError
     from aigc_cli.messages import GenOptions
-    from aigc_cli.session.choose import choose_model, continued, pick_backend
+    from aigc_cli.session.choose import as_completion, choose_model, continued, pick_backend
     from aigc_cli.session.tasks import run_recipe, task_request
 
     from aigc_cli.session.attach import attach_to, for_summary  # ATTACHMENTS (issue #22)
@@ -53,7 +53,8 @@ def run_summarize(
         return backend.count_text(text, model)
 
     note = _jobs_note(jobs, backend.max_parallel, backend.name)
-    if recipe.completion is not None and opts.system is None and backend.prompt_style(model) == "completion":
+    if as_completion(backend, model, has_completion=recipe.completion is not None, system_given=opts.system is not None,
+                     continuing=conv is not None, kb=bool(opts.kb)):
         return _noted(_summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink,
                                             progress), note)
     empty = recipes.render(recipe, values, "")

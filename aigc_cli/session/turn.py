@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aigc_cli.messages import Answer, GenOptions, Message, Usage
-from aigc_cli.session.choose import choose_model, pick_backend
+from aigc_cli.session.choose import as_completion, choose_model, pick_backend
 from aigc_cli.session import toolloop
 from aigc_cli.session.cost import answer_cost
 from aigc_cli.session.request import Status, TurnRequest, TurnResult
@@ -93,8 +93,9 @@ def framed(
     prompted as a completion (``Backend.prompt_style``), the request's continuation
     text on its own, with its stops and length. ``preface`` (the memories, as text)
     opens the continuation: a base model has no system prompt to carry them."""
-    cont = req.completion
-    if cont is None or history or req.kb or backend.prompt_style(options.model) != "completion":
+    cont = req.completion  # None when -s replaced the recipe's system prompt (session/tasks.py)
+    if cont is None or not as_completion(backend, options.model, has_completion=True, system_given=False,
+                                         continuing=bool(history), kb=bool(req.kb)):
         return build_messages(system, history, req.prompt), options
     update = {
         "completion": True,
