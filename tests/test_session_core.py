@@ -13,7 +13,7 @@ from aigc_cli import backends
 from aigc_cli.backends.base import Backend, Price
 from aigc_cli.backends.fake import FakeBackend, FakeReply
 from aigc_cli.config import Settings
-from aigc_cli.errors import BackendError, BackendUnreachable
+from aigc_cli.errors import BackendError, BackendUnreachable, UnusableAnswer
 from aigc_cli.messages import GenOptions, Message
 from aigc_cli.session.options import TaskOptions
 from aigc_cli.session.plan import run_plan
@@ -80,7 +80,7 @@ def test_plan_invalid_twice_is_an_error_stored_as_error(fake, tmp_path):
     fake.push("not json", "still not json")
     plan, turn = run_plan("Learn Rust", {}, TaskOptions(backend="fake"), Settings())
     assert plan is None
-    assert isinstance(turn.error, BackendError) and "even after one repair attempt" in str(turn.error.message)
+    assert isinstance(turn.error, UnusableAnswer) and "even after one repair attempt" in str(turn.error.message)
     assert stored(tmp_path)[-1][:2] == ("assistant", "error")
 
 
