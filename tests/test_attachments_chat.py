@@ -19,7 +19,7 @@ def test_attach_adds_to_the_next_message_only(chat, fake, tmp_path: Path) -> Non
     c.expect("Nothing attached")
     c.ready()
     c.say(f"/attach {photo}")
-    c.expect(r"receipt\.jpg .*→ 1000×750")
+    c.expect(r"(?s)receipt\.jpg .*→\s+1000×750")  # the line may wrap under a long tmp dir
     c.ready()
     c.say("/attach")
     c.expect("go with your next message")
