@@ -13,7 +13,7 @@ from aigc_cli import backends
 from aigc_cli.backends.base import Backend, Price
 from aigc_cli.backends.fake import FakeBackend, FakeReply
 from aigc_cli.config import Settings
-from aigc_cli.errors import BackendError, BackendUnreachable, UnusableAnswer
+from aigc_cli.errors import BackendUnreachable, UnusableAnswer
 from aigc_cli.messages import GenOptions, Message
 from aigc_cli.session.options import TaskOptions
 from aigc_cli.session.plan import run_plan
