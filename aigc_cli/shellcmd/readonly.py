@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from aigc_cli.shellcmd.rules import operands
+
 Check = Callable[[list[str]], "str | None"]
 
 
@@ -42,7 +44,7 @@ def _p(*refuse: str, max_operands: int | None = None, check: Check | None = None
 
 
 def _no_operands(args: list[str]) -> str | None:
-    return "with an operand changes something" if _operands(args) else None
+    return "with an operand changes something" if operands(args) else None
 
 
 def _find(args: list[str]) -> str | None:
@@ -121,7 +123,7 @@ def _git_listing(sub: str, rest: list[str]) -> str | None:
     """``git branch``/``tag``/``remote``/``stash``/``config``/``reflog``/``worktree``: only their listing forms."""
     ok = (
         (sub in ("branch", "tag") and (all(w in _GIT_LIST_ONLY or w.startswith(("--sort=", "--format=", "--contains", "--merged", "--points-at")) for w in rest if w.startswith("-"))
-                                       and (not _operands(rest) or {"-l", "--list"} & set(rest))))
+                                       and (not operands(rest) or {"-l", "--list"} & set(rest))))
         or (sub == "remote" and all(w in ("-v", "--verbose", "show", "get-url") or not w.startswith("-") for w in rest) and rest[:1] in ([], ["-v"], ["--verbose"], ["show"], ["get-url"]))
         or (sub == "stash" and rest[:1] in (["list"], ["show"]))
         or (sub == "config" and bool({"-l", "--list", "--get", "--get-all", "--get-regexp"} & set(rest))
@@ -173,16 +175,6 @@ WRAPPERS = {"time", "nice", "timeout", "xargs", "command", "env"}
 HARMLESS_VARIABLES = re.compile(r"(LC_[A-Z]+|LANG|LANGUAGE|TZ|COLUMNS|LINES|NO_COLOR|TERM)")
 
 
-def _operands(args: list[str]) -> list[str]:
-    out, rest = [], False
-    for word in args:
-        if rest or not word.startswith("-") or word == "-":
-            out.append(word)
-        elif word == "--":
-            rest = True
-    return out
-
-
 def _abbrev_of(word: str, options: tuple[str, ...]) -> bool:
     """``word`` is one of ``options`` or a GNU abbreviation of one (``--out`` for ``--output``)."""
     if not word.startswith("--") or len(word) < 3:
@@ -213,8 +205,8 @@ def judge_program(name: str, args: list[str]) -> str | None:
             return f"{name} {word} writes or runs something"
         if word.startswith("-") and not word.startswith("--") and len(word) > 1 and _short_hits(word, program.refuse):
             return f"{name} {word} writes or runs something"
-    if program.max_operands is not None and len(_operands(args)) > program.max_operands:
-        return f"{name} with {len(_operands(args))} operands writes the last one"
+    if program.max_operands is not None and len(operands(args)) > program.max_operands:
+        return f"{name} with {len(operands(args))} operands writes the last one"
     reason = program.check(args) if program.check else None
     return reason if reason is None or reason.split(" ", 1)[0] in (name, "its") or reason.startswith(("git", "find", "awk")) else f"{name} {reason}"
 
