@@ -133,14 +133,20 @@ shutil.copy(sys.argv[1], os.path.join(d, "%03d.%s" % (len(os.listdir(d)), sys.ar
 """
 
 
-@needs_espeak
-def test_speak_flag_reads_the_answer_sentence_by_sentence(aigc_api: Aigc, fake: FakeOpenAI, tmp_path: Path) -> None:
+def _recording_player(aigc_api: Aigc, tmp_path: Path) -> Path:
+    """Offline speech played by a recorder (the audio device a test can read): the folder it fills."""
     played = tmp_path / "played"
     played.mkdir()
     recorder = tmp_path / "recorder.py"
     recorder.write_text(RECORDER)
     assert aigc_api("config", "set", "speech.player", f"{sys.executable} {recorder}").code == 0
     assert aigc_api("config", "set", "speech.backend", "local").code == 0
+    return played
+
+
+@needs_espeak
+def test_speak_flag_reads_the_answer_sentence_by_sentence(aigc_api: Aigc, fake: FakeOpenAI, tmp_path: Path) -> None:
+    played = _recording_player(aigc_api, tmp_path)
     fake.push(Reply(text="First sentence here. Second one follows! 第三句话。", chunk_delay=0.05))
     r = aigc_api("ask", "--speak", "say three things", PLAYED_DIR=str(played))
     assert r.code == 0, r.err
@@ -151,12 +157,7 @@ def test_speak_flag_reads_the_answer_sentence_by_sentence(aigc_api: Aigc, fake: 
 
 @needs_espeak
 def test_chat_speak_toggles_reading_answers_aloud(chat, aigc_api: Aigc, fake: FakeOpenAI, tmp_path: Path) -> None:
-    played = tmp_path / "played"
-    played.mkdir()
-    recorder = tmp_path / "recorder.py"
-    recorder.write_text(RECORDER)
-    assert aigc_api("config", "set", "speech.player", f"{sys.executable} {recorder}").code == 0
-    assert aigc_api("config", "set", "speech.backend", "local").code == 0
+    played = _recording_player(aigc_api, tmp_path)
     c = chat(PLAYED_DIR=str(played))
     c.ready()
     c.say("/speak")
