@@ -24,7 +24,8 @@ from typing import IO, TYPE_CHECKING
 
 from aigc_cli.errors import InputTooLarge, UsageError
 from aigc_cli.messages import GenOptions, Message
-from aigc_cli.session.turn import build_messages, generate
+from aigc_cli.session.stages.frame import build_messages
+from aigc_cli.session.turn import generate
 from aigc_cli.textsplit import CountTokens, split_by_tokens  # noqa: F401 - the map step splits with it
 
 if TYPE_CHECKING:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aigc_cli.messages import Answer, GenOptions, Message, Usage
-from aigc_cli.session.choose import as_completion, choose_model, pick_backend
 from aigc_cli.session import toolloop
+from aigc_cli.session.choose import choose_model, pick_backend
 from aigc_cli.session.cost import answer_cost
 from aigc_cli.session.request import Status, TurnRequest, TurnResult
+from aigc_cli.session.stages import Draft, run_stages
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
@@ -40,16 +41,6 @@ class Repair:
     check: Callable[[str], Exception | None]
     prompt: str
     failure: str = "the model did not produce a usable answer, even after one repair attempt"
-
-
-def build_messages(system: str | None, history: Sequence[Message], user: str) -> list[Message]:
-    """System prompt (if any), earlier turns, then the new user message."""
-    out: list[Message] = []
-    if system:
-        out.append(Message(role="system", content=system))
-    out.extend(history)
-    out.append(Message(role="user", content=user))
-    return out
 
 
 def generate(
@@ -85,29 +76,6 @@ def generate(
     return answer, None
 
 
-def framed(
-    req: TurnRequest, backend: "Backend", options: GenOptions, system: str | None, history: Sequence[Message],
-    preface: str | None = None,
-) -> tuple[list[Message], GenOptions]:
-    """The messages and options to send: the chat messages, or, for a model that is
-    prompted as a completion (``Backend.prompt_style``), the request's continuation
-    text on its own, with its stops and length. ``preface`` (the memories, as text)
-    opens the continuation: a base model has no system prompt to carry them."""
-    cont = req.completion  # None when -s replaced the recipe's system prompt (session/tasks.py)
-    if cont is None or not as_completion(backend, options.model, has_completion=True, system_given=False,
-                                         continuing=bool(history), kb=bool(req.kb)):
-        return build_messages(system, history, req.prompt), options
-    update = {
-        "completion": True,
-        "stop": [*cont.stop, *(options.stop or [])],
-        "max_tokens": options.max_tokens or cont.max_tokens,
-    }
-    if cont.temperature is not None:
-        update["temperature"] = cont.temperature
-    text = f"{preface}\n\n{cont.text}" if preface else cont.text
-    return [Message(role="user", content=text)], options.model_copy(update=update)
-
-
 def _conversation(req: TurnRequest, store: "Store | None") -> "Conversation | None":
     """The conversation to continue (-c / --cid), or None for a new one."""
     from aigc_cli.errors import UsageError
@@ -130,53 +98,6 @@ def _history(store: "Store | None", conv: "Conversation | None") -> list[Message
     from aigc_cli.store.toolcalls import context_with_tools  # a turn's tool rounds are re-sent too
 
     return context_with_tools(store, store.messages(conv.id))
-
-
-# ------------------------------------------------------------------ hooks
-
-
-def _fit(
-    messages: list[Message], backend: "Backend", options: GenOptions, settings: "Settings",
-    req: TurnRequest, store: "Store | None" = None, conv: "Conversation | None" = None,
-) -> tuple[list[Message], list[str], float]:
-    """CONTEXT FITTING CALL SITE: make ``messages`` fit the model's window.
-
-    Returns the messages to send, one-line notices (what was cut, left out
-    or condensed) and what summarizing cost (USD; part of this turn's cost). With ``context.strategy = "summarize"`` the conversation's
-    running summary is read from the store and, when it changed, written back
-    (only when this turn is logged).
-    """
-    from aigc_cli import context
-
-    summary = None
-    if settings.context.strategy == "summarize" and store is not None and conv is not None:
-        saved = store.summary(conv.id)
-        summary = context.Summary(*saved) if saved else None
-    fitted = context.fit_request(messages, backend, options, settings, summary=summary, truncate=req.truncate)
-    if fitted.summary_changed and fitted.summary and conv is not None and store is not None and req.log and settings.log:
-        store.set_summary(conv.id, fitted.summary.text, fitted.summary.covered, options.model)
-    return fitted.messages, fitted.notices, fitted.summary_cost or 0.0
-
-
-def _knowledge(
-    messages: list[Message], req: TurnRequest, settings: "Settings"
-) -> tuple[list[Message], list[dict] | None, list[str]]:
-    """KNOWLEDGE BASE CALL SITE (--kb, issue #13): the base's passages go into the last user message,
-    after any recipe was rendered (so never through a template); the stored question stays the user's."""
-    if not req.kb:
-        return messages, None, []
-    from aigc_cli.kb import answer
-
-    return answer.for_turn(messages, req.kb_query or req.prompt, req.kb, settings)
-
-
-def _knowledge_stops(req: TurnRequest, backend: "Backend", options: GenOptions) -> GenOptions:
-    """A base model echoes the knowledge-base block's markers after its answer: it stops at them."""
-    if not req.kb or backend.prompt_style(options.model) != "completion":
-        return options
-    from aigc_cli.kb.answer import stop_markers
-
-    return options.model_copy(update={"stop": [*(options.stop or []), *stop_markers()]})
 
 
 def _account(answer: Answer | None, backend: "Backend", messages: Sequence[Message]) -> None:
@@ -210,64 +131,75 @@ def run_turn(
     log = req.log and settings.log and req.history is None
     needs_store = log or req.continue_last or bool(req.cid)
     store = Store.open(create=log) if needs_store else None
-    tools = None
+    draft: Draft | None = None
     try:
-        conv = _conversation(req, store)
-        backend = pick_backend(settings, req.backend, req.model_path, conv)
-        model = choose_model(settings, backend, req.options.model, conv)
-        options = req.options.model_copy(update={"model": model})
-        system = req.system if req.system is not None else (conv.system if conv else None)
-        history = req.history if req.history is not None else _history(store, conv)
-        from aigc_cli.memory.block import as_preface, system_with_memories  # MEMORY CALL SITE
-
-        injected = system_with_memories(system, settings, store, enabled=req.memory, model=model)
-        messages, options = framed(req, backend, options, injected.system, history, as_preface(injected.used))
-        messages, sources, kb_notices = _knowledge(messages, req, settings)
-        options = _knowledge_stops(req, backend, options)
-        from aigc_cli.attachments.stage import for_turn  # ATTACHMENTS CALL SITE (issue #22)
-
-        messages, attached = for_turn(messages, req.attached, backend, model, settings, store, conv)
-        tools = toolloop.prepare(req, settings, backend, model)  # TOOLS CALL SITE (issue #21)
-        if tools is not None:
-            options = options.model_copy(update={"tools": tools.toolset.specs()})
-        messages, notices, extra = _fit(messages, backend, options, settings, req, store, conv)
-        notices = ([injected.notice] if injected.notice else []) + kb_notices + attached.notices + notices
-        cid, user_id = (conv.id if conv else None), None
+        draft = _draft(req, settings, store)
+        run_stages(draft)  # memory, frame, kb, attachments, tools, fit (session/stages/)
+        cid, user_id = (draft.conv.id if draft.conv else None), None
         if log and store is not None:
-            cid, user_id = store.begin_turn(
-                cid, req.prompt, backend=backend.name, model=model, recipe=req.recipe,
-                system=req.system if conv else system, title=req.title,
-            )
-            attached.store(store, user_id)
-            if injected.used:
-                from aigc_cli.memory.store import record_use
-
-                record_use(store, user_id, injected.used)
-        answer, error = generate(backend, messages, options, sink, stream=req.stream, limits=settings.limits)
-        if tools is not None and error is None:
-            answer, error, messages = toolloop.run_rounds(tools, answer, messages, options, backend, lambda m, o: generate(
-                backend, m, o, sink, stream=req.stream, limits=settings.limits))
-            notices += tools.notices
-        if error is None and repair is not None:
-            answer, error, messages = _repaired(answer, messages, repair, backend, options, settings)
+            cid, user_id = _store_question(store, draft)
+        answer, error, messages = _answer(draft, sink, repair)
         status: Status = "complete" if error is None else _status_of(error, answer)
         if error is None:
-            _account(answer, backend, messages)
+            _account(answer, draft.backend, messages)
         # else: store first, count nothing: a closing terminal may SIGKILL us a
         # moment after SIGHUP, and loading a tokenizer takes ~0.2 s
-        cost = answer_cost(answer, backend, extra)
+        cost = answer_cost(answer, draft.backend, draft.extra_cost)
         answer_id = None
         if user_id is not None and cid is not None and store is not None:
             answer_id = _store_answer(store, cid, user_id, answer, status, cost)
-        calls = toolloop.finish(tools, store, answer_id)
+        calls = toolloop.finish(draft.tools, store, answer_id)
         from aigc_cli.notices import take_after_answer
 
-        return TurnResult(answer=answer, conversation_id=cid, notices=notices + take_after_answer(), cost=cost,
-                          status=status, error=error, sources=sources, tool_calls=calls)
+        return TurnResult(answer=answer, conversation_id=cid, notices=draft.notices + take_after_answer(), cost=cost,
+                          status=status, error=error, sources=draft.sources, tool_calls=calls)
     finally:
-        toolloop.close(tools)
+        toolloop.close(draft.tools if draft is not None else None)
         if store is not None:
             store.close()
+
+
+def _draft(req: TurnRequest, settings: "Settings", store: "Store | None") -> Draft:
+    """The conversation, backend and model chosen (``session/choose.py``), before any stage runs."""
+    conv = _conversation(req, store)
+    backend = pick_backend(settings, req.backend, req.model_path, conv)
+    model = choose_model(settings, backend, req.options.model, conv)
+    system = req.system if req.system is not None else (conv.system if conv else None)
+    history = req.history if req.history is not None else _history(store, conv)
+    return Draft(req, settings, backend, model, store, conv, system, history,
+                 req.options.model_copy(update={"model": model}))
+
+
+def _store_question(store: "Store", d: Draft) -> tuple[str, int]:
+    """The question, committed before the request goes out, with its attachments and the memories it used."""
+    cid, user_id = store.begin_turn(
+        d.conv.id if d.conv else None, d.req.prompt, backend=d.backend.name, model=d.model, recipe=d.req.recipe,
+        system=d.req.system, title=d.req.title,  # a new conversation's own system prompt; never the memories
+    )
+    if d.attached is not None:
+        d.attached.store(store, user_id)
+    if d.used_memories:
+        from aigc_cli.memory.store import record_use
+
+        record_use(store, user_id, d.used_memories)
+    return cid, user_id
+
+
+def _answer(
+    d: Draft, sink: TextSink | None, repair: Repair | None
+) -> tuple[Answer, BaseException | None, list[Message]]:
+    """Generate; then the tool rounds (``-T``) and the repair round trip (``plan``), if any."""
+    def send(messages: Sequence[Message], options: GenOptions) -> tuple[Answer, BaseException | None]:
+        return generate(d.backend, messages, options, sink, stream=d.req.stream, limits=d.settings.limits)
+
+    answer, error = send(d.messages, d.options)
+    messages = d.messages
+    if d.tools is not None and error is None:
+        answer, error, messages = toolloop.run_rounds(d.tools, answer, messages, d.options, d.backend, send)
+        d.notices += d.tools.notices
+    if error is None and repair is not None:
+        answer, error, messages = _repaired(answer, messages, repair, d.backend, d.options, d.settings)
+    return answer, error, messages
 
 
 def _repaired(
