@@ -67,21 +67,9 @@ def chat(
         pending_context=piped if piped and piped.strip() else None,
     )
     resumed = _resume(state, continue_last, cid)
-    if recipe:
-        from aigc_cli.chat.setup import apply_recipe, recipe_notices
-
-        apply_recipe(state, recipe, sets)
-        for notice in recipe_notices(state):
-            print(f"aigc: {notice}", file=sys.stderr)
-    elif sets:
-        raise UsageError("--set needs --recipe NAME")
+    _apply_recipe(state, recipe, sets)
     _apply_flags(state, model, backend, system, temperature)
-    from aigc_cli.chat.tools import ChatTools  # tools (issue #21): -T, else tools.default; /tool toggles
-    from aigc_cli.cli.tools_term import terminal_hooks
-
-    state.tools = ChatTools(hooks=terminal_hooks(), outside_next=state.pending_context is not None)
-    for name in [] if no_tools else (tools or settings.tools.default):
-        state.tools.toggle(name, settings)  # an unknown name fails before the chat starts
+    _start_tools(state, [] if no_tools else (tools or settings.tools.default))
     if kb:
         from aigc_cli.kb.index import KnowledgeBase
 
@@ -93,6 +81,32 @@ def chat(
         state.attached = load_specs(attach, settings, original=attach_original, backend=state.backend_name,
                                     model_path=model_path)
     return repl.run_chat(state, resumed=resumed)
+
+
+def _apply_recipe(state: "ChatState", recipe: str | None, sets: list[str] | None) -> None:
+    """The recipe's setup (``--recipe``, with its ``--set`` parameters), its notices on stderr."""
+    from aigc_cli.errors import UsageError
+
+    if not recipe:
+        if sets:
+            raise UsageError("--set needs --recipe NAME")
+        return
+    from aigc_cli.chat.setup import apply_recipe, recipe_notices
+
+    apply_recipe(state, recipe, sets)
+    for notice in recipe_notices(state):
+        print(f"aigc: {notice}", file=sys.stderr)
+
+
+def _start_tools(state: "ChatState", names: list[str]) -> None:
+    """The chat's tools (issue #21): ``-T``, else ``tools.default``; ``/tool`` toggles them later.
+    An unknown name fails here, before the chat starts."""
+    from aigc_cli.chat.tools import ChatTools
+    from aigc_cli.cli.tools_term import terminal_hooks
+
+    state.tools = ChatTools(hooks=terminal_hooks(), outside_next=state.pending_context is not None)
+    for name in names:
+        state.tools.toggle(name, state.settings)
 
 
 def _resume(state: "ChatState", continue_last: bool, cid: str | None) -> bool:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aigc_cli.shellcmd import hidden, rules
+from aigc_cli.shellcmd import hidden, rules, wrappers
 from aigc_cli.shellcmd.parse import Script, Simple, parse
 
 
@@ -87,7 +87,7 @@ def _command(cmd: Simple, ctx: _Context, via: str | None = None) -> list[Finding
         name = _name(argv[0])
         if name in rules.ROOT:
             out.append(_finding(f"runs as root ({name})", cmd, ctx))
-        inner, via_now = rules.unwrap(name, argv)
+        inner, via_now = wrappers.unwrap(name, argv)
         if inner is None:
             break
         via = via_now or via
@@ -100,14 +100,14 @@ def _command(cmd: Simple, ctx: _Context, via: str | None = None) -> list[Finding
     for reason in rules.check(name, argv[1:], via, _Paths(ctx)) + hidden.check(name, argv[1:], _Paths(ctx)):
         out.append(_finding(reason, cmd, ctx))
     if name == "find":
-        for inner in rules.find_exec(argv[1:]):
+        for inner in wrappers.find_exec(argv[1:]):
             out.extend(_command(Simple(inner, span=cmd.span), ctx, via="find"))
     return out
 
 
 def _nested_shell(argv: list[str], cmd: Simple, ctx: _Context) -> list[Finding]:
     """``sh -c 'rm -rf x'`` and ``eval '...'``: classify the string they run."""
-    code = rules.shell_code(_name(argv[0]), argv[1:])
+    code = wrappers.shell_code(_name(argv[0]), argv[1:])
     if code is None:
         return []
     if "$(" in code or "`" in code or hidden.resolve_name(code.strip(), {}) is None and code.strip().startswith("$"):
@@ -216,7 +216,7 @@ def _name(word: str) -> str:
 def _effective_argv(argv: list[str]) -> list[str]:
     """The command actually run, with its arguments, once wrappers are looked through."""
     while argv:
-        inner, _ = rules.unwrap(_name(argv[0]), argv)
+        inner, _ = wrappers.unwrap(_name(argv[0]), argv)
         if inner is None:
             return argv
         argv = inner
@@ -226,7 +226,7 @@ def _effective_argv(argv: list[str]) -> list[str]:
 def _effective_name(argv: list[str]) -> str:
     """The command actually run once wrappers are looked through (``sudo bash`` -> ``bash``)."""
     while argv:
-        inner, _ = rules.unwrap(_name(argv[0]), argv)
+        inner, _ = wrappers.unwrap(_name(argv[0]), argv)
         if inner is None:
             return _name(argv[0])
         argv = inner

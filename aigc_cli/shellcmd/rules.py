@@ -9,7 +9,7 @@ command is one entry, and tested on tests/fixtures/shell_commands.toml.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -31,82 +31,6 @@ DISK_DEVICE = re.compile(
 )
 _SHUTDOWN = "shuts down or restarts the machine"
 _KILL_ALL = "kills every process you can (kill -1)"
-
-# ------------------------------------------------------------------ wrappers
-
-# wrapper -> its options that take a value (skipped together with it)
-_WRAPPERS: dict[str, set[str]] = {
-    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"},
-    "doas": {"-u", "-C"},
-    "env": {"-u", "-C", "-S", "--unset", "--chdir"},
-    "nice": {"-n", "--adjustment"},
-    "ionice": {"-c", "-n", "-p", "-P", "-u"},
-    "nohup": set(),
-    "time": {"-f", "-o"},
-    "builtin": set(),
-    "exec": {"-a"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "timeout": {"-s", "-k", "--signal", "--kill-after"},
-    "watch": {"-n", "-d", "--interval"},
-    "xargs": {"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter"},
-    "command": set(),
-    "busybox": set(), "toybox": set(),
-    "parallel": {"-j", "--jobs", "-S", "--sshlogin", "-a", "--arg-file", "--delay", "--timeout"},
-}
-
-
-def unwrap(name: str, argv: list[str]) -> tuple[list[str] | None, str | None]:
-    """The command a wrapper runs (``sudo -u x rm y`` -> ``rm y``), or (None, None).
-
-    The second value names a wrapper that feeds the command many arguments
-    (``xargs``), which makes even a plain ``rm`` a bulk delete.
-    """
-    takes_value = _WRAPPERS.get(name)
-    if takes_value is None or (name == "command" and "-v" in argv[1:2]):
-        return None, None
-    i = 1
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            i += 1
-            break
-        if word.startswith("-") and len(word) > 1:
-            i += 2 if word in takes_value else 1
-        elif name == "env" and "=" in word:
-            i += 1
-        elif name == "timeout" and re.fullmatch(r"[\d.]+[smhd]?", word):
-            i += 1
-            break
-        else:
-            break
-    return argv[i:], (name if name in ("xargs", "parallel") else None)
-
-
-def find_exec(args: list[str]) -> Iterator[list[str]]:
-    """The commands ``find -exec CMD ... ;`` runs on each match."""
-    i = 0
-    while i < len(args):
-        if args[i] in ("-exec", "-execdir", "-ok", "-okdir"):
-            j = i + 1
-            while j < len(args) and args[j] not in (";", "\\;", "+"):
-                j += 1
-            if j > i + 1:
-                yield args[i + 1 : j]
-            i = j
-        i += 1
-
-
-def shell_code(name: str, args: list[str]) -> str | None:
-    """The code string of ``bash -c CODE`` / ``fish --command CODE`` / ``eval CODE``."""
-    if name == "eval":
-        return " ".join(args) or None
-    for i, word in enumerate(args):
-        if word.startswith("--command="):
-            return word.split("=", 1)[1]
-        if (word == "--command" or (word.startswith("-") and not word.startswith("--") and "c" in word)) and i + 1 < len(args):
-            return args[i + 1]
-    return None
-
 
 # ------------------------------------------------------------------ helpers
 
