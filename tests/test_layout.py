@@ -206,3 +206,22 @@ def test_a_bad_recipe_name_is_one_usage_error():
         with pytest.raises(UsageError, match="bad recipe name '../config'") as caught:
             call("../config")
         assert caught.value.exit_code == 2
+
+
+def _private_typer_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found += [n for n in names if n.startswith(("typer._", "click")) or "_click" in n]
+    return found
+
+
+def test_no_module_touches_typer_or_click_internals():
+    """Completion uses typer's public autocompletion= (cli/complete_values.py); nothing reaches further."""
+    offenders = {str(p.relative_to(PACKAGE)): _private_typer_imports(p) for p in PACKAGE.rglob("*.py")}
+    assert {p: found for p, found in offenders.items() if found} == {}

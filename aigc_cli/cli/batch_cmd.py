@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
+from aigc_cli.cli.complete_values import complete_backends, complete_models
 
 if TYPE_CHECKING:
     from aigc_cli.batch.live import Report
@@ -67,8 +68,8 @@ def run(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a costly run.")] = False,
     api: Annotated[str, typer.Option("--api", metavar="live|batch", help="live requests, or the provider's Batch API (half price, within 24 h).")] = "live",
     log: Annotated[bool, typer.Option("--log", help="Store each item as a conversation in the history.")] = False,
-    model: Annotated[Optional[str], typer.Option("-m", "--model", metavar="MODEL", help="Model to use.")] = None,
-    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.")] = None,
+    model: Annotated[Optional[str], typer.Option("-m", "--model", metavar="MODEL", help="Model to use.", autocompletion=complete_models)] = None,
+    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends)] = None,
     system: Annotated[Optional[str], typer.Option("-s", "--system", metavar="TEXT", help="Replace the recipe's system prompt.")] = None,
     temperature: Annotated[Optional[float], typer.Option("-t", "--temperature", min=0, max=2, metavar="T", help="Sampling temperature.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, metavar="N", help="Longest answer per item, in tokens.")] = None,

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from aigc_cli.cli import options as opt
+from aigc_cli.cli.complete_values import complete_recipes
 
 if TYPE_CHECKING:
     from aigc_cli.chat.state import ChatState
 
 RecipeName = Annotated[
-    Optional[str], typer.Option("--recipe", "-r", help="Chat through a recipe (system prompt, template, model).")
+    Optional[str], typer.Option("--recipe", "-r", help="Chat through a recipe (system prompt, template, model).", autocompletion=complete_recipes)
 ]
 Sets = Annotated[Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter, key=value (repeatable).")]
 

@@ -1,57 +1,37 @@
-"""The values Tab completes that live in the user's data, for cli/completion.py's scripts.
+"""The values Tab completes that live in the user's data (cli/completion.py's scripts).
 
-One table keyed by option name, one by command and first argument, so no
-command module has to know about completion (``--kb`` is completed from
-``aigc_cli.kb`` whenever that feature is installed). Each source reads
-files or the store (store/peek.py: read-only, never creating or migrating it).
-Imported only when the shell asks for completions.
+Each ``complete_*`` function is a typer ``autocompletion=`` callback (typer's
+public API), named on the option or argument it completes: ``-m/--model``,
+``--cid``, ``--kb``, ``--recipe``, ``-b/--backend`` in cli/options.py and the
+commands that declare their own, and the first argument of ``run``,
+``recipes show|edit|rm|path``, ``models default|use|rm`` and
+``history show|rm|title|export``. Each source reads files or the store
+(store/peek.py: read-only, never creating or migrating it); nothing heavy is
+imported until the shell asks for completions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from aigc_cli.cli.typer_private import CompletionAPI
 
 Values = Iterable[tuple[str, str]]  # (value, help)
+Completer = Callable[[str], list[str | tuple[str, str]]]
 
 
-def with_values(base: type, api: "CompletionAPI") -> type:
-    """``base`` (typer's class for one shell) completing our values where ``source_for`` knows them."""
+def _completer(source: Callable[[], Values]) -> Completer:
+    """``source`` as a typer callback: the values starting with what was typed, help where there is some."""
 
-    def get_completions(self: Any, args: list[str], incomplete: str) -> list[Any]:
+    def complete(incomplete: str) -> list[str | tuple[str, str]]:
         import sqlite3
 
-        ctx = api.resolve_context(self.cli, self.ctx_args, self.prog_name, args)
-        obj, incomplete = api.resolve_incomplete(ctx, args, incomplete)
-        source = source_for(ctx, obj)
-        if source is None:
-            return obj.shell_complete(ctx, incomplete)
         try:
             values = list(source())
         except (OSError, sqlite3.Error):
-            values = []  # a missing or busy store completes nothing rather than failing the shell
-        return [api.completion_item(v, help=h or None) for v, h in values if v.startswith(incomplete)]
+            return []  # a missing or busy store completes nothing rather than failing the shell
+        return [(v, h) if h else v for v, h in values if v.startswith(incomplete)]
 
-    return type(base.__name__, (base,), {"get_completions": get_completions})
-
-
-def source_for(ctx: Any, param: Any) -> Callable[[], Values] | None:
-    """Which of our value sources completes ``param`` in ``ctx`` (None: click's own)."""
-    kind = getattr(param, "param_type_name", "")  # a command (completing a name) has none
-    if kind == "option":
-        for opt, source in _BY_OPTION.items():
-            if opt in param.opts:
-                return source
-        return None
-    if kind == "argument":
-        words = ctx.command_path.split()[1:]
-        first = param is next((p for p in ctx.command.params if p.param_type_name == "argument"), None)
-        if first:
-            return _BY_COMMAND.get(" ".join(words))
-    return None
+    complete.__doc__ = source.__doc__
+    return complete
 
 
 # ------------------------------------------------------------------ sources
@@ -112,24 +92,9 @@ def backends() -> Values:
     return [(n, "") for n in available()]
 
 
-_BY_OPTION: dict[str, Callable[[], Values]] = {
-    "--model": models,
-    "--cid": conversations,
-    "--kb": knowledge_bases,
-    "--recipe": recipes,
-    "--backend": backends,
-}
-_BY_COMMAND: dict[str, Callable[[], Values]] = {
-    "run": recipes,
-    "recipes show": recipes,
-    "recipes edit": recipes,
-    "recipes rm": recipes,
-    "recipes path": recipes,
-    "models default": models,
-    "models use": local_models,
-    "models rm": local_models,
-    "history show": conversations,
-    "history rm": conversations,
-    "history title": conversations,
-    "history export": conversations,
-}
+complete_recipes = _completer(recipes)
+complete_models = _completer(models)
+complete_local_models = _completer(local_models)
+complete_conversations = _completer(conversations)
+complete_knowledge_bases = _completer(knowledge_bases)
+complete_backends = _completer(backends)

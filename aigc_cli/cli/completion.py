@@ -4,7 +4,8 @@ The script is click's (as typer ships it): on Tab the shell runs ``aigc``
 with ``_AIGC_COMPLETE=complete_SHELL`` and the words typed so far, and click
 resolves which command, option or argument is being completed. Commands
 and options come from the command tree itself; the values that live in the
-user's data are added by cli/complete_values.py:
+user's data come from cli/complete_values.py's callbacks, named on each option
+and argument (typer's ``autocompletion=``):
 
 * recipe names after ``run``, ``recipes show|edit|rm|path`` and ``--recipe``;
 * model names (local GGUFs too) after ``-m/--model``, ``models default|use|rm``;
@@ -48,22 +49,13 @@ def completion(
 
 
 def install() -> None:
-    """When the shell asks for completions: typer's classes, plus our values (cli/complete_values.py).
+    """When the shell asks for completions: register typer's completion classes (bash, zsh, fish).
 
-    The values hook subclasses typer's completion classes, which live in its
-    private modules (reached only through cli/typer_private.py); should they
-    move, completion falls back to typer's own: commands and options still
-    complete, the values from the user's data do not.
+    The app is built with ``add_completion=False`` (``aigc completion SHELL``
+    replaces typer's ``--install-completion``), so typer does not do this
+    itself. The user's values come from the ``autocompletion=`` callbacks in
+    cli/complete_values.py, typer's public API.
     """
     from typer.completion import completion_init
 
-    from aigc_cli.cli.typer_private import completion_api
-
     completion_init()
-    api = completion_api()
-    if api is None:
-        return
-    from aigc_cli.cli.complete_values import with_values
-
-    for base in api.shell_classes:
-        api.add_completion_class(with_values(base, api), base.name)

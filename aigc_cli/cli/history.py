@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from aigc_cli.cli.when import parse_age, parse_when
+from aigc_cli.cli.complete_values import complete_conversations, complete_models, complete_recipes
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -60,8 +61,8 @@ def _emit_json(data: object) -> None:
 @history_app.command("list", help="Conversations, newest first.")
 def list_cmd(
     limit: Limit = 20,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only this model.")] = None,
-    recipe: Annotated[Optional[str], typer.Option("--recipe", "-r", help="Only this recipe.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only this model.", autocompletion=complete_models)] = None,
+    recipe: Annotated[Optional[str], typer.Option("--recipe", "-r", help="Only this recipe.", autocompletion=complete_recipes)] = None,
     since: Annotated[Optional[str], typer.Option(help="Updated since: YYYY-MM-DD or an age like 7d.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Updated before: YYYY-MM-DD or an age like 7d.")] = None,
     as_json: AsJson = False,
@@ -120,7 +121,7 @@ def _require_store() -> "Store":
 
 
 @history_app.command("show", help="One conversation: Markdown on a terminal, or --json.")
-def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID")], as_json: AsJson = False) -> None:
+def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_conversations)], as_json: AsJson = False) -> None:
     from aigc_cli.memory.store import used_in
     from aigc_cli.store.io import conversation_json, conversation_markdown
 
@@ -205,7 +206,7 @@ def search_cmd(
 
 @history_app.command("title", help="Give a conversation a new title.")
 def title_cmd(
-    conversation_id: Annotated[str, typer.Argument(metavar="ID")],
+    conversation_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_conversations)],
     text: Annotated[list[str], typer.Argument(metavar="TEXT", help="The new title.")],
 ) -> None:
     with _require_store() as store:
@@ -236,7 +237,7 @@ def _may_delete(n: int, yes: bool, again: str) -> bool:
 
 @history_app.command("rm", help="Delete conversations (asks first when more than one would go).")
 def rm_cmd(
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.", autocompletion=complete_conversations)],
     yes: Yes = False,
 ) -> None:
     with _require_store() as store:
@@ -277,7 +278,7 @@ def prune_cmd(
 
 @history_app.command("export", help="Export conversations as Markdown or JSON.")
 def export_cmd(
-    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID...]", help="Ids or unique prefixes.")] = None,
+    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID...]", help="Ids or unique prefixes.", autocompletion=complete_conversations)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every conversation.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file.")] = None,

@@ -12,6 +12,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from aigc_cli.cli.complete_values import complete_backends, complete_models
 
 
 def register(app: typer.Typer) -> None:
@@ -39,8 +40,8 @@ def image(
     size: Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Picture size, e.g. 1024x1024.")] = None,
     n: Annotated[int, typer.Option("-n", min=1, max=10, metavar="N", help="How many pictures, 1 to 10.")] = 1,
     quality: Annotated[Optional[str], typer.Option("--quality", metavar="Q", help="low, medium, high (gpt-image-1); standard, hd (dall-e-3).")] = None,
-    model: Annotated[Optional[str], typer.Option("-m", "--model", metavar="MODEL", help="Image model (default gpt-image-1).")] = None,
-    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.")] = None,
+    model: Annotated[Optional[str], typer.Option("-m", "--model", metavar="MODEL", help="Image model (default gpt-image-1).", autocompletion=complete_models)] = None,
+    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends)] = None,
     edit: Annotated[Optional[str], typer.Option("--edit", metavar="IMAGE", help="Change this picture as the prompt says.")] = None,
     mask: Annotated[Optional[str], typer.Option("--mask", metavar="MASK", help="With --edit: a PNG whose clear parts may change.")] = None,
     from_last: Annotated[bool, typer.Option("--from-last", help="Illustrate the last answer (the model writes the prompt).")] = False,

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from aigc_cli.cli.complete_values import complete_backends, complete_knowledge_bases
 
 if TYPE_CHECKING:
     from aigc_cli.kb.sync import SyncReport
 
 kb_app = typer.Typer(help="Knowledge bases: index your files, search them, ask with --kb.", no_args_is_help=True)
 
-Base = Annotated[str, typer.Option("--kb", metavar="NAME", help="Knowledge base name.")]
+Base = Annotated[str, typer.Option("--kb", metavar="NAME", help="Knowledge base name.", autocompletion=complete_knowledge_bases)]
 AsJson = Annotated[bool, typer.Option("--json", help="As JSON.")]
 
 
@@ -118,7 +119,7 @@ def add(
         Optional[str], typer.Option("--embed", metavar="MODEL", help="Also embed passages with this model (hybrid search).")
     ] = None,
     backend: Annotated[
-        Optional[str], typer.Option("--backend", "-b", help="Backend for --embed: openai, local, or a plugin's.")
+        Optional[str], typer.Option("--backend", "-b", help="Backend for --embed: openai, local, or a plugin's.", autocompletion=complete_backends)
     ] = None,
     no_embed: Annotated[bool, typer.Option("--no-embed", help="Make the base keyword-only again.")] = False,
 ) -> None:
@@ -155,7 +156,7 @@ def add(
 
 @kb_app.command("sync", help="Re-index what changed (new, modified, deleted, renamed files) in every base.")
 def sync_cmd(
-    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.")] = None,
+    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.", autocompletion=complete_knowledge_bases)] = None,
 ) -> None:
     from aigc_cli.kb.index import KnowledgeBase, names
 
@@ -182,7 +183,7 @@ def sync_cmd(
 def list_cmd(
     as_json: AsJson = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also every skipped file and why.")] = False,
-    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.")] = None,
+    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.", autocompletion=complete_knowledge_bases)] = None,
 ) -> None:
     from aigc_cli.cli.common import print_json
     from aigc_cli.kb.index import KnowledgeBase, names

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aigc_cli.cli import options as opt
+from aigc_cli.cli.complete_values import complete_local_models, complete_models
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend, ModelInfo
@@ -229,7 +230,7 @@ def list_cmd(
 
 
 @models_app.command("default", help="Set the default model, e.g. `aigc models default gpt-4o`.")
-def default_cmd(name: str, backend: opt.BackendName = None) -> None:
+def default_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_models)], backend: opt.BackendName = None) -> None:
     from aigc_cli import config, modeltable
     from aigc_cli.backends import model_setting
     from aigc_cli.localmodels import registry
@@ -293,7 +294,7 @@ def pull_cmd(
 
 
 @models_app.command("use", help="Make a local model the default of the local backend (local.model).")
-def use_cmd(name: str) -> None:
+def use_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_local_models)]) -> None:
     from aigc_cli import config
     from aigc_cli.backends.local import BUNDLED_NAME
     from aigc_cli.localmodels import manage
@@ -305,7 +306,7 @@ def use_cmd(name: str) -> None:
 
 
 @models_app.command("rm", help="Delete a model aigc pulled (never another tool's files).")
-def rm_cmd(name: str) -> None:
+def rm_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_local_models)]) -> None:
     from aigc_cli import config
     from aigc_cli.localmodels import manage
     from aigc_cli.localmodels.choose import human_size

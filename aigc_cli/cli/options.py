@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from aigc_cli.cli.complete_values import complete_backends, complete_conversations, complete_knowledge_bases, complete_models
 
-Model = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")]
+Model = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.", autocompletion=complete_models)]
 BackendName = Annotated[
-    Optional[str], typer.Option("--backend", "-b", help="Backend: openai, local, or a plugin's.")
+    Optional[str], typer.Option("--backend", "-b", help="Backend: openai, local, or a plugin's.", autocompletion=complete_backends)
 ]
 System = Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")]
 def finite(value: Optional[float]) -> Optional[float]:
@@ -45,7 +46,7 @@ Continue = Annotated[
 ]
 Cid = Annotated[
     Optional[str],
-    typer.Option("--cid", metavar="ID", callback=not_empty,
+    typer.Option("--cid", metavar="ID", autocompletion=complete_conversations, callback=not_empty,
                  help="Continue this conversation (a unique id prefix is enough)."),
 ]
 NoMemory = Annotated[
@@ -75,5 +76,5 @@ Truncate = Annotated[
 ]
 Kb = Annotated[
     Optional[str],
-    typer.Option("--kb", metavar="NAME", help="Answer from this knowledge base (aigc kb add), citing its passages."),
+    typer.Option("--kb", metavar="NAME", autocompletion=complete_knowledge_bases, help="Answer from this knowledge base (aigc kb add), citing its passages."),
 ]

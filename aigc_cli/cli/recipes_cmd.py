@@ -6,6 +6,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from aigc_cli.cli.complete_values import complete_recipes
 
 recipes_app = typer.Typer(help="Manage prompt recipes (built-in and your own).", no_args_is_help=True)
 
@@ -58,7 +59,7 @@ def _source(loaded: object) -> str:
 
 
 @recipes_app.command("show", help="Print a recipe's TOML (its source goes to stderr).")
-def show_cmd(name: str) -> None:
+def show_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_recipes)]) -> None:
     from aigc_cli import recipes
 
     loaded = recipes.load_catalog().get(name)
@@ -70,7 +71,7 @@ def show_cmd(name: str) -> None:
 
 
 @recipes_app.command("path", help="Print the folder of your recipes, or one recipe's file.")
-def path_cmd(name: Annotated[Optional[str], typer.Argument(help="A recipe name.")] = None) -> None:
+def path_cmd(name: Annotated[Optional[str], typer.Argument(help="A recipe name.", autocompletion=complete_recipes)] = None) -> None:
     from aigc_cli import paths, recipes
 
     if name is None:
@@ -116,7 +117,7 @@ def new_cmd(
 
 
 @recipes_app.command("edit", help="Open a recipe in $EDITOR (a built-in is copied to your folder first).")
-def edit_cmd(name: str) -> None:
+def edit_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_recipes)]) -> None:
     from aigc_cli import recipes
 
     path = recipes.user_file(name)
@@ -149,7 +150,7 @@ def _edit(path: object) -> None:
 
 
 @recipes_app.command("rm", help="Delete one of your recipes (a built-in it overrode comes back).")
-def rm_cmd(name: str) -> None:
+def rm_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_recipes)]) -> None:
     from aigc_cli import recipes
     from aigc_cli.errors import UsageError
 

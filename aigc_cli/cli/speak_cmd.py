@@ -10,6 +10,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from aigc_cli.cli.complete_values import complete_backends
 
 FORMATS = ("mp3", "wav", "opus", "flac")
 
@@ -24,7 +25,7 @@ def speak(
     voice: Annotated[Optional[str], typer.Option("--voice", metavar="NAME", help="Voice (OpenAI: alloy, nova...; offline: an espeak-ng voice such as en-us or cmn).")] = None,
     fmt: Annotated[Optional[str], typer.Option("--format", metavar="FORMAT", help="mp3, wav, opus or flac (default: from -o's extension).")] = None,
     speed: Annotated[float, typer.Option("--speed", min=0.25, max=4.0, metavar="X", help="Speaking speed, 0.25 to 4.")] = 1.0,
-    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="local (espeak-ng, offline) or openai.")] = None,
+    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="local (espeak-ng, offline) or openai.", autocompletion=complete_backends)] = None,
 ) -> None:
     """Read text aloud, or save it with -o."""
     from pathlib import Path

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from aigc_cli.cli.recipe_opts import Common, task_command
+from aigc_cli.cli.complete_values import complete_recipes
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +53,7 @@ def write(
 
 @task_command(None)
 def run(
-    name: Annotated[str, typer.Argument(help="Recipe name (see `aigc recipes list`).")],
+    name: Annotated[str, typer.Argument(help="Recipe name (see `aigc recipes list`).", autocompletion=complete_recipes)],
     words: Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help="Input text.")] = None,
     sets: Annotated[
         Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Set a recipe parameter (repeatable).")

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from aigc_cli.cli import options as opt
+from aigc_cli.cli.complete_values import complete_models
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +20,7 @@ def transcribe(
     timestamps: Annotated[bool, typer.Option("--timestamps", help="One line per segment, with its start and end.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list: file, text, language, duration, segments.")] = False,
     backend: opt.BackendName = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Transcription model (default: audio.transcribe_model).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Transcription model (default: audio.transcribe_model).", autocompletion=complete_models)] = None,
 ) -> None:
     import sys
 
