@@ -290,5 +290,5 @@ def test_a_command_builds_only_itself(home):
     assert proc.returncode == 0 and " ask [OPTIONS]" in proc.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     # (importlib.import_module is not timed by -X importtime; the full tree imports these plainly)
-    assert not imported & {"aigc_cli.cli.kb", "aigc_cli.cli.history", "aigc_cli.cli.models_cmd",
-                           "aigc_cli.cli.batch_cmd", "aigc_cli.cli.recipes_cmd"}
+    assert not imported & {"aigc_cli.cli.commands.kb", "aigc_cli.cli.commands.history", "aigc_cli.cli.commands.models",
+                           "aigc_cli.cli.commands.batch", "aigc_cli.cli.commands.recipes"}

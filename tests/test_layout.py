@@ -225,3 +225,18 @@ def test_no_module_touches_typer_or_click_internals():
     """Completion uses typer's public autocompletion= (cli/complete_values.py); nothing reaches further."""
     offenders = {str(p.relative_to(PACKAGE)): _private_typer_imports(p) for p in PACKAGE.rglob("*.py")}
     assert {p: found for p, found in offenders.items() if found} == {}
+
+
+def test_each_command_is_one_module_named_as_typed_and_none_imports_another():
+    """cli/commands/NAME.py for every command in cli/main.py's COMMANDS; what two share lives in cli/."""
+    from aigc_cli.cli.main import COMMANDS
+
+    folder = PACKAGE / "cli" / "commands"
+    assert sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__") == sorted(COMMANDS)
+    graph = _modules()
+    crossing = {
+        m: sorted(d for d in deps if d.startswith("aigc_cli.cli.commands.") and d.count(".") == 3 and d != m)
+        for m, deps in graph.items()
+        if m.startswith("aigc_cli.cli.commands.")
+    }
+    assert {m: d for m, d in crossing.items() if d} == {}

@@ -1,6 +1,6 @@
 """`aigc cmd`'s flow: generate the command, then show, explain, edit, copy or run it.
 
-Split from cli/cmd.py (which only declares the flags) so that registering
+Split from cli/commands/cmd.py (which only declares the flags) so that registering
 the command costs `aigc --help` nothing but its options: this module, and
 what it imports, loads only when `aigc cmd` actually runs.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from aigc_cli.cli.cmd_term import Terminal
-    from aigc_cli.cli.recipe_opts import Common
+    from aigc_cli.cli.options import Common
     from aigc_cli.shellcmd.shells import Shell
 
 ABORTED = 130

@@ -1,4 +1,4 @@
-"""The values Tab completes that live in the user's data (cli/completion.py's scripts).
+"""The values Tab completes that live in the user's data (cli/commands/completion.py's scripts).
 
 Each ``complete_*`` function is a typer ``autocompletion=`` callback (typer's
 public API), named on the option or argument it completes: ``-m/--model``,

@@ -20,30 +20,17 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-# command -> (module in aigc_cli.cli, its register function). `aigc ask ...` builds only
-# `ask` (its module's imports and typer's signature walk), not the other ~20 commands:
-# issue #26 §23, bench/RESULTS.md. A name not here (or none) builds the whole tree.
-_ONLY: dict[str, tuple[str, str]] = {
-    "ask": ("ask", "register"), "write": ("tasks", "register"), "run": ("tasks", "register_run"),
-    "summarize": ("summarize_cmd", "register"), "plan": ("plan_cmd", "register"), "chat": ("chat", "register"),
-    "cmd": ("cmd", "register"), "tokens": ("tokens_cmd", "register"), "history": ("history", "register"),
-    "memory": ("memory", "register"), "recipes": ("recipes_cmd", "register"), "models": ("models_cmd", "register"),
-    "config": ("config_cmd", "register"), "kb": ("kb", "register"), "doctor": ("doctor", "register"),
-}
-
-# every command, in the order `aigc --help` lists them: (module under cli/, its register function)
-ALL_COMMANDS: list[tuple[str, str]] = [
-    ("ask", "register"), ("config_cmd", "register"), ("history", "register"), ("memory", "register"),
-    ("doctor", "register"), ("chat", "register"), ("tasks", "register"), ("summarize_cmd", "register"),
-    ("plan_cmd", "register"), ("tasks", "register_run"), ("transcribe_cmd", "register"),
-    ("recipes_cmd", "register"), ("models_cmd", "register"), ("tokens_cmd", "register"), ("kb", "register"),
-    ("batch_cmd", "register"), ("speak_cmd", "register"), ("image_cmd", "register"), ("cmd", "register"),
-    ("completion", "register"), ("tools_cmd", "register"), ("mcp_cmd", "register"),
+# every command, in the order `aigc --help` lists them; each is aigc_cli/cli/commands/NAME.py
+# with `register(app)`. `aigc ask ...` builds only `ask` (its module's imports and typer's
+# signature walk), not the other ~20 commands: issue #26 §23, bench/RESULTS.md.
+COMMANDS: list[str] = [
+    "ask", "config", "history", "memory", "doctor", "chat", "write", "summarize", "plan", "run", "transcribe",
+    "recipes", "models", "tokens", "kb", "batch", "speak", "image", "cmd", "completion", "tools", "mcp",
 ]
 
 
 def build_app(only: str | None = None) -> typer.Typer:
-    """The command tree; with ``only`` (a command in ``_ONLY``) just that command under the root."""
+    """The command tree; with ``only`` (a name in ``COMMANDS``) just that command under the root."""
     app = typer.Typer(
         name="aigc",
         help="A personal AI assistant for the terminal: ask, write, summarize, plan and chat.",
@@ -63,9 +50,8 @@ def build_app(only: str | None = None) -> typer.Typer:
 
     import importlib
 
-    chosen = [_ONLY[only]] if only in _ONLY else ALL_COMMANDS
-    for module, register in chosen:
-        getattr(importlib.import_module(f"aigc_cli.cli.{module}"), register)(app)
+    for name in [only] if only in COMMANDS else COMMANDS:
+        importlib.import_module(f"aigc_cli.cli.commands.{name}").register(app)
     return app
 
 
@@ -195,8 +181,8 @@ def main() -> None:
 
     to_stderr()  # the core's notices (aigc_cli/notices.py) as `aigc: ...` lines
     debug = os.environ.get("AIGC_DEBUG") == "1"
-    if os.environ.get("_AIGC_COMPLETE"):  # the shell asks for completions (see cli/completion.py)
-        from aigc_cli.cli.completion import install
+    if os.environ.get("_AIGC_COMPLETE"):  # the shell asks for completions (see cli/commands/completion.py)
+        from aigc_cli.cli.commands.completion import install
 
         install()
     try:

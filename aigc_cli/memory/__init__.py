@@ -6,5 +6,5 @@ user" part of a system prompt within a token budget, ``edit`` applies a
 one-per-line text file, ``suggest`` asks the model for candidates (never
 saved without the user's yes), and ``io`` is the JSON export/import.
 
-Nothing here imports a UI library; the commands are in ``cli/memory.py``.
+Nothing here imports a UI library; the commands are in ``cli/commands/memory.py``.
 """

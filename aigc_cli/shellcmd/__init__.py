@@ -5,5 +5,5 @@
 ``shells`` knows the user's shell (and the key-binding snippets), ``run``
 runs a command through that shell with the terminal attached, ``task``
 builds the turns and ``record`` stores what happened to the command.
-No UI here: the menu lives in ``cli/cmd.py``.
+No UI here: the menu lives in ``cli/commands/cmd.py``.
 """

@@ -43,7 +43,7 @@ def cmd(
     no_log: opt.NoLog = False,
 ) -> None:
     from aigc_cli.cli import cmd_flow
-    from aigc_cli.cli.recipe_opts import Common
+    from aigc_cli.cli.options import Common
 
     common = Common(model=model, backend=backend, temperature=temperature, max_tokens=max_tokens,
                     model_path=model_path, no_log=no_log)

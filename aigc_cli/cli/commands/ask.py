@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from aigc_cli.cli.recipe_opts import Common, task_command
+from aigc_cli.cli.options import Common, task_command
 
 
 def register(app: typer.Typer) -> None:

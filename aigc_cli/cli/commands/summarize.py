@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from aigc_cli.cli.recipe_opts import Common, task_command
+from aigc_cli.cli.options import Common, task_command
 
 if TYPE_CHECKING:
     from aigc_cli.session.mapreduce import Source
