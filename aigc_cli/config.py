@@ -61,9 +61,7 @@ class LocalSettings(_Section):
     model: str = "gemma-3-270m"
     n_ctx: int = Field(default=8192, ge=256)
     n_threads: int | None = Field(default=None, ge=1, description="default: physical cores")
-    state_cache_mb: int = Field(
-        default=512, ge=0, description="saved prompt states for long conversations; 0 = off"
-    )
+    state_cache_mb: int = Field(default=512, ge=0, description="saved prompt states for long conversations; 0 = off")
     # llama.cpp's repacked CPU weights: auto = off on AMX CPUs, else probed once per
     # model in a child process (see backends/loadsafety.py)
     extra_buffers: Literal["auto", "on", "off"] = "auto"
@@ -144,7 +142,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix or delete the file") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not valid UTF-8 (bad byte at offset {exc.start})", hint="fix or delete the file") from None
+        raise ConfigError(
+            f"{path} is not valid UTF-8 (bad byte at offset {exc.start})", hint="fix or delete the file"
+        ) from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply", hint="fix or delete the file") from None
     except OSError as exc:
@@ -154,7 +154,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _check_tables(layer: dict[str, Any], source: str) -> None:
     """A section given as a plain value (``openai = "x"``) is one clear error, not a crash later."""
     for key, field in Settings.model_fields.items():
-        if key in layer and not isinstance(layer[key], dict) and (key in ("models", "backends") or _is_section(field.annotation)):
+        if (
+            key in layer
+            and not isinstance(layer[key], dict)
+            and (key in ("models", "backends") or _is_section(field.annotation))
+        ):
             raise ConfigError(
                 f"bad setting {key!r} in {source}: should be a table ([{key}]), not {type(layer[key]).__name__}",
                 hint="fix it with `aigc config set KEY VALUE` or edit the file; `aigc config show` lists the keys",

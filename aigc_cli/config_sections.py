@@ -21,8 +21,12 @@ class LimitsSettings(Section):
 
     input_bytes: int = Field(default=64 << 20, ge=1024, description="largest prompt input (stdin, --file), bytes")
     import_bytes: int = Field(default=512 << 20, ge=1024, description="largest history/memory import file, bytes")
-    answer_bytes: int = Field(default=16 << 20, ge=1024, description="an answer longer than this is cut (kept, interrupted)")
-    token_timeout: float = Field(default=300.0, gt=0, description="seconds without new text before a stream is given up")
+    answer_bytes: int = Field(
+        default=16 << 20, ge=1024, description="an answer longer than this is cut (kept, interrupted)"
+    )
+    token_timeout: float = Field(
+        default=300.0, gt=0, description="seconds without new text before a stream is given up"
+    )
     memory_chars: int = Field(default=2000, ge=16, description="longest single memory, characters")
 
 
@@ -68,7 +72,9 @@ class AttachSettings(Section):
 class AudioSettings(Section):
     """Audio attachments and `aigc transcribe`: the backend's /v1/audio/transcriptions."""
 
-    transcribe_model: str = Field(default="whisper-1", description="the transcription model (whisper-1, gpt-4o-transcribe...)")
+    transcribe_model: str = Field(
+        default="whisper-1", description="the transcription model (whisper-1, gpt-4o-transcribe...)"
+    )
 
 
 class SpeechSettings(Section):

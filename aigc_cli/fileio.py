@@ -34,8 +34,10 @@ def storage_error(exc: OSError, path: Path | str, doing: str = "write") -> AigcE
     as such; the message says what is wrong and where.
     """
     if exc.errno in _FULL:
-        return StorageFull(f"cannot {doing} {path}: no space left on the device",
-                           hint="free some space and try again; nothing was changed")
+        return StorageFull(
+            f"cannot {doing} {path}: no space left on the device",
+            hint="free some space and try again; nothing was changed",
+        )
     if exc.errno == errno.EROFS:
         return StorageReadOnly(f"cannot {doing} {path}: the file system is read-only")
     if exc.errno in _READ_ONLY:
@@ -84,8 +86,14 @@ def _chmod_quietly(path: Path, mode: int) -> None:
         pass
 
 
-def atomic_write(path: Path | str, data: str | bytes, mode: int = PRIVATE_FILE,
-                 *, private_parent: bool = True, make_parents: bool = True) -> Path:
+def atomic_write(
+    path: Path | str,
+    data: str | bytes,
+    mode: int = PRIVATE_FILE,
+    *,
+    private_parent: bool = True,
+    make_parents: bool = True,
+) -> Path:
     """Write ``data`` to ``path`` all-or-nothing (temp + fsync + rename).
 
     Text is written as UTF-8 exactly as given (no newline translation). The

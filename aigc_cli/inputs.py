@@ -50,8 +50,10 @@ def read_bounded(fh: BinaryIO, source: str, limit: int, setting: str | None = "l
         if len(data) < _SNIFF and b"\x00" in block[: _SNIFF - len(data)]:
             raise UsageError(f"{source} looks like binary data, not text")
         if len(data) + len(block) > limit:
-            raise InputTooLarge(f"{source} is larger than {size_text(limit)}" + (f" ({setting})" if setting else ""),
-                                hint=_raise_hint(setting))
+            raise InputTooLarge(
+                f"{source} is larger than {size_text(limit)}" + (f" ({setting})" if setting else ""),
+                hint=_raise_hint(setting),
+            )
         data += block
 
 

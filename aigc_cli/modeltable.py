@@ -46,8 +46,9 @@ class ModelEntry:
         return self.input_price == 0 and self.output_price == 0
 
 
-def _e(name: str, window: int, out: int, inp: float, outp: float, backend: str = "openai",
-       vision: bool = True) -> ModelEntry:
+def _e(
+    name: str, window: int, out: int, inp: float, outp: float, backend: str = "openai", vision: bool = True
+) -> ModelEntry:
     return ModelEntry(name, window, out, inp, outp, backend, vision=vision)
 
 

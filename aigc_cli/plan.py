@@ -176,8 +176,14 @@ def parse_steps(text: str, goal: str, max_steps: int = MAX_STEPS, cut: bool = Fa
             continue
         seen.add(_key(title))
         number = len(steps) + 1
-        steps.append(Step(title=title[:MAX_CHARS["title"] * 2], detail="", estimate=estimate,
-                          depends_on=[number - 1] if number > 1 else []))
+        steps.append(
+            Step(
+                title=title[: MAX_CHARS["title"] * 2],
+                detail="",
+                estimate=estimate,
+                depends_on=[number - 1] if number > 1 else [],
+            )
+        )
         if len(steps) == max_steps:
             break
     if not steps:

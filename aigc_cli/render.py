@@ -112,10 +112,10 @@ class BlockSplitter:
     """
 
     def __init__(self) -> None:
-        self.lines: list[str] = []      # complete lines of the growing block
-        self.partial: list[str] = []    # pieces of the line not yet ended
+        self.lines: list[str] = []  # complete lines of the growing block
+        self.partial: list[str] = []  # pieces of the line not yet ended
         self.fence: tuple[str, int] | None = None
-        self.blank_pending = False      # a blank line seen; the block may be done
+        self.blank_pending = False  # a blank line seen; the block may be done
 
     def feed(self, text: str) -> list[str]:
         """Add text; return the blocks it finished (as source text)."""
@@ -159,8 +159,10 @@ class BlockSplitter:
 
     def _continues_list(self, line: str) -> bool:
         """A loose list (items apart by blank lines) is one block, as rich renders it."""
-        return bool(self.lines) and bool(_LIST_ITEM.match(self.lines[0])) and (
-            bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t"))
+        return (
+            bool(self.lines)
+            and bool(_LIST_ITEM.match(self.lines[0]))
+            and (bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t")))
         )
 
     def _take(self) -> str:

@@ -28,8 +28,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # (ZWSP, ZWNJ, ZWJ, word joiner, invisible operators), bidi marks, the BOM,
 # line and paragraph separators. Not in prose: ZWJ builds emoji, ZWNJ Persian
 _UNSAFE_STRICT = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-    "\u061c\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff]"
 )
 
 

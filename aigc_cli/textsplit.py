@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-SEGMENT = 2000           # characters counted at a time
+SEGMENT = 2000  # characters counted at a time
 CountTokens = Callable[[str], int]
-
 
 
 def segments(blocks: Iterable[str], size: int = SEGMENT) -> Iterator[str]:

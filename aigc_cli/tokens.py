@@ -156,7 +156,9 @@ def count_messages(messages: Sequence["Message"], model: str | None = None) -> i
     count = tokenizer_for(model).count_text
     total = TOKENS_PER_REPLY
     for msg in messages:
-        total += message_overhead() + count(msg.content) + sum(image_tokens(i.width, i.height, i.detail) for i in msg.images)
+        total += (
+            message_overhead() + count(msg.content) + sum(image_tokens(i.width, i.height, i.detail) for i in msg.images)
+        )
         total += sum(count(c.name) + count(c.arguments) for c in msg.tool_calls or ())  # tool calls (issue #21)
     return total
 

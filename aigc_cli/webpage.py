@@ -64,8 +64,9 @@ def readable(html: str, url: str) -> tuple[str | None, str]:
     """A page's (title, main text as Markdown); the visible text when it has no main text."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, url=url, output_format="python", with_metadata=True,
-                                      include_links=True, include_tables=True)
+    doc = trafilatura.bare_extraction(
+        html, url=url, output_format="python", with_metadata=True, include_links=True, include_tables=True
+    )
     title = getattr(doc, "title", None) if doc is not None else None
     text = trafilatura.extract(html, url=url, output_format="markdown", include_links=True, include_tables=True)
     if not text:

@@ -108,8 +108,13 @@ def test_answer_streams_into_a_pipe_as_it_arrives(aigc_api, fake):
     from tests.test_openai_faults import read_until
 
     fake.push(Reply(text="first " + "later " * 40, chunk_delay=0.1))
-    proc = subprocess.Popen([AIGC, "ask", "hi"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=aigc_api.env)
+    proc = subprocess.Popen(
+        [AIGC, "ask", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=aigc_api.env,
+    )
     try:
         early = read_until(proc.stdout.fileno(), b"first ", timeout=20)
         still_running = proc.poll() is None
@@ -152,8 +157,9 @@ def test_reader_closing_the_pipe_stops_quietly_with_exit_0(aigc_api, fake):
     from tests.conftest import AIGC
 
     fake.push(Reply(text=("word " * 20 + "\n") * 3000))
-    proc = subprocess.Popen([AIGC, "ask", "hi"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=aigc_api.env)
+    proc = subprocess.Popen(
+        [AIGC, "ask", "hi"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=aigc_api.env
+    )
     head = proc.stdout.read(20)  # like `| head -c 20`
     proc.stdout.close()
     err = proc.stderr.read()

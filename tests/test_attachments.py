@@ -89,7 +89,10 @@ def test_image_for_a_model_that_cannot_see_is_refused_before_sending(aigc_api, f
     assert "gpt-3.5-turbo cannot see images" in r.err and "Traceback" not in r.err
     assert len(r.err.strip().splitlines()) <= 2  # the line and its hint
     assert fake.chat_requests == []
-    assert aigc_api("history", "list").out.strip() in ("", "No conversations yet.") or "what is this" not in aigc_api("history", "list").out
+    assert (
+        aigc_api("history", "list").out.strip() in ("", "No conversations yet.")
+        or "what is this" not in aigc_api("history", "list").out
+    )
 
 
 def test_config_vision_override_lets_an_unknown_model_see(aigc_api, fake, tmp_path: Path) -> None:
@@ -150,7 +153,10 @@ def test_stdin_attachment(aigc_api, fake, tmp_path: Path) -> None:
         (lambda p: p / "missing.png", "no such file"),
         (lambda p: p, "is a directory"),
         (lambda p: (p / "empty.jpg").write_bytes(b"") and p / "empty.jpg" or p / "empty.jpg", "empty"),
-        (lambda p: (p / "bad.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage" * 10) and p / "bad.jpg", "not a readable image"),
+        (
+            lambda p: (p / "bad.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage" * 10) and p / "bad.jpg",
+            "not a readable image",
+        ),
         (lambda p: (p / "bad.pdf").write_bytes(b"%PDF-1.4\nnonsense") and p / "bad.pdf", "not a readable PDF"),
         (lambda p: (p / "x.bin").write_bytes(bytes(range(256)) * 4) and p / "x.bin", "unknown binary type"),
     ],
@@ -253,9 +259,13 @@ def test_old_images_are_left_out_first_when_the_window_is_full(tmp_path: Path) -
     from aigc_cli.messages import ImagePart, Message
 
     img = ImagePart(url="data:image/png;base64,AAAA", width=2048, height=2048)  # 765 tokens by the tile rule
-    msgs = [Message(role="user", content="one", images=[img]), Message(role="assistant", content="a"),
-            Message(role="user", content="two", images=[img]), Message(role="assistant", content="b"),
-            Message(role="user", content="three")]
+    msgs = [
+        Message(role="user", content="one", images=[img]),
+        Message(role="assistant", content="a"),
+        Message(role="user", content="two", images=[img]),
+        Message(role="assistant", content="b"),
+        Message(role="user", content="three"),
+    ]
     be = FakeBackend(vision=True)
     full = be.count_tokens(msgs)
     out, done = apply(msgs, None, be, "fake-1", budget=full - 100)

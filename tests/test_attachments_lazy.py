@@ -14,8 +14,17 @@ def _heavy(names: set[str]) -> set[str]:
     return {n for n in names if n.split(".")[0] in ATTACH_LIBS}
 
 
-@pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["transcribe", "--help"], ["chat", "--help"],
-                                  ["history", "list"], ["models", "list"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["ask", "--help"],
+        ["transcribe", "--help"],
+        ["chat", "--help"],
+        ["history", "list"],
+        ["models", "list"],
+    ],
+)
 def test_no_attachment_library_without_an_attachment(home, args) -> None:
     names = imported_modules(home, *args)
     assert names, "importtime listed nothing"

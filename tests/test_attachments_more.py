@@ -38,8 +38,9 @@ def test_prune_removes_blobs_no_turn_uses(aigc_api, fake, home: Path, tmp_path: 
     r = aigc_api("history", "prune", "--older-than", "30d", "--yes")
     assert r.code == 0, r.err
     assert _blobs(home) == 1  # the pruned conversation's image went; the kept one's stayed
-    shown = json.loads(aigc_api("history", "show", json.loads(aigc_api("history", "list", "--json").out)[0]["id"],
-                                "--json").out)
+    shown = json.loads(
+        aigc_api("history", "show", json.loads(aigc_api("history", "list", "--json").out)[0]["id"], "--json").out
+    )
     assert shown["messages"][0]["attachments"][0]["name"].endswith("b.png")
 
 

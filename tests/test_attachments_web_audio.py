@@ -29,8 +29,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     d = tmp_path_factory.mktemp("site")
     photo = files.jpeg_with_gps(d / "p.jpg", size=(500, 400)).read_bytes()
     pdf = files.text_pdf(d / "d.pdf", ["Remote page one", "Remote page two"]).read_bytes()
-    s = Site({"/photo.jpg": ("image/jpeg", photo), "/doc.pdf": ("application/pdf", pdf),
-              "/blob.bin": ("application/octet-stream", bytes(range(256)) * 8)}, slow_seconds=8)
+    s = Site(
+        {
+            "/photo.jpg": ("image/jpeg", photo),
+            "/doc.pdf": ("application/pdf", pdf),
+            "/blob.bin": ("application/octet-stream", bytes(range(256)) * 8),
+        },
+        slow_seconds=8,
+    )
     yield s
     s.stop()
 

@@ -17,8 +17,7 @@ from tests.fixtures.pty import ChatPty
 
 def run_bytes(aigc, *args: bytes | str, timeout: float = 60) -> subprocess.CompletedProcess:
     """`aigc` with arguments that may not be UTF-8 (as a shell passes $'\\xff')."""
-    return subprocess.run([AIGC, *args], capture_output=True, env=aigc.env, stdin=subprocess.DEVNULL,
-                          timeout=timeout)
+    return subprocess.run([AIGC, *args], capture_output=True, env=aigc.env, stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 def one_error(proc: subprocess.CompletedProcess) -> str:
@@ -31,8 +30,12 @@ def one_error(proc: subprocess.CompletedProcess) -> str:
 
 @pytest.mark.parametrize(
     "args",
-    [[b"ask", b"\xff"], [b"write", b"caf\xe9 menu"], [b"history", b"search", b"\xff\xfe\xfd"],
-     [b"memory", b"add", b"\xff"]],
+    [
+        [b"ask", b"\xff"],
+        [b"write", b"caf\xe9 menu"],
+        [b"history", b"search", b"\xff\xfe\xfd"],
+        [b"memory", b"add", b"\xff"],
+    ],
     ids=["ask", "write", "history search", "memory add"],
 )
 def test_an_argument_that_is_not_utf8_is_a_usage_error(aigc_api, fake, args):
@@ -87,9 +90,13 @@ def test_a_lone_surrogate_in_an_imported_memory_is_a_bad_file(aigc, tmp_path):
 
 
 def test_a_lone_surrogate_in_an_imported_title_is_a_bad_file(aigc, tmp_path):
-    conv = {"id": "abc123", "title": "bad \\ud800", "created": "2026-01-01T00:00:00+00:00",
-            "updated": "2026-01-01T00:00:00+00:00",
-            "messages": [{"role": "user", "content": "hi", "created": "2026-01-01T00:00:00+00:00", "status": "complete"}]}
+    conv = {
+        "id": "abc123",
+        "title": "bad \\ud800",
+        "created": "2026-01-01T00:00:00+00:00",
+        "updated": "2026-01-01T00:00:00+00:00",
+        "messages": [{"role": "user", "content": "hi", "created": "2026-01-01T00:00:00+00:00", "status": "complete"}],
+    }
     path = tmp_path / "export.json"
     path.write_text(json.dumps({"aigc_export": 1, "conversations": [conv]}).replace("\\\\ud800", "\\ud800"))
     r = aigc("history", "import", str(path))
@@ -97,8 +104,11 @@ def test_a_lone_surrogate_in_an_imported_title_is_a_bad_file(aigc, tmp_path):
     assert "not valid Unicode" in r.err
 
 
-@pytest.mark.parametrize("flags", [["-t", "nan"], ["-t", "NaN"], ["--cid", ""], ["--cid", "  "]],
-                         ids=["nan", "NaN", "empty cid", "blank cid"])
+@pytest.mark.parametrize(
+    "flags",
+    [["-t", "nan"], ["-t", "NaN"], ["--cid", ""], ["--cid", "  "]],
+    ids=["nan", "NaN", "empty cid", "blank cid"],
+)
 def test_a_bad_option_is_refused_before_anything_is_sent_or_stored(aigc_api, fake, flags):
     r = aigc_api("ask", *flags, "hello")
     assert r.code == 2, r.err

@@ -23,8 +23,6 @@ from tests.fixtures import openai_batch
 from tests.fixtures.openai_server import Fault, FakeOpenAI, Reply
 
 
-
-
 def _notes(folder: Path, n: int) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -71,7 +69,9 @@ def test_two_hundred_items_with_eight_at_once(aigc_api: Aigc, echo: FakeOpenAI, 
     assert aigc_api("history", "list").out.strip() == "" or "item-" not in aigc_api("history", "list").out
 
 
-def test_same_command_again_resumes_and_sends_nothing_finished(aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path) -> None:
+def test_same_command_again_resumes_and_sends_nothing_finished(
+    aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path
+) -> None:
     _notes(tmp_path / "in", 5)
     args = ("batch", "summarize", str(tmp_path / "in"), "-o", str(tmp_path / "out"))
     assert aigc_api(*args).code == 0
@@ -82,7 +82,10 @@ def test_same_command_again_resumes_and_sends_nothing_finished(aigc_api: Aigc, e
 
 
 def test_sigkill_mid_run_then_resume_loses_nothing_and_repeats_nothing(
-    aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path, home: Path,
+    aigc_api: Aigc,
+    echo: FakeOpenAI,
+    tmp_path: Path,
+    home: Path,
 ) -> None:
     _notes(tmp_path / "in", 60)
     echo.default = Reply(text=None, echo=True, first_delay=0.15)
@@ -110,10 +113,22 @@ def test_sigkill_mid_run_then_resume_loses_nothing_and_repeats_nothing(
 def test_max_cost_stops_sending_once_the_spend_would_pass_it(aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path) -> None:
     _notes(tmp_path / "in", 30)
     # gpt-4o-mini: $0.15 / $0.60 per million tokens: 100k + 10k tokens = $0.021 an item
-    echo.default = Reply(text=None, echo=True, usage={"prompt_tokens": 100_000, "completion_tokens": 10_000,
-                                                     "total_tokens": 110_000})
-    r = aigc_api("batch", "summarize", str(tmp_path / "in"), "--jsonl", str(tmp_path / "r.jsonl"),
-                 "-j", "1", "--max-cost", "0.1", "-m", "gpt-4o-mini")
+    echo.default = Reply(
+        text=None, echo=True, usage={"prompt_tokens": 100_000, "completion_tokens": 10_000, "total_tokens": 110_000}
+    )
+    r = aigc_api(
+        "batch",
+        "summarize",
+        str(tmp_path / "in"),
+        "--jsonl",
+        str(tmp_path / "r.jsonl"),
+        "-j",
+        "1",
+        "--max-cost",
+        "0.1",
+        "-m",
+        "gpt-4o-mini",
+    )
     assert r.code == 8, r.err
     assert "--max-cost" in r.err
     lines = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
@@ -172,13 +187,22 @@ def test_garbage_for_one_item_fails_that_item_only(aigc_api: Aigc, echo: FakeOpe
     ],
 )
 def test_bad_commands_fail_before_anything_is_sent(
-    aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path, args: list[str], code: int, says: str,
+    aigc_api: Aigc,
+    echo: FakeOpenAI,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    says: str,
 ) -> None:
     _notes(tmp_path / "in", 2)
     (tmp_path / "bad.jsonl").write_text('{"text": "fine"}\n{not json\n')
     (tmp_path / "afile").write_text("x")
-    subst = {"IN": str(tmp_path / "in"), "OUT": str(tmp_path / "out"), "BAD.jsonl": str(tmp_path / "bad.jsonl"),
-             "FILE/out": str(tmp_path / "afile" / "out")}
+    subst = {
+        "IN": str(tmp_path / "in"),
+        "OUT": str(tmp_path / "out"),
+        "BAD.jsonl": str(tmp_path / "bad.jsonl"),
+        "FILE/out": str(tmp_path / "afile" / "out"),
+    }
     r = aigc_api("batch", *[subst.get(a, a) for a in args])
     assert r.code == code, r.err
     assert says in r.err and len(r.err.strip().splitlines()) <= 2
@@ -188,8 +212,17 @@ def test_bad_commands_fail_before_anything_is_sent(
 def test_lines_and_jsonl_inputs(aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path) -> None:
     (tmp_path / "l.txt").write_text("item-0001 first\n\nitem-0002 second\n")
     (tmp_path / "d.jsonl").write_text('{"body": "item-0003 third"}\n{"body": "item-0004 fourth"}\n')
-    r = aigc_api("batch", "ask", str(tmp_path / "d.jsonl"), "--field", "body", "--lines", str(tmp_path / "l.txt"),
-                 "--jsonl", str(tmp_path / "r.jsonl"))
+    r = aigc_api(
+        "batch",
+        "ask",
+        str(tmp_path / "d.jsonl"),
+        "--field",
+        "body",
+        "--lines",
+        str(tmp_path / "l.txt"),
+        "--jsonl",
+        str(tmp_path / "r.jsonl"),
+    )
     assert r.code == 0, r.err
     rows = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert [x["input"].rsplit(":", 1)[1] for x in rows] == ["1", "2", "1", "3"]
@@ -207,8 +240,17 @@ def test_log_stores_items_as_conversations(aigc_api: Aigc, echo: FakeOpenAI, tmp
 def test_batch_api_end_to_end_with_a_failed_line(aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path) -> None:
     openai_batch.install(echo, polls=2, fail_ids=("1",))
     _notes(tmp_path / "in", 3)
-    r = aigc_api("batch", "summarize", str(tmp_path / "in"), "--api", "batch", "--jsonl", str(tmp_path / "r.jsonl"),
-                 "-o", str(tmp_path / "out"))
+    r = aigc_api(
+        "batch",
+        "summarize",
+        str(tmp_path / "in"),
+        "--api",
+        "batch",
+        "--jsonl",
+        str(tmp_path / "r.jsonl"),
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert r.code == 8, r.err
     assert echo.chat_requests == []  # nothing went live
     rows = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
@@ -223,13 +265,18 @@ def test_batch_api_end_to_end_with_a_failed_line(aigc_api: Aigc, echo: FakeOpenA
 
 
 def test_batch_api_job_resumes_polling_from_a_new_process(
-    aigc_api: Aigc, echo: FakeOpenAI, tmp_path: Path, home: Path,
+    aigc_api: Aigc,
+    echo: FakeOpenAI,
+    tmp_path: Path,
+    home: Path,
 ) -> None:
     openai_batch.install(echo, polls=10_000)
     _notes(tmp_path / "in", 2)
     proc = subprocess.Popen(
         [AIGC, "batch", "summarize", str(tmp_path / "in"), "--api", "batch", "--jsonl", str(tmp_path / "r.jsonl")],
-        env={**aigc_api.env, "AIGC_HOME": str(home)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**aigc_api.env, "AIGC_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not any(r["path"].split("?")[0].count("/batches/") for r in echo.requests):

@@ -25,8 +25,9 @@ def _capped() -> None:
 
 
 def run_capped(aigc, *args: str, stdin=subprocess.DEVNULL, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([AIGC, *args], stdin=stdin, capture_output=True, env=aigc.env, timeout=timeout,
-                          preexec_fn=_capped)
+    return subprocess.run(
+        [AIGC, *args], stdin=stdin, capture_output=True, env=aigc.env, timeout=timeout, preexec_fn=_capped
+    )
 
 
 def err_lines(proc: subprocess.CompletedProcess) -> list[str]:
@@ -150,9 +151,11 @@ def test_the_memory_limit_is_a_setting(aigc):
 
 # ------------------------------------------------------------------ YAML aliases
 
-BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]\n" for p, x in zip("abcdefgh", "bcdefghi")
-) + "prompt: $input\n"
+BOMB = (
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]\n" for p, x in zip("abcdefgh", "bcdefghi"))
+    + "prompt: $input\n"
+)
 
 
 def test_a_yaml_alias_bomb_is_refused_before_it_expands(aigc, tmp_path):
@@ -184,8 +187,13 @@ def test_ctrl_c_during_a_memory_import_reports_what_was_committed(aigc, tmp_path
     path = tmp_path / "many.json"
     path.write_text(json.dumps({"memories": [f"fact number {i}" for i in range(100000)]}))
     wal = aigc.home / "history.db-wal"
-    proc = subprocess.Popen([AIGC, "memory", "import", str(path)], env=aigc.env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [AIGC, "memory", "import", str(path)],
+        env=aigc.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
         if wal.exists() and wal.stat().st_size > 256 * 1024:  # rows are being written

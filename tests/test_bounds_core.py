@@ -73,8 +73,7 @@ def test_an_answer_within_the_bounds_is_untouched():
 
 def _slow_query(conn: sqlite3.Connection) -> None:
     conn.execute(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000)"
-        " SELECT count(*) FROM n"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) SELECT count(*) FROM n"
     ).fetchone()
 
 
@@ -127,8 +126,9 @@ def test_memory_import_reads_the_known_texts_once_not_once_per_memory(store):
     ms.add(store, ["already here"])
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
-    added = ms.add_many(store, [(f"fact {i}", 1.7e9, False) for i in range(300)] + [("already here", 1.7e9, False)],
-                        "import")
+    added = ms.add_many(
+        store, [(f"fact {i}", 1.7e9, False) for i in range(300)] + [("already here", 1.7e9, False)], "import"
+    )
     store.conn.set_trace_callback(None)
     assert len(added) == 300
     assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 1
@@ -174,8 +174,10 @@ def test_a_signal_during_the_commit_waits_for_the_report(store):
     reported: list[int] = []
 
     def write(db: sqlite3.Connection) -> int:
-        db.executemany("INSERT INTO memories(text, created, source, pinned) VALUES (?, 0, 'import', 0)",
-                       [(f"m{i}",) for i in range(10)])
+        db.executemany(
+            "INSERT INTO memories(text, created, source, pinned) VALUES (?, 0, 'import', 0)",
+            [(f"m{i}",) for i in range(10)],
+        )
         return 10
 
     def trace(sql: str) -> None:

@@ -14,8 +14,20 @@ def test_help_lists_every_command(chat, fake):
     c.ready()
     c.say("/help")
     c.expect("/exit")
-    for name in ["/new", "/model", "/backend", "/system", "/recipe", "/history", "/load",
-                 "/retry", "/undo", "/tokens", "/save", "/export"]:
+    for name in [
+        "/new",
+        "/model",
+        "/backend",
+        "/system",
+        "/recipe",
+        "/history",
+        "/load",
+        "/retry",
+        "/undo",
+        "/tokens",
+        "/save",
+        "/export",
+    ]:
         assert name in c.text
     assert fake.chat_requests == []
 
@@ -172,7 +184,9 @@ def test_load_switches_to_a_stored_conversation(chat, fake, home):
     c.say("more on alpha")
     c.ready()
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
-        "topic alpha", "Hello from the fixture.", "more on alpha"
+        "topic alpha",
+        "Hello from the fixture.",
+        "more on alpha",
     ]
 
 

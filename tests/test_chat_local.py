@@ -13,8 +13,9 @@ pytestmark = pytest.mark.slow
 
 def test_local_chat_answers_and_stores_two_turns(home, gguf_model):
     write_config(home, "[local]\nn_ctx = 1024\n")
-    c = ChatPty(AIGC, ["chat", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "24"],
-                base_env(home), timeout=180)
+    c = ChatPty(
+        AIGC, ["chat", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "24"], base_env(home), timeout=180
+    )
     try:
         c.expect(r"local · \S+ · context 0/")
         c.say("What is the capital of France?")

@@ -38,7 +38,11 @@ def test_piped_text_is_the_context_of_the_first_message(aigc_api, fake, tmp_path
 
 def test_without_a_terminal_chat_fails_clearly(aigc_api, fake):
     proc = subprocess.run(
-        [AIGC, "chat"], input=b"hello\n", capture_output=True, env=aigc_api.env, timeout=60,
+        [AIGC, "chat"],
+        input=b"hello\n",
+        capture_output=True,
+        env=aigc_api.env,
+        timeout=60,
         start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened
     )
     assert proc.returncode == 2

@@ -175,7 +175,9 @@ def test_continue_resumes_the_last_conversation_and_shows_it(chat, fake):
     second.say("Which colour did I say?")
     second.expect("It was blue")
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
-        "My favourite colour is blue.", "Blue is my favourite too.", "Which colour did I say?"
+        "My favourite colour is blue.",
+        "Blue is my favourite too.",
+        "Which colour did I say?",
     ]
 
 
@@ -197,7 +199,9 @@ def test_cid_resumes_a_given_conversation(chat, fake, home):
     again.say("back to one")
     again.ready()
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
-        "conversation one", "Hello from the fixture.", "back to one"
+        "conversation one",
+        "Hello from the fixture.",
+        "back to one",
     ]
 
 
@@ -271,7 +275,7 @@ def test_screen_after_ctrl_c_shows_the_partial_answer_then_the_prompt(chat, fake
     lines = c.display().splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("word0 word1 word2 word3"))
     assert lines[at + 1].startswith("⏹ stopped (partial answer kept)")
-    assert any(line.startswith("›") for line in lines[at + 2:])
+    assert any(line.startswith("›") for line in lines[at + 2 :])
     assert "openai · gpt-4o-mini · context" in lines[-1]
 
 
@@ -308,7 +312,8 @@ def test_retry_after_a_stream_cut_mid_answer_replaces_the_partial_answer(chat, f
     assert fake.chat_requests[-1]["json"]["messages"] == [{"role": "user", "content": "Tell me"}]
     _, msgs = stored(home)
     assert [(r, t, st) for r, t, st in msgs] == [
-        ("user", "Tell me", "complete"), ("assistant", "Complete answer.", "complete")
+        ("user", "Tell me", "complete"),
+        ("assistant", "Complete answer.", "complete"),
     ]
 
 

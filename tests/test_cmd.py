@@ -27,7 +27,7 @@ def test_pipe_mode_prints_exactly_the_command_from_a_fenced_answer(aigc_api, fak
 
 
 def test_pipe_mode_keeps_a_multi_line_answer_as_one_script(aigc_api, fake):
-    fake.push(Reply(text="```sh\nfor f in *.heic; do\n  convert \"$f\" \"${f%.heic}.jpg\"\ndone\n```"))
+    fake.push(Reply(text='```sh\nfor f in *.heic; do\n  convert "$f" "${f%.heic}.jpg"\ndone\n```'))
     r = aigc_api("cmd", "convert every heic here to jpg")
     assert r.out == 'for f in *.heic; do\n  convert "$f" "${f%.heic}.jpg"\ndone\n'
 
@@ -65,7 +65,9 @@ def test_yes_without_a_terminal_refuses_a_command_not_known_to_be_safe(aigc_api,
     fake.push(Reply(text=f"```bash\ntouch {marker}\n```"))
     r = aigc_api("cmd", "--yes", "make a marker")
     assert r.code == 2 and r.out == ""
-    assert "refusing to run a command not known to be safe" in r.err and "touch is not a known read-only program" in r.err
+    assert (
+        "refusing to run a command not known to be safe" in r.err and "touch is not a known read-only program" in r.err
+    )
     assert not marker.exists()
 
 
@@ -73,7 +75,9 @@ def test_explain_prints_the_command_then_the_explanation(aigc_api, fake):
     fake.push(Reply(text=FENCED), Reply(text="`du -ah .` sizes every file; `sort -rh` puts the biggest first."))
     r = aigc_api("cmd", "--explain", "find the ten biggest files here")
     assert r.code == 0, r.err
-    assert r.out == "du -ah . | sort -rh | head -n 10\n\n`du -ah .` sizes every file; `sort -rh` puts the biggest first.\n"
+    assert (
+        r.out == "du -ah . | sort -rh | head -n 10\n\n`du -ah .` sizes every file; `sort -rh` puts the biggest first.\n"
+    )
     explain = fake.chat_requests[1]["json"]["messages"]
     assert "<request>\nfind the ten biggest files here\n</request>" in explain[-1]["content"]
 
@@ -117,7 +121,10 @@ def test_history_show_says_what_became_of_the_command(aigc_api, fake, tmp_path):
     cid = json.loads(aigc_api("history", "list", "--json").out)[0]["id"]
     shown = json.loads(aigc_api("history", "show", cid, "--json").out)
     assert shown["command"] == {"command": f"ls {tmp_path}; exit 4", "shell": "bash", "ran": True, "exit_status": 4}
-    assert f"## Command (run, exit status 4)\n\n```bash\nls {tmp_path}; exit 4\n```" in aigc_api("history", "show", cid).out
+    assert (
+        f"## Command (run, exit status 4)\n\n```bash\nls {tmp_path}; exit 4\n```"
+        in aigc_api("history", "show", cid).out
+    )
 
 
 def test_no_log_stores_nothing(aigc_api, fake):
@@ -141,8 +148,10 @@ def test_the_cmd_recipe_can_be_overridden(aigc_api, fake):
     (aigc_api.home / "recipes").mkdir(exist_ok=True)
     recipes_dir = aigc_api("recipes", "path").out.strip()
     with open(f"{recipes_dir}/cmd.toml", "w", encoding="utf-8") as fh:
-        fh.write('name = "cmd"\nsystem = "House rules for {{shell}}."\nprompt = "{{input}}"\n'
-                 '[params.shell]\n[params.os]\n[params.cwd]\n')
+        fh.write(
+            'name = "cmd"\nsystem = "House rules for {{shell}}."\nprompt = "{{input}}"\n'
+            "[params.shell]\n[params.os]\n[params.cwd]\n"
+        )
     fake.push(Reply(text=FENCED))
     aigc_api("cmd", "list")
     assert fake.chat_requests[0]["json"]["messages"][0]["content"] == "House rules for bash."
@@ -200,7 +209,9 @@ def test_cmd_runs_on_the_local_model_and_stores_the_command(aigc, gguf_model):
     Or, when what it wrote is prose ("Here are the files."), exit 7 with nothing printed and nothing stored
     as a command (issue #26: that sentence used to run through bash).
     """
-    r = aigc("cmd", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "24", "list the files here", timeout=300)
+    r = aigc(
+        "cmd", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "24", "list the files here", timeout=300
+    )
     assert r.code in (0, 7), r.err
     with sqlite3.connect(aigc.home / "history.db") as db:
         row = db.execute("SELECT command, ran FROM commands").fetchone()

@@ -67,8 +67,10 @@ def test_each_reason_is_given_once(scratch):
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list("rm -f|&;<>()$`'\"\\{}\n*~/:=.ab")), max_size=60),
-       shell=st.sampled_from(["bash", "zsh", "fish", "powershell"]))
+@given(
+    text=st.text(alphabet=st.sampled_from(list("rm -f|&;<>()$`'\"\\{}\n*~/:=.ab")), max_size=60),
+    shell=st.sampled_from(["bash", "zsh", "fish", "powershell"]),
+)
 def test_the_classifier_never_fails_on_any_text(text, shell, tmp_path_factory):
     findings = classify(text, shell, tmp_path_factory.getbasetemp())
     assert all(f.reason for f in findings)

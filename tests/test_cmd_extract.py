@@ -14,13 +14,18 @@ CASES = [
     ("You can use `df -h` to see free space.", "df -h"),
     ("ls -la", "ls -la"),
     ("Here is the command:\nfind . -name '*.py'", "find . -name '*.py'"),
-    ("```bash\nfor f in *.heic; do\n  convert \"$f\" \"${f%.heic}.jpg\"\ndone\n```",
-     "for f in *.heic; do\n  convert \"$f\" \"${f%.heic}.jpg\"\ndone"),
+    (
+        '```bash\nfor f in *.heic; do\n  convert "$f" "${f%.heic}.jpg"\ndone\n```',
+        'for f in *.heic; do\n  convert "$f" "${f%.heic}.jpg"\ndone',
+    ),
     ("```bash\nls -la", "ls -la"),  # cut off before the closing fence
     ("echo `date`", "echo `date`"),
     ("~~~fish\nfor f in *.txt; echo $f; end\n~~~", "for f in *.txt; echo $f; end"),
     ("```bash\ntar -czf a.tgz \\\n  src/\n```", "tar -czf a.tgz \\\n  src/"),
-    ("```powershell\nGet-ChildItem | Sort-Object Length\n```\n\nOr with `ls`: ```ls```", "Get-ChildItem | Sort-Object Length"),
+    (
+        "```powershell\nGet-ChildItem | Sort-Object Length\n```\n\nOr with `ls`: ```ls```",
+        "Get-ChildItem | Sort-Object Length",
+    ),
     ("", ""),
 ]
 
@@ -47,14 +52,17 @@ def test_prose_is_never_a_command(answer):
     assert extract_command(answer) == ""
 
 
-@pytest.mark.parametrize(("answer", "command"), [
-    ("Sure! Here is the command you asked for: ls -la", "ls -la"),
-    ("ls -la\nThis lists every file, hidden ones too.", "ls -la"),
-    ("To count the lines, run:\nwc -l *.py\n\nThis prints each count.", "wc -l *.py"),
-    ("Here's how: `du -sh .`", "du -sh ."),
-    ("git commit -m \"Fix the bug in the parser\"", "git commit -m \"Fix the bug in the parser\""),
-    ("convert a.heic a.jpg", "convert a.heic a.jpg"),  # a program not installed here is still a command
-    ("find .", "find ."),
-])
+@pytest.mark.parametrize(
+    ("answer", "command"),
+    [
+        ("Sure! Here is the command you asked for: ls -la", "ls -la"),
+        ("ls -la\nThis lists every file, hidden ones too.", "ls -la"),
+        ("To count the lines, run:\nwc -l *.py\n\nThis prints each count.", "wc -l *.py"),
+        ("Here's how: `du -sh .`", "du -sh ."),
+        ('git commit -m "Fix the bug in the parser"', 'git commit -m "Fix the bug in the parser"'),
+        ("convert a.heic a.jpg", "convert a.heic a.jpg"),  # a program not installed here is still a command
+        ("find .", "find ."),
+    ],
+)
 def test_a_command_line_is_taken_and_the_prose_around_it_left(answer, command):
     assert extract_command(answer) == command

@@ -36,7 +36,7 @@ BYPASSES = [
     "rm --rec --for build",
     "perl -MFile::Path -e 'rmtree(\"build\")'",
     "ruby -rfileutils -e 'FileUtils.rm_rf(\"build\")'",
-    "node -e 'require(\"fs\").rmSync(\"build\", {recursive: true})'",
+    'node -e \'require("fs").rmSync("build", {recursive: true})\'',
     "awk 'BEGIN{system(\"rm -rf build\")}'",
     "vim -c ':!rm -rf build' -c ':q'",
     "busybox rm -rf build",
@@ -48,7 +48,7 @@ BYPASSES = [
     "ln -sf /dev/null existing",
     "unlink existing",
     "setfacl -R -m u:nobody:rwx /",
-    "eval \"$(echo cm0gLXJmIGJ1aWxk | base64 -d)\"",
+    'eval "$(echo cm0gLXJmIGJ1aWxk | base64 -d)"',
     "openssl enc -d -base64 <<< cm0gLXJmIGJ1aWxk | sh",
     "echo 726d202d7266206275696c64 | xxd -r -p | sh",
 ]
@@ -71,7 +71,7 @@ READ_ONLY = [
     "rg -n 'fn main' --type rust",
     "cat notes.txt | wc -l",
     "wc -l *.py",
-    "for f in *.txt; do wc -l \"$f\"; done",
+    'for f in *.txt; do wc -l "$f"; done',
     "ps aux --sort=-%mem | head",
     "df -h && free -m && uptime",
     "git status",
@@ -85,8 +85,8 @@ READ_ONLY = [
     "LC_ALL=C sort notes.txt",
     "env",
     "command -v python3",
-    "echo \"$HOME\"",
-    "ls \"$(pwd)\"",
+    'echo "$HOME"',
+    'ls "$(pwd)"',
     "date +%Y-%m-%d",
     "stat -c %s notes.txt",
     "/usr/bin/ls -l",
@@ -130,7 +130,7 @@ NOT_KNOWN = {
     "hostname newname": "hostname",
     # substitutions bashlex does not report, and ways to set what decides which program runs
     "ls ${X:-$(touch y)}": "hides a substitution",
-    "ls \"${X:-`touch y`}\"": "hides a substitution",
+    'ls "${X:-`touch y`}"': "hides a substitution",
     "echo ${X/$(touch y)/}": "hides a substitution",
     "for PATH in /tmp/evil; do ls; done": "its loop sets the variable PATH",
     "for path in /tmp/evil; do ls; done": "its loop sets the variable path",
@@ -175,7 +175,9 @@ def test_what_is_shown_is_what_runs_control_characters_are_made_visible_and_refu
     assert "control or invisible characters" in verdict.reasons[0]
 
 
-@pytest.mark.parametrize("char", ["\r", "\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\x7f"])
+@pytest.mark.parametrize(
+    "char", ["\r", "\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\x7f"]
+)
 def test_each_hidden_character_blocks_an_otherwise_read_only_command(char, scratch):
     verdict = judge(f"ls -la{char} notes.txt", "bash", scratch)
     assert verdict.control_chars and not verdict.runnable_unattended
@@ -191,18 +193,70 @@ def test_the_table_lists_only_programs_with_a_rule():
 
 # ------------------------------------------------------------------ properties
 
-SAFE_STAGES = ["ls -la", "cat notes.txt", "grep -n x notes.txt", "wc -l", "sort", "head -n 3", "echo hi", "git status",
-               "du -sh .", "find . -name '*.txt'"]
-INTERPRETERS = ["sh", "bash", "bash -s", "zsh", "dash", "python3", "python3 -", "perl", "ruby", "node", "php",
-                "sudo sh", "env bash", "command sh", "/bin/sh", "busybox sh"]
-EVALS = ["eval ls", "eval \"$X\"", "eval 'rm -rf build'", "builtin eval ls", "command eval ls", "exec ls", "source x.sh",
-         ". ./x.sh", "env eval ls"]
-SUBSTITUTED = ["$X", "${X}", "${X:-ls}", "\"$X\"", "$(echo ls)", "`echo ls`", "\"$(printf ls)\"", "$'\\x6c\\x73'",
-               "l$X", "${X:=rm}", "$1", "$@", "~/bin/$X", "{ls,-la}", "l?", "/bin/l*", "$((1))"]
+SAFE_STAGES = [
+    "ls -la",
+    "cat notes.txt",
+    "grep -n x notes.txt",
+    "wc -l",
+    "sort",
+    "head -n 3",
+    "echo hi",
+    "git status",
+    "du -sh .",
+    "find . -name '*.txt'",
+]
+INTERPRETERS = [
+    "sh",
+    "bash",
+    "bash -s",
+    "zsh",
+    "dash",
+    "python3",
+    "python3 -",
+    "perl",
+    "ruby",
+    "node",
+    "php",
+    "sudo sh",
+    "env bash",
+    "command sh",
+    "/bin/sh",
+    "busybox sh",
+]
+EVALS = [
+    "eval ls",
+    'eval "$X"',
+    "eval 'rm -rf build'",
+    "builtin eval ls",
+    "command eval ls",
+    "exec ls",
+    "source x.sh",
+    ". ./x.sh",
+    "env eval ls",
+]
+SUBSTITUTED = [
+    "$X",
+    "${X}",
+    "${X:-ls}",
+    '"$X"',
+    "$(echo ls)",
+    "`echo ls`",
+    '"$(printf ls)"',
+    "$'\\x6c\\x73'",
+    "l$X",
+    "${X:=rm}",
+    "$1",
+    "$@",
+    "~/bin/$X",
+    "{ls,-la}",
+    "l?",
+    "/bin/l*",
+    "$((1))",
+]
 JOINERS = [" ; ", " && ", " || ", "\n", " & ", " | "]
 
 safe = st.sampled_from(SAFE_STAGES)
-args = st.lists(st.sampled_from(["-la", "notes.txt", ".", "-n", "x", "'a b'", "\"c\""]), max_size=3).map(" ".join)
+args = st.lists(st.sampled_from(["-la", "notes.txt", ".", "-n", "x", "'a b'", '"c"']), max_size=3).map(" ".join)
 
 
 def _script(parts: list[str], joins: list[str]) -> str:
@@ -246,8 +300,11 @@ def test_no_substitution_in_a_program_position_is_ever_safe_unattended(command, 
 
 
 @settings(max_examples=200, deadline=None)
-@given(command=with_danger(st.sampled_from(SAFE_STAGES)), hidden=st.sampled_from(["\r", "\x1b[2K", "\u202e", "\u200b", "\x00"]),
-       at=st.integers(min_value=0, max_value=200))
+@given(
+    command=with_danger(st.sampled_from(SAFE_STAGES)),
+    hidden=st.sampled_from(["\r", "\x1b[2K", "\u202e", "\u200b", "\x00"]),
+    at=st.integers(min_value=0, max_value=200),
+)
 def test_no_command_with_a_hidden_character_is_ever_safe_unattended(command, hidden, at, tmp_path_factory):
     at = at % (len(command) + 1)
     mixed = command[:at] + hidden + command[at:]
@@ -255,8 +312,10 @@ def test_no_command_with_a_hidden_character_is_ever_safe_unattended(command, hid
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list("ls -rf|&;<>()$`'\"\\{}\n*~/:=.abe")), max_size=60),
-       shell=st.sampled_from(["bash", "zsh", "fish", "powershell"]))
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ls -rf|&;<>()$`'\"\\{}\n*~/:=.abe")), max_size=60),
+    shell=st.sampled_from(["bash", "zsh", "fish", "powershell"]),
+)
 def test_judge_never_fails_and_a_safe_verdict_has_no_reasons(text, shell, tmp_path_factory):
     verdict = judge(text, shell, tmp_path_factory.getbasetemp())
     assert verdict.runnable_unattended == (verdict.reasons == [])
@@ -264,12 +323,16 @@ def test_judge_never_fails_and_a_safe_verdict_has_no_reasons(text, shell, tmp_pa
         assert "eval" not in text.split() and "`" not in text
 
 
-HIDING = ["${X:-$(%s)}", "${X:-`%s`}", "\"${X/$(%s)/}\"", "$(( $(%s) ))", "${X:=$(%s)}", "\"${X:+`%s`}\""]
+HIDING = ["${X:-$(%s)}", "${X:-`%s`}", '"${X/$(%s)/}"', "$(( $(%s) ))", "${X:=$(%s)}", '"${X:+`%s`}"']
 
 
 @settings(max_examples=200, deadline=None)
-@given(form=st.sampled_from(HIDING), inner=st.sampled_from(["touch y", "rm -rf build", "sh", "eval ls"]),
-       program=st.sampled_from(["ls", "echo", "cat", "wc -l", "grep x"]), shell=st.sampled_from(["bash", "zsh", "sh"]))
+@given(
+    form=st.sampled_from(HIDING),
+    inner=st.sampled_from(["touch y", "rm -rf build", "sh", "eval ls"]),
+    program=st.sampled_from(["ls", "echo", "cat", "wc -l", "grep x"]),
+    shell=st.sampled_from(["bash", "zsh", "sh"]),
+)
 def test_no_substitution_hidden_in_an_expansion_is_ever_safe_unattended(form, inner, program, shell, tmp_path_factory):
     command = f"{program} {form % inner}"
     assert not judge(command, shell, tmp_path_factory.getbasetemp()).runnable_unattended, command

@@ -199,7 +199,7 @@ def test_control_characters_are_shown_and_need_yes_typed(term, fake, tmp_path):
 def test_the_command_reads_the_terminal_when_aigc_stdin_was_piped(aigc_api, fake, tmp_path):
     """`ls | aigc cmd ...`: the pipe was context; the command that runs gets the terminal."""
     out = tmp_path / "typed"
-    fake.push(fenced(f"read line && echo \"$line\" > {out}"))
+    fake.push(fenced(f'read line && echo "$line" > {out}'))
     env = {**aigc_api.env, "TERM": "xterm-256color", "SHELL": "/bin/bash"}
     t = ChatPty("/bin/bash", ["-c", f"echo context | {AIGC} cmd 'save what I type'"], env, rows=30, cols=120)
     try:

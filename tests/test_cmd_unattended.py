@@ -67,7 +67,9 @@ def test_a_lead_in_on_the_same_line_is_not_part_of_the_command(aigc_api, fake, t
     assert r.out == "ls -la\n"
 
 
-def test_a_command_with_control_characters_is_refused_unattended_and_printed_exactly_in_a_pipe(aigc_api, fake, tmp_path):
+def test_a_command_with_control_characters_is_refused_unattended_and_printed_exactly_in_a_pipe(
+    aigc_api, fake, tmp_path
+):
     marker = tmp_path / "PWNED"
     command = f"touch {marker} #\r\x1b[2K  ls -la"
     fake.push(Reply(text=f"```bash\n{command}\n```"), Reply(text=f"```bash\n{command}\n```"))

@@ -43,7 +43,9 @@ def bash_complete(aigc, line: str) -> list[str]:
         f"{script}\nCOMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
         f"_aigc_completion {AIGC}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
     )
-    proc = subprocess.run(["bash", "--norc", "-c", program], check=False, capture_output=True, text=True, env=aigc.env, timeout=60)
+    proc = subprocess.run(
+        ["bash", "--norc", "-c", program], check=False, capture_output=True, text=True, env=aigc.env, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return [w for w in proc.stdout.splitlines() if w]
 
@@ -108,8 +110,14 @@ def test_bash_completes_knowledge_bases_after_kb(aigc):
 
 
 def test_zsh_protocol_completes_recipe_names_with_descriptions(aigc):
-    out = subprocess.run([AIGC], check=False, capture_output=True, text=True, timeout=60,
-                         env={**aigc.env, "_AIGC_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "aigc run pl"}).stdout
+    out = subprocess.run(
+        [AIGC],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**aigc.env, "_AIGC_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "aigc run pl"},
+    ).stdout
     assert '"plan"' in out
 
 
@@ -118,14 +126,19 @@ def test_fish_completes_recipe_names_once_the_script_is_sourced(aigc):
         pytest.skip("fish is not installed (apt-get install fish)")
     aigc_dir = AIGC.rsplit("/", 1)[0]
     program = f'set -x PATH {aigc_dir} $PATH; aigc completion fish | source; complete -C "aigc run pl"'
-    proc = subprocess.run(["fish", "--no-config", "-c", program], check=False, capture_output=True, text=True,
-                          env=aigc.env, timeout=60)
+    proc = subprocess.run(
+        ["fish", "--no-config", "-c", program], check=False, capture_output=True, text=True, env=aigc.env, timeout=60
+    )
     assert proc.stdout.split() == ["plan"], proc.stderr
 
 
 def test_fish_protocol_completes_backends(aigc):
-    env = {**aigc.env, "_AIGC_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args",
-           "_TYPER_COMPLETE_ARGS": "aigc ask -b "}
+    env = {
+        **aigc.env,
+        "_AIGC_COMPLETE": "complete_fish",
+        "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        "_TYPER_COMPLETE_ARGS": "aigc ask -b ",
+    }
     out = subprocess.run([AIGC], check=False, capture_output=True, text=True, timeout=60, env=env).stdout
     assert {"local", "openai"} <= set(out.split())
 

@@ -112,10 +112,13 @@ def test_a_base_models_summary_parts_are_framed_as_tldr_and_merged_as_lines(base
     assert final.options.stop == ["\n\n"]
 
 
-@pytest.mark.parametrize(("text", "ending"), [
-    ("会议改到周五下午三点。", "中文: 会议改到周五下午三点。\nEnglish:"),
-    ("The meeting is moved to Friday.", "English: The meeting is moved to Friday.\n中文:"),
-])
+@pytest.mark.parametrize(
+    ("text", "ending"),
+    [
+        ("会议改到周五下午三点。", "中文: 会议改到周五下午三点。\nEnglish:"),
+        ("The meeting is moved to Friday.", "English: The meeting is moved to Friday.\n中文:"),
+    ],
+)
 def test_a_base_models_translation_page_names_both_languages(base, text, ending):
     """With a bare "Translation:" label the bundled model copied English input."""
     from aigc_cli import recipes

@@ -28,7 +28,7 @@ def test_invalid_toml_exits_3_naming_the_file(aigc_api, home, fake):
 
 
 def test_unknown_key_in_config_exits_3_naming_key_and_file(aigc_api, home):
-    write_config(home, "[openai]\nmodle = \"gpt-4o\"\n")
+    write_config(home, '[openai]\nmodle = "gpt-4o"\n')
     r = aigc_api("ask", "hi")
     assert r.code == 3
     assert "openai.modle" in r.err
@@ -37,7 +37,7 @@ def test_unknown_key_in_config_exits_3_naming_key_and_file(aigc_api, home):
 
 
 def test_wrong_type_in_config_exits_3_naming_key_and_file(aigc_api, home):
-    write_config(home, "[openai]\ntimeout = \"soon\"\n")
+    write_config(home, '[openai]\ntimeout = "soon"\n')
     r = aigc_api("ask", "hi")
     assert r.code == 3
     assert "openai.timeout" in r.err
@@ -52,7 +52,7 @@ def test_broken_secrets_file_is_the_file_named(aigc_api, home):
 
 
 def test_config_errors_have_no_traceback(aigc_api, home):
-    write_config(home, "log = \"maybe\"\n")
+    write_config(home, 'log = "maybe"\n')
     r = aigc_api("ask", "hi")
     assert r.code == 3
     assert "Traceback" not in r.err

@@ -42,8 +42,11 @@ def stored_200(tmp_path_factory) -> tuple[Path, str]:
         cid = None
         for i in range(200):
             cid, uid = store.begin_turn(
-                cid, f"question {i}: tell me about topic {i} " + "in detail " * 10,
-                backend="openai", model=MODEL, system=SYSTEM if cid is None else None,
+                cid,
+                f"question {i}: tell me about topic {i} " + "in detail " * 10,
+                backend="openai",
+                model=MODEL,
+                system=SYSTEM if cid is None else None,
             )
             store.finish_turn(cid, uid, f"answer {i}: topic {i} is " + "interesting " * 20, model=MODEL)
     return path, cid
@@ -87,9 +90,7 @@ def test_continued_long_conversation_prints_one_notice(aigc_api, fake, long_conv
     r = aigc_api("ask", "-c", "and the newest question?")
     kept = len(sent_messages(fake)) - 2
     notices = [line for line in r.err.splitlines() if line.startswith("aigc: ")]
-    assert notices == [
-        f"aigc: left out the {400 - kept} oldest messages to fit {MODEL}'s {WINDOW:,}-token window"
-    ]
+    assert notices == [f"aigc: left out the {400 - kept} oldest messages to fit {MODEL}'s {WINDOW:,}-token window"]
     assert r.out == "Hello from the fixture.\n"
 
 
@@ -163,8 +164,18 @@ def test_local_model_request_fits_its_window_by_its_own_tokenizer(aigc):
     """The bundled GGUF: --truncate fits n_ctx minus the answer's room, counted by llama.cpp."""
     pytest.importorskip("llama_cpp")
     (aigc.home / "config.toml").write_text("[local]\nn_ctx = 1024\n")
-    r = aigc("ask", "-b", "local", "--truncate", "--max-tokens", "16", "--json", "summarize",
-             input="word " * 3000, timeout=300)
+    r = aigc(
+        "ask",
+        "-b",
+        "local",
+        "--truncate",
+        "--max-tokens",
+        "16",
+        "--json",
+        "summarize",
+        input="word " * 3000,
+        timeout=300,
+    )
     assert r.code == 0, r.err
     assert json.loads(r.out)["usage"]["prompt_tokens"] <= 1024 - 16
     assert "(--truncate) to fit gemma-3-270m's 1,024-token window" in r.err

@@ -109,7 +109,7 @@ def test_summarize_condenses_the_left_out_turns_into_a_summary_message():
     msgs = conversation(200)
     summarizer = RecordingSummarizer()
     fitted = fit(msgs, strategy="summarize", summarizer=summarizer)
-    (previous, condensed, _target), = summarizer.calls
+    ((previous, condensed, _target),) = summarizer.calls
     assert previous is None
     assert condensed == msgs[1 : 1 + len(condensed)]
     assert fitted.summary.covered == len(condensed)
@@ -135,7 +135,7 @@ def test_summary_is_extended_with_only_the_newly_left_out_turns():
     more = conversation(260)
     again = RecordingSummarizer()
     fitted = fit(more, strategy="summarize", summarizer=again, summary=first.summary)
-    (previous, condensed, _), = again.calls
+    ((previous, condensed, _),) = again.calls
     assert previous == first.summary.text
     assert condensed[0] == more[1 + first.summary.covered]
     assert fitted.summary.covered == first.summary.covered + len(condensed)

@@ -106,7 +106,10 @@ def test_no_log_continue_reads_but_does_not_write(aigc_api, fake):
     aigc_api("ask", "Capital of France?")
     aigc_api("ask", "-c", "--no-log", "Population?")
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
-        "Capital of France?", "Paris.", "Population?"]
+        "Capital of France?",
+        "Paris.",
+        "Population?",
+    ]
     assert len(rows(aigc_api.home)) == 2
 
 
@@ -146,19 +149,27 @@ def test_failed_turn_is_stored_as_error_and_not_resent(aigc_api, fake):
     assert r.code != 0
     aigc_api("ask", "-c", "Population?")
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
-        "Capital of France?", "Paris.", "Population?"]
+        "Capital of France?",
+        "Paris.",
+        "Population?",
+    ]
     assert ("user", "broken question", "error") in rows(aigc_api.home)
 
 
 def test_ctrl_c_keeps_the_partial_answer_marked_interrupted(aigc_api, fake):
     fake.push(Reply(text="alpha beta gamma delta epsilon zeta eta theta", chunk_delay=0.4))
-    proc = subprocess.Popen([AIGC, "ask", "spell greek"], env=aigc_api.env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [AIGC, "ask", "spell greek"],
+        env=aigc_api.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout.read(6) == b"alpha "
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
-    (answer, status), = rows(aigc_api.home, "SELECT content, status FROM messages WHERE role='assistant'")
+    ((answer, status),) = rows(aigc_api.home, "SELECT content, status FROM messages WHERE role='assistant'")
     assert answer.startswith("alpha ") and len(answer) < len("alpha beta gamma delta epsilon zeta eta theta")
     assert status == "interrupted"
 

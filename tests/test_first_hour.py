@@ -47,17 +47,33 @@ def _closed_pipe_run(home, args: list[str]) -> tuple[int, str]:
     read, write = os.pipe()
     os.close(read)
     try:
-        proc = subprocess.run([AIGC, *args], stdin=subprocess.DEVNULL, stdout=write, stderr=subprocess.PIPE,
-                              env=base_env(home), timeout=60)
+        proc = subprocess.run(
+            [AIGC, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=base_env(home),
+            timeout=60,
+        )
     finally:
         os.close(write)
     return proc.returncode, proc.stderr.decode()
 
 
-@pytest.mark.parametrize("args", [
-    ["recipes", "list"], ["models", "list"], ["--help"], [], ["history", "list"],
-    ["memory", "list"], ["config", "show"], ["recipes", "show", "plan"], ["doctor", "--offline"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["recipes", "list"],
+        ["models", "list"],
+        ["--help"],
+        [],
+        ["history", "list"],
+        ["memory", "list"],
+        ["config", "show"],
+        ["recipes", "show", "plan"],
+        ["doctor", "--offline"],
+    ],
+)
 def test_a_closed_pipe_is_exit_0_and_silent(home, args):
     code, err = _closed_pipe_run(home, args)
     assert code == 0, err
@@ -131,10 +147,13 @@ def test_rm_of_several_asks_on_a_terminal(aigc_api, fake):
 # ------------------------------------------------------------ option values (item 15)
 
 
-@pytest.mark.parametrize("args, shown", [
-    (["summarize", "--bullets", "-1"], "0<=x<=50"),
-    (["plan", "--steps", "100", "a goal"], "0<=x<=12"),
-])
+@pytest.mark.parametrize(
+    "args, shown",
+    [
+        (["summarize", "--bullets", "-1"], "0<=x<=50"),
+        (["plan", "--steps", "100", "a goal"], "0<=x<=12"),
+    ],
+)
 def test_out_of_range_options_are_refused_at_parse_time(aigc_api, fake, args, shown):
     r = aigc_api(*args, input="some text")
     assert r.code == 2
@@ -285,10 +304,20 @@ def test_a_command_builds_only_itself(home):
 
     from tests.conftest import base_env
 
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "--help"],
-                          capture_output=True, text=True, env=base_env(home), timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "--help"],
+        capture_output=True,
+        text=True,
+        env=base_env(home),
+        timeout=60,
+    )
     assert proc.returncode == 0 and " ask [OPTIONS]" in proc.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     # (importlib.import_module is not timed by -X importtime; the full tree imports these plainly)
-    assert not imported & {"aigc_cli.cli.commands.kb", "aigc_cli.cli.commands.history", "aigc_cli.cli.commands.models",
-                           "aigc_cli.cli.commands.batch", "aigc_cli.cli.commands.recipes"}
+    assert not imported & {
+        "aigc_cli.cli.commands.kb",
+        "aigc_cli.cli.commands.history",
+        "aigc_cli.cli.commands.models",
+        "aigc_cli.cli.commands.batch",
+        "aigc_cli.cli.commands.recipes",
+    }

@@ -80,11 +80,14 @@ def test_models_list_with_a_key_marks_one_default_per_backend(aigc_api, env):
 
 
 def test_the_best_found_instruct_model_is_the_local_default(aigc, tmp_path, env):
-    hf_cache(tmp_path, {
-        "huge-base.gguf": (None, 9_000_000),  # no chat template: a base model never wins
-        "small-instruct.gguf": (TEMPLATE, 2_000_000),
-        "big-instruct.gguf": (TEMPLATE, 5_000_000),
-    })
+    hf_cache(
+        tmp_path,
+        {
+            "huge-base.gguf": (None, 9_000_000),  # no chat template: a base model never wins
+            "small-instruct.gguf": (TEMPLATE, 2_000_000),
+            "big-instruct.gguf": (TEMPLATE, 5_000_000),
+        },
+    )
     r = aigc("models", "list", **env)
     assert _marked(r.out) == ["big-instruct"], r.out
     r = aigc("doctor", "--offline", **env)

@@ -53,18 +53,23 @@ def test_help_uses_one_style(path, cmd, ctx):
     text = cmd.get_help(ctx)
     usage = text.splitlines()[0]
     assert usage.startswith(f"Usage: {path} ")
-    assert _usage_ok(usage[len(f"Usage: {path} "):]), usage
+    assert _usage_ok(usage[len(f"Usage: {path} ") :]), usage
     assert not re.search(r"<[a-z][^>]*>", text), "a type placeholder like <str>"
     for param in cmd.params:
         if param.param_type_name == "option" and not param.is_flag and not param.hidden:
             shown = param.make_metavar(ctx)
-            assert re.fullmatch(f"{PLACEHOLDER}|{CHOICES}|{SIZE}", shown) or shown.startswith("["), f"{param.opts}: {shown}"
+            assert re.fullmatch(f"{PLACEHOLDER}|{CHOICES}|{SIZE}", shown) or shown.startswith("["), (
+                f"{param.opts}: {shown}"
+            )
     if cmd.help:
         assert first_sentence(cmd.help).endswith((".", "!", "?", ")", "`")), cmd.help
 
 
-@pytest.mark.parametrize("path, cmd, ctx", [c for c in COMMANDS if getattr(c[1], "commands", None)],
-                         ids=[c[0] for c in COMMANDS if getattr(c[1], "commands", None)])
+@pytest.mark.parametrize(
+    "path, cmd, ctx",
+    [c for c in COMMANDS if getattr(c[1], "commands", None)],
+    ids=[c[0] for c in COMMANDS if getattr(c[1], "commands", None)],
+)
 def test_group_listings_show_whole_first_sentences(path, cmd, ctx):
     for name, sub in cmd.commands.items():
         if sub.hidden:
@@ -76,4 +81,5 @@ def test_group_listings_show_whole_first_sentences(path, cmd, ctx):
 
 def test_first_sentence_is_not_cut_at_an_abbreviation():
     assert first_sentence("Print one setting, e.g. `aigc config get model`. More.") == (
-        "Print one setting, e.g. `aigc config get model`.")
+        "Print one setting, e.g. `aigc config get model`."
+    )

@@ -103,7 +103,7 @@ def test_show_prints_the_conversation_as_markdown(aigc_api, fake):
     r = aigc_api("history", "show", cid[:6])
     assert r.code == 0, r.err
     assert r.out.startswith("# Capital of France?\n")
-    body = r.out[r.out.index("## System"):]
+    body = r.out[r.out.index("## System") :]
     assert body == (
         "## System\n\nBe terse.\n\n## User\n\nCapital of France?\n\n## Assistant\n\nParis.\n\n"
         "## User\n\nPopulation?\n\n## Assistant\n\nAbout two million.\n"
@@ -117,7 +117,9 @@ def test_show_json_has_every_message_with_status_and_usage(aigc_api, fake):
     assert data["id"] == cid and data["title"] == "Capital of Spain?"
     assert data["backend"] == "openai" and data["model"] == "gpt-4o-mini"
     assert [(m["role"], m["content"], m["status"]) for m in data["messages"]] == [
-        ("user", "Capital of Spain?", "complete"), ("assistant", "Madrid.", "complete")]
+        ("user", "Capital of Spain?", "complete"),
+        ("assistant", "Madrid.", "complete"),
+    ]
     assert (data["messages"][1]["prompt_tokens"], data["messages"][1]["completion_tokens"]) == (7, 2)
 
 
@@ -309,8 +311,11 @@ def _branched_export():
     tree.chain(message("assistant", "Old answer (regenerated away)", t + 2, model_slug="gpt-4"), parent=q1)
     a1 = tree.chain(message("assistant", "Morning: Fushimi Inari.", t + 3, model_slug="gpt-4o"), parent=q1)
     img = tree.chain(message("user", None, t + 4), parent=a1)  # an image only: no text
-    leaf = tree.chain(message("user", "And the evening?", t + 5),
-                      message("assistant", "Gion at dusk.", t + 6, model_slug="gpt-4o"), parent=img)
+    leaf = tree.chain(
+        message("user", "And the evening?", t + 5),
+        message("assistant", "Gion at dusk.", t + 6, model_slug="gpt-4o"),
+        parent=img,
+    )
     return [tree.build(leaf, update_time=t + 6)]
 
 
@@ -324,8 +329,11 @@ def test_import_flattens_the_current_branch(aigc_api, fake, tmp_path):
     assert (conv["title"], conv["model"], conv["messages"]) == ("Trip to Kyoto", "gpt-4o", 4)
     shown = json.loads(aigc_api("history", "show", "--json", conv["id"]).out)
     assert [(m["role"], m["content"]) for m in shown["messages"]] == [
-        ("user", "Plan a day in Kyoto"), ("assistant", "Morning: Fushimi Inari."),
-        ("user", "And the evening?"), ("assistant", "Gion at dusk.")]
+        ("user", "Plan a day in Kyoto"),
+        ("assistant", "Morning: Fushimi Inari."),
+        ("user", "And the evening?"),
+        ("assistant", "Gion at dusk."),
+    ]
 
 
 def test_importing_the_same_export_twice_adds_nothing(aigc_api, fake, tmp_path):
@@ -344,7 +352,12 @@ def test_imported_conversation_can_be_continued(aigc_api, fake, tmp_path):
     (cid,) = listed_ids(aigc_api)
     aigc_api("ask", "--cid", cid, "And tomorrow?")
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == [
-        "Plan a day in Kyoto", "Morning: Fushimi Inari.", "And the evening?", "Gion at dusk.", "And tomorrow?"]
+        "Plan a day in Kyoto",
+        "Morning: Fushimi Inari.",
+        "And the evening?",
+        "Gion at dusk.",
+        "And tomorrow?",
+    ]
 
 
 def test_imported_text_is_searchable(aigc_api, fake, tmp_path):

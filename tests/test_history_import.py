@@ -113,16 +113,21 @@ def test_tool_and_code_interpreter_messages_are_skipped_and_counted(aigc, tmp_pa
 
 def test_images_left_out_are_counted(aigc, tmp_path):
     tree = Tree("A picture", T0, "c-img")
-    leaf = tree.chain(message("user", None, T0), message("user", "What is in it?", T0 + 1),
-                      message("assistant", "A cat.", T0 + 2))
+    leaf = tree.chain(
+        message("user", None, T0), message("user", "What is in it?", T0 + 1), message("assistant", "A cat.", T0 + 2)
+    )
     r = aigc("history", "import", str(write(tmp_path, [tree.build(leaf)])))
     assert "skipped 1 image" in r.err
 
 
 def test_a_second_import_reports_nothing_skipped(aigc, tmp_path):
     tree = Tree("Tools", T0, "c-tool2")
-    leaf = tree.chain(message("user", "run it", T0), code_call("1+1", T0 + 1), tool_output("2", T0 + 2),
-                      message("assistant", "2", T0 + 3))
+    leaf = tree.chain(
+        message("user", "run it", T0),
+        code_call("1+1", T0 + 1),
+        tool_output("2", T0 + 2),
+        message("assistant", "2", T0 + 3),
+    )
     path = write(tmp_path, [tree.build(leaf)])
     aigc("history", "import", str(path))
     r = aigc("history", "import", str(path))
@@ -154,8 +159,10 @@ def test_a_cyclic_tree_without_current_node_is_imported_without_hanging(aigc, tm
 
 
 def ask(aigc, fake, question, *flags, reply=None):
-    fake.push(reply or Reply(text=f"answer to {question}",
-                             usage={"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16}))
+    fake.push(
+        reply
+        or Reply(text=f"answer to {question}", usage={"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16})
+    )
     r = aigc("ask", "--json", *flags, question)
     return json.loads(r.out)["conversation_id"] if r.out else None
 
@@ -216,7 +223,10 @@ def test_imported_export_keeps_the_ids_so_a_conversation_can_be_continued(filled
     r = second_home("ask", "--cid", cid, "And of Italy?")
     assert r.code == 0, r.err
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]][:3] == [
-        "Be terse.", "Capital of France?", "answer to Capital of France?"]
+        "Be terse.",
+        "Capital of France?",
+        "answer to Capital of France?",
+    ]
 
 
 def test_importing_an_export_twice_adds_nothing(filled, tmp_path):
@@ -260,9 +270,13 @@ def test_an_export_from_a_newer_aigc_is_refused(aigc, tmp_path):
 
 
 def _valid_export():
-    conv = {"id": "0123456789ab", "title": "ok", "created": "2024-01-01T00:00:00+00:00",
-            "updated": "2024-01-01T00:00:01+00:00",
-            "messages": [{"role": "user", "content": "hi", "created": "2024-01-01T00:00:00+00:00"}]}
+    conv = {
+        "id": "0123456789ab",
+        "title": "ok",
+        "created": "2024-01-01T00:00:00+00:00",
+        "updated": "2024-01-01T00:00:01+00:00",
+        "messages": [{"role": "user", "content": "hi", "created": "2024-01-01T00:00:00+00:00"}],
+    }
     return {"aigc_export": 1, "conversations": [conv]}
 
 
@@ -280,14 +294,19 @@ BAD_FILES = {
     "only whitespace": (b" \n\t\n", "is empty"),
     "NaN": (b'{"aigc_export": 1, "conversations": [], "x": NaN}', "not JSON (NaN is not a JSON value)"),
     "ChatGPT without mapping": (b'[{"title": "x"}]', "not a ChatGPT export (0.mapping: Field required)"),
-    "lone surrogate": (json.dumps(_with_bad_last(_valid_export(), title="\ud800")).encode(),
-                       "not valid Unicode"),
+    "lone surrogate": (json.dumps(_with_bad_last(_valid_export(), title="\ud800")).encode(), "not valid Unicode"),
     "bad role late in the file": (
-        json.dumps(_with_bad_last(_valid_export(), messages=[
-            {"role": "robot", "content": "x", "created": "2024-01-01T00:00:00+00:00"}])).encode(),
-        "not a valid aigc export (conversations.1.messages.0.role:"),
-    "time out of range": (json.dumps(_with_bad_last(_valid_export(), created="9999-01-01T00:00:00+00:00")).encode(),
-                          "time out of range"),
+        json.dumps(
+            _with_bad_last(
+                _valid_export(), messages=[{"role": "robot", "content": "x", "created": "2024-01-01T00:00:00+00:00"}]
+            )
+        ).encode(),
+        "not a valid aigc export (conversations.1.messages.0.role:",
+    ),
+    "time out of range": (
+        json.dumps(_with_bad_last(_valid_export(), created="9999-01-01T00:00:00+00:00")).encode(),
+        "time out of range",
+    ),
 }
 
 
@@ -332,8 +351,15 @@ def test_a_bad_file_leaves_an_existing_store_unchanged(aigc, tmp_path):
     aigc("history", "import", str(write(tmp_path, [simple("Kept", T0, "c-kept", ("q", "a"))])))
     before = export(aigc)
     path = tmp_path / "bad.json"
-    path.write_bytes(json.dumps(_with_bad_last(_valid_export(), status_of_nothing=1, messages=[
-        {"role": "user", "content": "x", "created": "2024-01-01T00:00:00+00:00", "status": "lost"}])).encode())
+    path.write_bytes(
+        json.dumps(
+            _with_bad_last(
+                _valid_export(),
+                status_of_nothing=1,
+                messages=[{"role": "user", "content": "x", "created": "2024-01-01T00:00:00+00:00", "status": "lost"}],
+            )
+        ).encode()
+    )
     r = aigc("history", "import", str(path))
     assert r.code == 3
     assert export(aigc) == before

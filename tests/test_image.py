@@ -27,12 +27,17 @@ def _png_wh(path: Path) -> tuple[int, int]:
 
 
 def test_pictures_are_saved_named_from_the_prompt_and_listed_on_stdout(
-    aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path,
+    aigc_api: Aigc,
+    media: FakeOpenAI,
+    tmp_path: Path,
 ) -> None:
     r = aigc_api("image", "A lighthouse at dawn, watercolour", "-n", "2", "-o", str(tmp_path))
     assert r.code == 0, r.err
     paths = [Path(p) for p in r.out.splitlines()]
-    assert [p.name for p in paths] == ["a-lighthouse-at-dawn-watercolour-1.png", "a-lighthouse-at-dawn-watercolour-2.png"]
+    assert [p.name for p in paths] == [
+        "a-lighthouse-at-dawn-watercolour-1.png",
+        "a-lighthouse-at-dawn-watercolour-2.png",
+    ]
     assert _png_wh(paths[0]) == (8, 8) and _png_wh(paths[1]) == (9, 8)
     sent = [q for q in media.requests if q["path"].endswith("/images/generations")][0]["json"]
     assert sent["prompt"] == "A lighthouse at dawn, watercolour" and sent["n"] == 2 and sent["model"] == "gpt-image-1"
@@ -48,8 +53,9 @@ def test_an_existing_file_is_never_overwritten(aigc_api: Aigc, media: FakeOpenAI
 
 
 def test_json_has_paths_sizes_revised_prompt_and_cost(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path) -> None:
-    r = aigc_api("image", "a red fox", "-m", "dall-e-3", "--size", "1024x1792", "--quality", "hd",
-                 "-o", str(tmp_path), "--json")
+    r = aigc_api(
+        "image", "a red fox", "-m", "dall-e-3", "--size", "1024x1792", "--quality", "hd", "-o", str(tmp_path), "--json"
+    )
     assert r.code == 0, r.err
     data = json.loads(r.out)
     assert data["images"][0]["revised_prompt"] == "A detailed picture of a red fox"
@@ -68,9 +74,13 @@ def test_the_generation_is_in_the_history(aigc_api: Aigc, media: FakeOpenAI, tmp
     assert len(json.loads(aigc_api("history", "list", "--json").out)) == 1
 
 
-def test_url_answers_are_fetched(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_url_answers_are_fetched(
+    aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a compatible server that answers with URLs (dall-e-2 asks b64_json; the fixture gives url when asked)
-    media.add_route("POST", "/images/generations", lambda h, body: openai_media._images(h, body["prompt"], "x", 1, "url"))
+    media.add_route(
+        "POST", "/images/generations", lambda h, body: openai_media._images(h, body["prompt"], "x", 1, "url")
+    )
     r = aigc_api("image", "a boat", "-o", str(tmp_path))
     assert r.code == 0, r.err
     assert _png_wh(Path(r.out.strip())) == (8, 8)
@@ -79,23 +89,39 @@ def test_url_answers_are_fetched(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Pa
 def test_edit_sends_the_picture_and_mask(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path) -> None:
     (tmp_path / "in.png").write_bytes(openai_media.png(16, 16))
     (tmp_path / "mask.png").write_bytes(openai_media.png(16, 16, (0, 0, 0)))
-    r = aigc_api("image", "add a hat", "--edit", str(tmp_path / "in.png"), "--mask", str(tmp_path / "mask.png"),
-                 "-o", str(tmp_path / "out"))
+    r = aigc_api(
+        "image",
+        "add a hat",
+        "--edit",
+        str(tmp_path / "in.png"),
+        "--mask",
+        str(tmp_path / "mask.png"),
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert r.code == 0, r.err
     assert set(media.state["last_edit"]) >= {"image", "mask", "prompt", "model"}
     assert Path(r.out.strip()).parent == tmp_path / "out"
 
 
-@pytest.mark.parametrize(("args", "code", "says"), [
-    (["a forbidden thing"], 2, "safety system"),
-    ([""], 2, "nothing to draw"),
-    (["a cat", "-m", "dall-e-3", "--size", "640x480"], 2, "1024x1792"),
-    (["a cat", "--size", "big"], 2, "--size"),
-    (["a cat", "--edit", "/nonexistent.png"], 3, "/nonexistent.png"),
-    (["a cat", "--mask", "m.png"], 2, "--edit"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["a forbidden thing"], 2, "safety system"),
+        ([""], 2, "nothing to draw"),
+        (["a cat", "-m", "dall-e-3", "--size", "640x480"], 2, "1024x1792"),
+        (["a cat", "--size", "big"], 2, "--size"),
+        (["a cat", "--edit", "/nonexistent.png"], 3, "/nonexistent.png"),
+        (["a cat", "--mask", "m.png"], 2, "--edit"),
+    ],
+)
 def test_bad_requests_are_one_line_and_write_nothing(
-    aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path, args: list[str], code: int, says: str,
+    aigc_api: Aigc,
+    media: FakeOpenAI,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    says: str,
 ) -> None:
     out = tmp_path / "out"
     r = aigc_api("image", *args, "-o", str(out) + "/")
@@ -155,7 +181,9 @@ def test_a_sixel_terminal_gets_thumbnails(aigc_api: Aigc, media: FakeOpenAI, tmp
     raise AssertionError("no sixel image was drawn")
 
 
-def test_a_terminal_without_graphics_gets_one_line_per_picture(aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path) -> None:
+def test_a_terminal_without_graphics_gets_one_line_per_picture(
+    aigc_api: Aigc, media: FakeOpenAI, tmp_path: Path
+) -> None:
     child = _spawn(aigc_api, "image", "a small square", "-o", str(tmp_path))
     child.expect_exact("🖼".encode())  # nobody answered the query: the line form, no picture data
     out = child.before.decode("utf-8", "replace")

@@ -49,25 +49,45 @@ times = st.none() | st.sampled_from([0, 1, 2, -5, 1e12, 1.7e9, 1_717_189_254.6])
 def chatgpt_messages(draw: Any) -> dict[str, Any]:
     """Mostly text from users and the assistant, with everything else real exports hold mixed in."""
     odd_parts = st.fixed_dictionaries({"content_type": st.just("image_asset_pointer")}) | st.none() | st.integers()
-    parts = st.lists(st.text(max_size=20) | odd_parts, max_size=3) if draw(st.integers(0, 3)) == 0 \
+    parts = (
+        st.lists(st.text(max_size=20) | odd_parts, max_size=3)
+        if draw(st.integers(0, 3)) == 0
         else st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=2)
-    content_types = ["text"] * 4 + ["multimodal_text", "code", "execution_output", "reasoning_recap",
-                                    "model_editable_context"]
+    )
+    content_types = ["text"] * 4 + [
+        "multimodal_text",
+        "code",
+        "execution_output",
+        "reasoning_recap",
+        "model_editable_context",
+    ]
     msg: dict[str, Any] = {
         "author": {"role": draw(st.sampled_from(["user", "assistant"] * 3 + ["system", "tool", "critic"]))},
-        "content": None if draw(st.integers(0, 5)) == 0 else {
+        "content": None
+        if draw(st.integers(0, 5)) == 0
+        else {
             "content_type": draw(st.sampled_from(content_types)),
-            **({"parts": draw(parts)} if draw(st.integers(0, 4)) else draw(st.fixed_dictionaries(
-                {}, optional={"parts": st.none(), "text": st.text(max_size=10)})))},
+            **(
+                {"parts": draw(parts)}
+                if draw(st.integers(0, 4))
+                else draw(st.fixed_dictionaries({}, optional={"parts": st.none(), "text": st.text(max_size=10)}))
+            ),
+        },
     }
     if draw(st.booleans()):
         msg["create_time"] = draw(times)
     if draw(st.integers(0, 3)) == 0:
         msg["recipient"] = draw(st.sampled_from(["all", "python", "internal_tool"]) | st.none())
     if draw(st.booleans()):
-        msg["metadata"] = draw(st.fixed_dictionaries({}, optional={
-            "model_slug": st.none() | st.text(max_size=10) | st.integers(),
-            "is_visually_hidden_from_conversation": st.booleans()}))
+        msg["metadata"] = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "model_slug": st.none() | st.text(max_size=10) | st.integers(),
+                    "is_visually_hidden_from_conversation": st.booleans(),
+                },
+            )
+        )
     return msg
 
 
@@ -80,7 +100,8 @@ def chatgpt_conversations(draw: Any) -> dict[str, Any]:
     for i, node_id in enumerate(ids):
         chain = draw(st.integers(0, 4)) > 0
         node: dict[str, Any] = {
-            "children": [ids[i + 1]] if chain and i + 1 < len(ids) else draw(st.lists(node_ids, max_size=3))}
+            "children": [ids[i + 1]] if chain and i + 1 < len(ids) else draw(st.lists(node_ids, max_size=3))
+        }
         if i and chain:
             node["parent"] = ids[i - 1]
         elif draw(st.booleans()):
@@ -91,10 +112,14 @@ def chatgpt_conversations(draw: Any) -> dict[str, Any]:
     conv: dict[str, Any] = {"mapping": mapping}
     if draw(st.integers(0, 3)):
         conv["current_node"] = ids[-1]
-    for key, strategy in (("title", st.none() | st.text(max_size=20)), ("create_time", times),
-                          ("update_time", times), ("current_node", node_ids | st.none()),
-                          ("conversation_id", st.none() | st.text(max_size=6)),
-                          ("default_model_slug", st.none() | st.text(max_size=6))):
+    for key, strategy in (
+        ("title", st.none() | st.text(max_size=20)),
+        ("create_time", times),
+        ("update_time", times),
+        ("current_node", node_ids | st.none()),
+        ("conversation_id", st.none() | st.text(max_size=6)),
+        ("default_model_slug", st.none() | st.text(max_size=6)),
+    ):
         if draw(st.integers(0, 2)) == 0:
             conv[key] = draw(strategy)
     return conv
@@ -111,24 +136,57 @@ counts = st.none() | st.integers(0, 2**62)
 
 @st.composite
 def aigc_conversations(draw: Any, cid: str) -> dict[str, Any]:
-    messages = draw(st.lists(st.fixed_dictionaries({
-        "role": st.sampled_from(["user", "assistant", "system"]), "content": short_text,
-        "created": unix_times.map(lambda t: iso(t, "microseconds")),
-        "status": st.sampled_from(["complete", "interrupted", "error"]), "model": optional_text,
-        "prompt_tokens": counts, "completion_tokens": counts,
-        "cost": st.none() | st.floats(0, 1e6, allow_nan=False),
-        "command": st.none() | st.fixed_dictionaries({
-            "command": short_text, "shell": st.sampled_from(["bash", "zsh", "fish"]), "ran": st.booleans(),
-            "exit_status": st.none() | st.integers(-255, 255),
-            "updated": unix_times.map(lambda t: iso(t, "microseconds"))})}), max_size=4))
-    summary = draw(st.none() | st.fixed_dictionaries({
-        "text": short_text, "covered": st.integers(0, 2**62), "model": optional_text,
-        "updated": unix_times.map(lambda t: iso(t, "microseconds"))}))
-    return {"id": cid, "title": draw(short_text), "created": iso(draw(unix_times), "microseconds"),
-            "updated": iso(draw(unix_times), "microseconds"), "backend": draw(optional_text),
-            "model": draw(optional_text), "recipe": draw(optional_text), "system": draw(optional_text),
-            "messages": messages, "source": draw(st.none() | st.text(min_size=1, max_size=10)),
-            "summary": summary}
+    messages = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "role": st.sampled_from(["user", "assistant", "system"]),
+                    "content": short_text,
+                    "created": unix_times.map(lambda t: iso(t, "microseconds")),
+                    "status": st.sampled_from(["complete", "interrupted", "error"]),
+                    "model": optional_text,
+                    "prompt_tokens": counts,
+                    "completion_tokens": counts,
+                    "cost": st.none() | st.floats(0, 1e6, allow_nan=False),
+                    "command": st.none()
+                    | st.fixed_dictionaries(
+                        {
+                            "command": short_text,
+                            "shell": st.sampled_from(["bash", "zsh", "fish"]),
+                            "ran": st.booleans(),
+                            "exit_status": st.none() | st.integers(-255, 255),
+                            "updated": unix_times.map(lambda t: iso(t, "microseconds")),
+                        }
+                    ),
+                }
+            ),
+            max_size=4,
+        )
+    )
+    summary = draw(
+        st.none()
+        | st.fixed_dictionaries(
+            {
+                "text": short_text,
+                "covered": st.integers(0, 2**62),
+                "model": optional_text,
+                "updated": unix_times.map(lambda t: iso(t, "microseconds")),
+            }
+        )
+    )
+    return {
+        "id": cid,
+        "title": draw(short_text),
+        "created": iso(draw(unix_times), "microseconds"),
+        "updated": iso(draw(unix_times), "microseconds"),
+        "backend": draw(optional_text),
+        "model": draw(optional_text),
+        "recipe": draw(optional_text),
+        "system": draw(optional_text),
+        "messages": messages,
+        "source": draw(st.none() | st.text(min_size=1, max_size=10)),
+        "summary": summary,
+    }
 
 
 @st.composite
@@ -165,8 +223,9 @@ def imported_twice(data: bytes) -> Iterator[tuple[list[Any], list[Any], Path] | 
 
 def stored(db: Path) -> list[tuple[str, float, float, list[tuple[str, float]]]]:
     with Store.open(db) as store:
-        return [(c.id, c.created, c.updated, [(m.role, m.created) for m in store.messages(c.id)])
-                for c in store.list(None)]
+        return [
+            (c.id, c.created, c.updated, [(m.role, m.created) for m in store.messages(c.id)]) for c in store.list(None)
+        ]
 
 
 def unique_sources(export: dict[str, Any]) -> bool:
@@ -227,7 +286,8 @@ def test_a_valid_export_round_trips_exactly_and_imports_once(export):
         with Store.open(db) as store:
             back = json.loads(export_json(store, store.list(None)))
     assert sorted(back["conversations"], key=lambda c: c["id"]) == sorted(
-        export["conversations"], key=lambda c: c["id"])
+        export["conversations"], key=lambda c: c["id"]
+    )
 
 
 def _replace_at(data: Any, path: list[int], value: Any) -> Any:
@@ -261,8 +321,14 @@ def run_cli(folder: Path, value: Any) -> None:
     path.write_bytes(json.dumps(value).encode())
     home = folder / "home"
     home.mkdir()
-    proc = subprocess.run([AIGC, "history", "import", str(path)], env=base_env(home),
-                          capture_output=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    proc = subprocess.run(
+        [AIGC, "history", "import", str(path)],
+        env=base_env(home),
+        capture_output=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode in (0, 3), err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

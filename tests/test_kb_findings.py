@@ -69,8 +69,10 @@ def test_a_base_indexed_by_character_pairs_only_is_reindexed_when_opened(base, t
     with kb.write():  # as the previous version wrote it: pairs only, no "terms" mark
         kb.conn.execute("INSERT INTO chunks_word(chunks_word) VALUES ('delete-all')")
         for cid, h, t in kb.conn.execute("SELECT id, heading, text FROM chunks").fetchall():
-            kb.conn.execute("INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
-                            (cid, terms.bigrams(h), terms.bigrams(t)))
+            kb.conn.execute(
+                "INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
+                (cid, terms.bigrams(h), terms.bigrams(t)),
+            )
         kb.set_meta("terms", None)
     assert search(kb, "泡茶") == []
     with KnowledgeBase.open("notes") as again:
@@ -112,7 +114,9 @@ def test_identical_passages_from_different_files_are_one_result_listing_the_othe
     for pkg in ("vim", "nano", "emacs"):
         (notes / pkg).mkdir(parents=True)
         (notes / pkg / "README.alternatives").write_text(text, encoding="utf-8")
-    (notes / "editors.md").write_text("# Editors\n\nMy default editor is vim; alternatives are fine.\n", encoding="utf-8")
+    (notes / "editors.md").write_text(
+        "# Editors\n\nMy default editor is vim; alternatives are fine.\n", encoding="utf-8"
+    )
     index(notes)
     hits = search(kb, "alternatives default editor")
     dupes = [h for h in hits if h.path.endswith("README.alternatives")]
@@ -191,7 +195,10 @@ def test_each_skipped_file_is_named_with_its_reason_and_kb_list_verbose_shows_th
     assert f"  skipped {root}/dangling.md: broken link" in out.splitlines()
     rows = json.loads(aigc("kb", "list", "--verbose", "--json").out)
     assert {Path(s["path"]).name: s["reason"] for s in rows[0]["skipped_files"]} == {
-        "blob.md": "binary", "dangling.md": "broken link", "empty.txt": "empty"}
+        "blob.md": "binary",
+        "dangling.md": "broken link",
+        "empty.txt": "empty",
+    }
 
 
 def test_many_skipped_files_are_summarised_with_a_count(aigc, tmp_path):
@@ -241,8 +248,11 @@ def test_every_skip_reason_is_recorded_in_the_base(base, tmp_path, monkeypatch):
 def no_embeddings() -> Iterator[FakeOpenAI]:
     """A chat server with no /v1/embeddings (404 there), as many OpenAI-compatible servers are."""
     server = FakeOpenAI()
-    server.add_route("POST", "/embeddings", lambda h, body: h._send_json(
-        404, {"error": {"message": "not found", "type": "invalid_request_error"}}))
+    server.add_route(
+        "POST",
+        "/embeddings",
+        lambda h, body: h._send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}}),
+    )
     yield server
     server.stop()
 
@@ -298,8 +308,13 @@ def test_ask_kb_on_a_base_model_stops_at_the_knowledge_blocks_own_markers(base, 
     index(notes)
     fake = FakeBackend(style=style)  # "completion" plays the bundled base model
     backends.provide(fake)
-    req = TurnRequest(prompt="how often do I feed the starter?", backend="fake", options=GenOptions(stop=["END"]),
-                      kb="notes", log=False)
+    req = TurnRequest(
+        prompt="how often do I feed the starter?",
+        backend="fake",
+        options=GenOptions(stop=["END"]),
+        kb="notes",
+        log=False,
+    )
     run_turn(req, Settings())
     (sent,) = fake.requests
     block = sent.messages[-1].content
@@ -317,8 +332,9 @@ def test_ask_kb_on_a_base_model_stops_at_the_knowledge_blocks_own_markers(base, 
 def test_ask_kb_on_the_bundled_model_prints_no_scaffolding(aigc, tmp_path, gguf_model):
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "bread.md").write_text("# Baking\n\n## Sourdough\n\nFeed the starter every twelve hours with rye flour.\n",
-                                    encoding="utf-8")
+    (notes / "bread.md").write_text(
+        "# Baking\n\n## Sourdough\n\nFeed the starter every twelve hours with rye flour.\n", encoding="utf-8"
+    )
     (notes / "bike.txt").write_text("Pump the bicycle tyres to seven bar before a long ride.\n", encoding="utf-8")
     assert aigc("kb", "add", str(notes)).code == 0
     for question in ("how often do I feed the starter?", "what pressure for bicycle tyres?"):

@@ -55,8 +55,13 @@ def wait_for_files(db: Path, proc: subprocess.Popen, timeout: float = 60) -> int
 def test_ctrl_c_during_sync_keeps_what_was_committed_and_the_next_sync_finishes(aigc, tmp_path):
     folder = tmp_path / "many"
     make_notes(folder, N_FILES)
-    proc = subprocess.Popen([AIGC, "kb", "add", str(folder)], env=aigc.env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [AIGC, "kb", "add", str(folder)],
+        env=aigc.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     db = db_of(aigc.home)
     assert wait_for_files(db, proc) > 0
     proc.send_signal(signal.SIGINT)
@@ -78,8 +83,12 @@ def test_two_syncs_at_once_index_every_file_exactly_once(aigc, tmp_path):
     folder.mkdir()
     assert aigc("kb", "add", str(folder)).code == 0
     make_notes(folder, 1500)
-    procs = [subprocess.Popen([AIGC, "kb", "sync"], env=aigc.env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [AIGC, "kb", "sync"], env=aigc.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
     errs = [p.communicate(timeout=300)[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs
     db = db_of(aigc.home)

@@ -36,7 +36,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         stack.append(m)
         for d in sorted(edges[m]):
             if state.get(d) == 1:
-                found.append(stack[stack.index(d):] + [d])
+                found.append(stack[stack.index(d) :] + [d])
             elif d not in state:
                 visit(d)
         stack.pop()
@@ -74,8 +74,22 @@ def test_only_the_backend_modules_import_their_sdks():
 # package by package: each lower package may import only the leaves and the
 # packages listed under it. Function-level imports count.
 
-LEAVES = {"config", "config_sections", "messages", "errors", "paths", "tokens", "textsplit", "modeltable", "fileio",
-          "termsafe", "inputs", "notices", "webpage", "names"}
+LEAVES = {
+    "config",
+    "config_sections",
+    "messages",
+    "errors",
+    "paths",
+    "tokens",
+    "textsplit",
+    "modeltable",
+    "fileio",
+    "termsafe",
+    "inputs",
+    "notices",
+    "webpage",
+    "names",
+}
 BELOW = {
     "store": set(),
     "recipes": set(),
@@ -111,7 +125,8 @@ def _package_edges() -> set[tuple[str, str]]:
 def test_the_core_packages_import_only_downwards():
     edges = _package_edges()
     upward = sorted(
-        (src, dst) for src, dst in edges
+        (src, dst)
+        for src, dst in edges
         if src in BELOW and dst not in LEAVES | BELOW[src] and (src, dst) not in KNOWN_UPWARD
     )
     assert upward == []
@@ -150,9 +165,11 @@ def test_no_backend_name_is_compared_outside_backends():
         if rel.startswith("aigc_cli/backends/"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Compare) and any(
-                isinstance(c, ast.Constant) and c.value in names for c in [node.left, *node.comparators]
-            ) and not any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+            if (
+                isinstance(node, ast.Compare)
+                and any(isinstance(c, ast.Constant) and c.value in names for c in [node.left, *node.comparators])
+                and not any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+            ):
                 offenders.append(f"{rel}:{node.lineno}")
     assert offenders == []
 
@@ -168,8 +185,10 @@ def test_sql_lives_in_the_store():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 text = " ".join(node.value.split()).upper()
-                if (text.startswith("SELECT ") and " FROM " in text) or text.startswith(starts) or (
-                    text.startswith("UPDATE ") and " SET " in text
+                if (
+                    (text.startswith("SELECT ") and " FROM " in text)
+                    or text.startswith(starts)
+                    or (text.startswith("UPDATE ") and " SET " in text)
                 ):
                     offenders.append(f"{rel}:{node.lineno}")
     assert offenders == []

@@ -75,6 +75,8 @@ def test_a_short_question_is_sent_without_loading_a_tokenizer(home, fake):
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-500:]
-    mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if line.startswith("import time:")}
+    mods = {
+        line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if line.startswith("import time:")
+    }
     assert "openai" in mods
     assert "tiktoken" not in mods

@@ -269,7 +269,9 @@ def test_cli_continuation_from_the_saved_state_matches_a_cold_one(tmp_path, gguf
     answers = {}
     for name, home in homes.items():
         run = Aigc(home, base_env(home))
-        first = run("ask", "-t", "0", "--max-tokens", "16", "Which warehouse did item 13 leave?", input=doc, timeout=180)
+        first = run(
+            "ask", "-t", "0", "--max-tokens", "16", "Which warehouse did item 13 leave?", input=doc, timeout=180
+        )
         assert first.code == 0, first.err
         if name == "warm":
             states = list((home / "models" / "state").glob("*.state"))

@@ -21,7 +21,9 @@ def test_remember_saves_a_memory_and_the_next_turn_sends_it(chat, fake, aigc_api
     c.say("where do I live?")
     c.ready()
     assert fake.chat_requests[-1]["json"]["messages"][0] == {
-        "role": "system", "content": f"{HEADER}\n- I live in Berlin"}
+        "role": "system",
+        "content": f"{HEADER}\n- I live in Berlin",
+    }
     assert stored(aigc_api) == ["I live in Berlin"]
 
 

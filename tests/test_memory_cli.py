@@ -147,7 +147,8 @@ def test_edit_shows_one_memory_per_line_with_its_id(aigc, tmp_path):
 def test_edit_applies_changes_deletions_and_additions(aigc, tmp_path):
     aigc("memory", "add", input="Works in Go\nLives in Berlin\nLikes tea\n")
     r, _ = edit(
-        aigc, tmp_path,
+        aigc,
+        tmp_path,
         replace={"[1] Works in Go": "[1] Works in Rust", "[2] Lives in Berlin": ""},
         append=["Has two cats", "* Answers in German", "42 is the answer"],
     )
@@ -258,8 +259,15 @@ def test_a_short_question_with_a_few_memories_loads_no_tokenizer(home, fake):
     env = {**base_env(home), "OPENAI_API_KEY": "sk-test-fixture", "OPENAI_BASE_URL": fake.url}
     facts = "".join(f"fact {i}: the user prefers option {i} when asked about topic {i}\n" for i in range(8))
     Aigc(home, env)("memory", "add", input=facts)
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "hi"],
-                          capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "aigc_cli", "ask", "hi"],
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-500:]
-    mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if line.startswith("import time:")}
+    mods = {
+        line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if line.startswith("import time:")
+    }
     assert "aigc_cli.memory.block" in mods and "tiktoken" not in mods

@@ -104,8 +104,10 @@ def test_budget_leaves_out_the_oldest_and_says_how_many(aigc_api, fake):
     kept = [int(line.split()[3]) for line in system.splitlines() if line.startswith("- fact")]
     assert kept == list(range(11 - len(kept), 11)) and 0 < len(kept) < 10
     lines = [line for line in r.err.splitlines() if "memories" in line]
-    assert lines == [f"aigc: left out the {10 - len(kept)} oldest of 10 memories to fit memory.budget_tokens (80);"
-                     " `aigc memory pin ID` keeps one always"]
+    assert lines == [
+        f"aigc: left out the {10 - len(kept)} oldest of 10 memories to fit memory.budget_tokens (80);"
+        " `aigc memory pin ID` keeps one always"
+    ]
 
 
 def test_a_pinned_memory_is_kept_when_the_budget_is_tight(aigc_api, fake):
@@ -186,8 +188,18 @@ def test_the_memory_block_counts_toward_the_window(aigc_api, fake):
 def test_the_bundled_local_model_is_sent_the_memories(aigc, gguf_model):
     """The same turn path on the in-process GGUF: the turn records the memories it was sent."""
     remember(aigc, "Lives in Berlin")
-    r = aigc("ask", "--json", "--model-path", str(gguf_model), "-t", "0", "--max-tokens", "8",
-             "Where do I live?", timeout=300)
+    r = aigc(
+        "ask",
+        "--json",
+        "--model-path",
+        str(gguf_model),
+        "-t",
+        "0",
+        "--max-tokens",
+        "8",
+        "Where do I live?",
+        timeout=300,
+    )
     assert r.code == 0, r.err
     cid = json.loads(r.out)["conversation_id"]
     shown = json.loads(aigc("history", "show", cid, "--json").out)

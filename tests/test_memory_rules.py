@@ -56,7 +56,7 @@ def test_the_budget_keeps_every_pinned_one_and_drops_only_the_oldest_unpinned(pi
     assert {m.id for m in items if m.pinned} <= {m.id for m in kept}
     unpinned = [m.id for m in items if not m.pinned]
     kept_unpinned = sorted(m.id for m in kept if not m.pinned)
-    assert kept_unpinned == unpinned[len(unpinned) - len(kept_unpinned):]
+    assert kept_unpinned == unpinned[len(unpinned) - len(kept_unpinned) :]
     assert left_out == len(unpinned) - len(kept_unpinned)
 
 

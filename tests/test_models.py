@@ -93,7 +93,10 @@ def test_default_for_an_unknown_model_warns_about_the_window(aigc):
 def test_list_never_imports_an_sdk(home):
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "aigc_cli", "models", "list"],
-        capture_output=True, env=base_env(home), stdin=subprocess.DEVNULL, timeout=60,
+        capture_output=True,
+        env=base_env(home),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()[-500:]
     mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if "|" in line}

@@ -38,20 +38,35 @@ def small_gguf(path: Path) -> Path:
     return path
 
 
-def ollama_manifest(root: Path, name: str, blob_hex: str, size: int, *, registry: str = "registry.ollama.ai",
-                    namespace: str = "library", tag: str = "latest") -> Path:
+def ollama_manifest(
+    root: Path,
+    name: str,
+    blob_hex: str,
+    size: int,
+    *,
+    registry: str = "registry.ollama.ai",
+    namespace: str = "library",
+    tag: str = "latest",
+) -> Path:
     manifest = root / "manifests" / registry / namespace / name / tag
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text(json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "digest": "sha256:" + "c" * 64, "size": 10},
-        "layers": [
-            {"mediaType": OLLAMA_MODEL, "digest": f"sha256:{blob_hex}", "size": size},
-            {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:" + "d" * 64, "size": 5},
-        ],
-    }))
+    manifest.write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {
+                    "mediaType": "application/vnd.docker.container.image.v1+json",
+                    "digest": "sha256:" + "c" * 64,
+                    "size": 10,
+                },
+                "layers": [
+                    {"mediaType": OLLAMA_MODEL, "digest": f"sha256:{blob_hex}", "size": size},
+                    {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:" + "d" * 64, "size": 5},
+                ],
+            }
+        )
+    )
     return manifest
 
 
@@ -60,8 +75,7 @@ def found(aigc: Aigc, tmp_path: Path) -> Aigc:
     """`aigc` with empty Ollama, LM Studio (under HOME) and HF cache folders of its own."""
     for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN"):
         aigc.env.pop(var, None)
-    aigc.env.update(OLLAMA_MODELS=str(tmp_path / "ollama"), HOME=str(tmp_path / "user"),
-                    HF_HOME=str(tmp_path / "hf"))
+    aigc.env.update(OLLAMA_MODELS=str(tmp_path / "ollama"), HOME=str(tmp_path / "user"), HF_HOME=str(tmp_path / "hf"))
     return aigc
 
 
@@ -117,8 +131,14 @@ def test_an_ollama_model_outside_library_keeps_its_namespace(found, tmp_path):
 
 
 def test_an_ollama_model_from_another_registry_keeps_the_host(found, tmp_path):
-    add_ollama(found, small_gguf(tmp_path / "m.gguf"), name="Qwen2.5-GGUF", tag="Q4_K_M",
-               registry="hf.co", namespace="bartowski")
+    add_ollama(
+        found,
+        small_gguf(tmp_path / "m.gguf"),
+        name="Qwen2.5-GGUF",
+        tag="Q4_K_M",
+        registry="hf.co",
+        namespace="bartowski",
+    )
     assert "hf.co/bartowski/Qwen2.5-GGUF:Q4_K_M" in local_rows(found)
 
 
@@ -157,10 +177,19 @@ def test_asking_an_unusable_model_is_exit_3_with_the_reason(found):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(st.text(max_size=300), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-        ["layers", "mediaType", "digest", "size", "x"]), inner, max_size=4), max_leaves=12).map(json.dumps)))
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.sampled_from(["layers", "mediaType", "digest", "size", "x"]), inner, max_size=4)
+            ),
+            max_leaves=12,
+        ).map(json.dumps),
+    )
+)
 def test_any_manifest_content_is_listed_never_raised(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("ollama")
     manifest = root / "manifests" / "registry.ollama.ai" / "library" / "fuzz" / "latest"
@@ -207,8 +236,9 @@ def test_a_name_two_sources_share_is_qualified_for_the_later_one(found, tmp_path
 
 
 def test_a_gguf_in_the_hf_cache_is_listed_with_its_repo(found, tmp_path):
-    snap = add_hf_cache(found, small_gguf(tmp_path / "m.gguf"), "Qwen/Qwen2.5-0.5B-Instruct-GGUF",
-                        "qwen2.5-0.5b-instruct-q4_k_m.gguf")
+    snap = add_hf_cache(
+        found, small_gguf(tmp_path / "m.gguf"), "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+    )
     row = local_rows(found)["qwen2.5-0.5b-instruct-q4_k_m"]
     assert (row["source"], row["path"], row["usable"]) == ("hf-cache", str(snap), True)
     assert row["origin"] == "Hugging Face cache Qwen/Qwen2.5-0.5B-Instruct-GGUF@bbbbbbbb"

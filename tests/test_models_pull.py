@@ -42,8 +42,12 @@ def pull(hub: FakeHub, aigc: Aigc, tmp_path: Path) -> Aigc:
     hub.released.clear()
     for var in ("HF_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_DISABLE_XET"):
         aigc.env.pop(var, None)
-    aigc.env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path / "hf"), OLLAMA_MODELS=str(tmp_path / "ollama"),
-                    HOME=str(tmp_path / "user"))
+    aigc.env.update(
+        HF_ENDPOINT=hub.url,
+        HF_HOME=str(tmp_path / "hf"),
+        OLLAMA_MODELS=str(tmp_path / "ollama"),
+        HOME=str(tmp_path / "user"),
+    )
     return aigc
 
 
@@ -62,11 +66,14 @@ def local_rows(aigc: Aigc) -> dict[str, dict]:
 
 
 def quants_repo(hub: FakeHub, repo_id: str) -> None:
-    hub.add_repo(repo_id, {
-        "tiny-Q4_K_M.gguf": HubFile(data=fake_gguf(2 * MB, 1)),
-        "tiny-Q8_0.gguf": HubFile(data=fake_gguf(3 * MB, 2)),
-        "README.md": HubFile(data=b"# tiny\n", lfs=False),
-    })
+    hub.add_repo(
+        repo_id,
+        {
+            "tiny-Q4_K_M.gguf": HubFile(data=fake_gguf(2 * MB, 1)),
+            "tiny-Q8_0.gguf": HubFile(data=fake_gguf(3 * MB, 2)),
+            "README.md": HubFile(data=b"# tiny\n", lfs=False),
+        },
+    )
 
 
 # ------------------------------------------------------------- choosing
@@ -145,8 +152,9 @@ def test_a_cut_connection_is_resumed_with_a_range_request(pull, hub):
 
 def kill_mid_download(pull: Aigc, hub: FakeHub, repo_id: str, sig: int = signal.SIGKILL) -> int:
     """Start a pull, signal it while the server holds the rest back; the partial's size."""
-    proc = subprocess.Popen([AIGC, "models", "pull", repo_id], env=pull.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [AIGC, "models", "pull", repo_id], env=pull.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         size, steady = -1, 0
@@ -265,8 +273,11 @@ def test_hf_token_opens_a_private_repo(pull, hub):
     hub.add_repo("org/Private3-GGUF", {"p-Q4_K_M.gguf": HubFile(data=fake_gguf(MB, 8))}, private=True)
     r = pull("models", "pull", "org/Private3-GGUF", HF_TOKEN=hub.token)
     assert r.code == 0, r.err
-    assert all(req.headers.get("authorization") == f"Bearer {hub.token}"
-               for req in hub.requests if not req.path.startswith("/cdn/"))
+    assert all(
+        req.headers.get("authorization") == f"Bearer {hub.token}"
+        for req in hub.requests
+        if not req.path.startswith("/cdn/")
+    )
 
 
 def test_a_repo_the_hub_does_not_have_is_exit_2(pull, hub):
@@ -324,14 +335,26 @@ def test_use_makes_a_pulled_model_the_local_default(pull, hub):
 
 @pytest.mark.slow
 def test_a_pulled_model_answers_through_ask(pull, hub, gguf_model):
-    hub.add_repo("test-org/Gemma-3-270M-GGUF", {
-        "gemma-3-270m-Q4_K_M.gguf": HubFile(path=gguf_model),
-        "gemma-3-270m-Q8_0.gguf": HubFile(data=fake_gguf(MB, 30)),
-    })
+    hub.add_repo(
+        "test-org/Gemma-3-270M-GGUF",
+        {
+            "gemma-3-270m-Q4_K_M.gguf": HubFile(path=gguf_model),
+            "gemma-3-270m-Q8_0.gguf": HubFile(data=fake_gguf(MB, 30)),
+        },
+    )
     r = pull("models", "pull", "test-org/Gemma-3-270M-GGUF", "--quant", "Q4_K_M")
     assert (r.code, r.out.strip()) == (0, "gemma-3-270m-q4_k_m"), r.err
-    answer = pull("ask", "-b", "local", "-m", "gemma-3-270m-q4_k_m", "--max-tokens", "16",
-                  "What is the capital of France?", timeout=300)
+    answer = pull(
+        "ask",
+        "-b",
+        "local",
+        "-m",
+        "gemma-3-270m-q4_k_m",
+        "--max-tokens",
+        "16",
+        "What is the capital of France?",
+        timeout=300,
+    )
     assert answer.code == 0, answer.err
     assert answer.out.strip()
 
@@ -339,11 +362,20 @@ def test_a_pulled_model_answers_through_ask(pull, hub, gguf_model):
 def test_models_list_never_imports_huggingface_hub(pull):
     import sys
 
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "aigc_cli", "models", "list"],
-                          check=False, capture_output=True, env=pull.env, stdin=subprocess.DEVNULL, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "aigc_cli", "models", "list"],
+        check=False,
+        capture_output=True,
+        env=pull.env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr.decode()[-500:]
-    mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines()
-            if line.startswith("import time:") and "|" in line}
+    mods = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.decode().splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
     assert "aigc_cli.localmodels.registry" in mods
     assert not [m for m in mods if m.split(".")[0] in ("huggingface_hub", "httpx", "llama_cpp")]
 
@@ -352,8 +384,14 @@ def test_the_progress_bar_is_drawn_on_a_terminal(pull, hub):
     import pexpect
 
     quants_repo(hub, "org/Progress-GGUF")
-    child = pexpect.spawn(AIGC, ["models", "pull", "org/Progress-GGUF", "-q", "Q8_0"], env=pull.env,
-                          dimensions=(30, 100), encoding="utf-8", timeout=60)
+    child = pexpect.spawn(
+        AIGC,
+        ["models", "pull", "org/Progress-GGUF", "-q", "Q8_0"],
+        env=pull.env,
+        dimensions=(30, 100),
+        encoding="utf-8",
+        timeout=60,
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before

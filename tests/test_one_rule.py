@@ -40,8 +40,7 @@ def test_summarize_continue_maps_and_merges_on_the_conversations_backend_and_mod
     first = run_turn(TurnRequest(prompt="hi", backend="fake", options=GenOptions(model="fake-7")), settings)
     assert first.error is None
     long_text = " ".join(f"word{i}" for i in range(6000)).encode()
-    result = run_summarize([Source("notes.txt", io.BytesIO(long_text))], {}, TaskOptions(continue_last=True),
-                           settings)
+    result = run_summarize([Source("notes.txt", io.BytesIO(long_text))], {}, TaskOptions(continue_last=True), settings)
     assert result.error is None, result.error
     assert "map-reduce" in result.notices[0]
     summarize_requests = fake.requests[1:]
@@ -56,8 +55,9 @@ def test_summarize_continue_on_a_base_model_is_a_chat_like_every_continued_turn(
     settings.context.reserve_output = 300
     fake.style = "completion"  # plays a base model
     run_turn(TurnRequest(prompt="hi", backend="fake", options=GenOptions(model="fake-7")), settings)
-    result = run_summarize([Source("notes.txt", io.BytesIO(b"a short text to summarize"))], {},
-                           TaskOptions(continue_last=True), settings)
+    result = run_summarize(
+        [Source("notes.txt", io.BytesIO(b"a short text to summarize"))], {}, TaskOptions(continue_last=True), settings
+    )
     assert result.error is None, result.error
     sent = fake.requests[-1]
     assert not sent.options.completion

@@ -28,8 +28,12 @@ def _sse(*events: dict) -> bytes:
 
 
 def _delta(text: str) -> dict:
-    return {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+    return {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }
 
 
 def _backend(handler, **openai) -> tuple[OpenAIBackend, list[httpx2.Request]]:
@@ -44,10 +48,19 @@ def _backend(handler, **openai) -> tuple[OpenAIBackend, list[httpx2.Request]]:
 
 
 def test_a_streamed_answer_arrives_in_chunks_with_usage():
-    done = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-    usage = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini", "choices": [],
-             "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}}
+    done = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
+    usage = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "gpt-4o-mini",
+        "choices": [],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
+    }
     body = _sse(_delta("Hel"), _delta("lo"), done, usage)
     be, seen = _backend(lambda r: httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"}))
     chunks = list(be.stream(QUESTION, GenOptions(model="gpt-4o-mini", temperature=0.5)))
@@ -60,9 +73,14 @@ def test_a_streamed_answer_arrives_in_chunks_with_usage():
 
 
 def test_a_whole_answer_without_streaming():
-    answer = {"id": "c1", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-              "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
-              "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}}
+    answer = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+    }
     be, _ = _backend(lambda r: httpx2.Response(200, json=answer))
     chunk = be.complete(QUESTION, GenOptions())
     assert (chunk.text, chunk.finish_reason, chunk.usage.completion_tokens) == ("Paris", "stop", 1)

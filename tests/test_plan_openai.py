@@ -99,8 +99,9 @@ def test_plan_on_a_terminal_is_a_table(aigc_api, fake):
     from tests.conftest import AIGC
 
     fake.push(Reply(text=json.dumps(GOOD)))
-    child = pexpect.spawn(AIGC, ["plan", "run a 10k race"], env=aigc_api.env, encoding="utf-8",
-                          dimensions=(40, 120), timeout=60)
+    child = pexpect.spawn(
+        AIGC, ["plan", "run a 10k race"], env=aigc_api.env, encoding="utf-8", dimensions=(40, 120), timeout=60
+    )
     child.expect(pexpect.EOF)
     screen = child.before
     assert "Run a 10k race" in screen

@@ -20,12 +20,28 @@ from tests.test_plugin_backend import with_plugins
 
 PUBLIC = [
     "__version__",
-    "Backend", "ModelInfo", "Price", "FREE",
-    "Message", "GenOptions", "Chunk", "Usage",
+    "Backend",
+    "ModelInfo",
+    "Price",
+    "FREE",
+    "Message",
+    "GenOptions",
+    "Chunk",
+    "Usage",
     "provide",
-    "AigcError", "UsageError", "ConfigError", "BadFile", "AuthError", "BackendUnreachable",
-    "BadServerAnswer", "RateLimited", "InputTooLarge", "BackendError", "StoreError",
-    "StorageFull", "StorageReadOnly",
+    "AigcError",
+    "UsageError",
+    "ConfigError",
+    "BadFile",
+    "AuthError",
+    "BackendUnreachable",
+    "BadServerAnswer",
+    "RateLimited",
+    "InputTooLarge",
+    "BackendError",
+    "StoreError",
+    "StorageFull",
+    "StorageReadOnly",
 ]
 
 

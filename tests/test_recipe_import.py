@@ -38,7 +38,10 @@ def test_fabric_input_placeholder_and_variables_and_user_md(aigc_api, fake):
 def test_folder_of_patterns_imports_each(aigc_api, fake):
     r = aigc_api("recipes", "import", str(FABRIC))
     assert r.code == 0, r.err
-    assert sorted(Path(line.split()[-1]).name for line in r.out.splitlines()) == ["explain_terms.toml", "extract_actions.toml"]
+    assert sorted(Path(line.split()[-1]).name for line in r.out.splitlines()) == [
+        "explain_terms.toml",
+        "extract_actions.toml",
+    ]
     names = [line.split()[0] for line in aigc_api("recipes", "list").out.splitlines()]
     assert {"explain_terms", "extract_actions"} <= set(names)
 
@@ -51,7 +54,10 @@ def test_llm_template_dollar_variables_defaults_model_and_temperature(aigc_api, 
     assert (body["model"], body["temperature"]) == ("gpt-4o", 0.4)
     assert body["messages"] == [
         {"role": "system", "content": "You are a careful editor. Focus on clarity."},
-        {"role": "user", "content": "Review this text and list concrete improvements ($5 tip: be brief):\n\nteh cat sat"},
+        {
+            "role": "user",
+            "content": "Review this text and list concrete improvements ($5 tip: be brief):\n\nteh cat sat",
+        },
     ]
     aigc_api("run", "reviewer", "--set", "focus=tone", input="x")
     assert sent(fake)["messages"][0]["content"] == "You are a careful editor. Focus on tone."

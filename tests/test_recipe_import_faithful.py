@@ -113,8 +113,12 @@ def test_a_schema_only_llm_template_is_a_structured_output_recipe(aigc_api, fake
 def test_llm_fields_without_an_equivalent_are_reported(aigc_api):
     r = aigc_api("recipes", "import", str(LLM / "with-extras.yaml"))
     assert r.code == 0
-    for what in ("not imported: extract", "not imported: fragments", "not imported: options.top_p",
-                 "not imported: defaults.unused"):
+    for what in (
+        "not imported: extract",
+        "not imported: fragments",
+        "not imported: options.top_p",
+        "not imported: defaults.unused",
+    ):
         assert f"with-extras: {what}" in r.err
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fixtures.openai_server import Reply
 
-GOOD = '''name = "haiku"
+GOOD = """name = "haiku"
 description = "A haiku about the input."
 system = "You write haiku."
 prompt = "Write a {{mood}} haiku about: {{input}}"
@@ -20,7 +20,7 @@ type = "choice"
 choices = ["happy", "sad"]
 default = "happy"
 help = "Mood of the poem."
-'''
+"""
 
 
 def put(aigc, name: str, text: str):
@@ -85,13 +85,24 @@ def test_task_option_missing_from_an_override_is_a_usage_error(aigc_api, fake):
         ('prompt = "{{input}}"\ncolour = "red"\n', "colour: unknown field"),
         ('prompt = "Hello {{who}}: {{input}}"\n', "prompt uses {{who}} but there is no parameter 'who'"),
         ('prompt = "{{input}}"\ntemperature = "hot"\n', "temperature: Input should be a valid number"),
-        ('prompt = "x"\n[params.n]\ntype = "int"\ndefault = "many"\n', "params.n: default must be a whole number, not 'many'"),
+        (
+            'prompt = "x"\n[params.n]\ntype = "int"\ndefault = "many"\n',
+            "params.n: default must be a whole number, not 'many'",
+        ),
         ('prompt = "x"\n[params.c]\ntype = "choice"\n', "choice parameter needs a non-empty `choices` list"),
         ('prompt = "{{#a}}x {{input}}"\n[params.a]\ntype = "bool"\n', "section {{#a}} is never closed"),
         ('name = "other"\nprompt = "x"\n', "name 'other' does not match the file name 'broken'"),
     ],
-    ids=["bad-toml", "unknown-field", "missing-variable", "wrong-type", "bad-default", "choice-without-choices",
-         "unclosed-section", "name-mismatch"],
+    ids=[
+        "bad-toml",
+        "unknown-field",
+        "missing-variable",
+        "wrong-type",
+        "bad-default",
+        "choice-without-choices",
+        "unclosed-section",
+        "name-mismatch",
+    ],
 )
 def test_broken_recipe_is_a_config_error_naming_file_and_problem(aigc_api, fake, text, problem):
     path = put(aigc_api, "broken", text)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aigc_cli.backends.repetition import FINISH, RepetitionGuard, guard_events, loop_start, normalize_line, stop_after_start
+from aigc_cli.backends.repetition import (
+    FINISH,
+    RepetitionGuard,
+    guard_events,
+    loop_start,
+    normalize_line,
+    stop_after_start,
+)
 
 
 def shown(text: str, step: int = 1) -> tuple[str, bool]:
@@ -84,7 +91,10 @@ def test_guarded_events_end_with_the_repetition_finish_reason_and_close_the_sour
 
 
 def test_guarded_events_keep_the_source_finish_reason():
-    source = [{"choices": [{"text": "short", "finish_reason": None}]}, {"choices": [{"text": "", "finish_reason": "length"}]}]
+    source = [
+        {"choices": [{"text": "short", "finish_reason": None}]},
+        {"choices": [{"text": "", "finish_reason": "length"}]},
+    ]
     out = list(guard_events(iter(source)))
     assert "".join(e["choices"][0]["text"] for e in out) == "short"
     assert out[-1]["choices"][0]["finish_reason"] == "length"

@@ -21,12 +21,17 @@ from aigc_cli.session.request import TurnRequest
 from aigc_cli.session.turn import run_turn
 from aigc_cli.store.db import Store
 
-GOOD_PLAN = json.dumps({
-    "goal": "Learn Rust", "summary": "Read, then build.",
-    "steps": [{"title": "Read the book", "detail": "Chapters 1-10", "estimate": "1 week", "depends_on": []},
-              {"title": "Build a CLI", "detail": "A small tool", "estimate": "1 week", "depends_on": [1]}],
-    "risks": ["Time"],
-})
+GOOD_PLAN = json.dumps(
+    {
+        "goal": "Learn Rust",
+        "summary": "Read, then build.",
+        "steps": [
+            {"title": "Read the book", "detail": "Chapters 1-10", "estimate": "1 week", "depends_on": []},
+            {"title": "Build a CLI", "detail": "A small tool", "estimate": "1 week", "depends_on": [1]},
+        ],
+        "risks": ["Time"],
+    }
+)
 
 
 @pytest.fixture

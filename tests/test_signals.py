@@ -24,8 +24,11 @@ TEXT = " ".join(f"word{i}" for i in range(60))
 
 def start_ask(aigc, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [AIGC, "ask", *args], env=aigc.env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [AIGC, "ask", *args],
+        env=aigc.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -91,7 +94,11 @@ def test_sigterm_under_timeout_in_a_script_keeps_the_partial_answer(aigc_api, fa
     # the way the issue met it: a script giving aigc a time limit
     proc = subprocess.run(
         ["timeout", "--preserve-status", "8", AIGC, "ask", "say sixty words"],
-        env=aigc_api.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
+        env=aigc_api.env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 143
     _, answer = the_turn(aigc_api)

@@ -17,7 +17,9 @@ from tests.conftest import Aigc
 from tests.fixtures import openai_media
 from tests.fixtures.openai_server import FakeOpenAI, Reply
 
-needs_espeak = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed (.ci/run installs it)")
+needs_espeak = pytest.mark.skipif(
+    not shutil.which("espeak-ng"), reason="espeak-ng is not installed (.ci/run installs it)"
+)
 
 
 def _wav(path: Path) -> tuple[float, float]:
@@ -32,10 +34,13 @@ def _wav(path: Path) -> tuple[float, float]:
 
 
 @needs_espeak
-@pytest.mark.parametrize(("text", "low", "high"), [
-    ("The quick brown fox jumps over the lazy dog.", 1.5, 6.0),
-    ("今天天气很好，我们去公园散步吧。", 1.5, 8.0),
-])
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("The quick brown fox jumps over the lazy dog.", 1.5, 6.0),
+        ("今天天气很好，我们去公园散步吧。", 1.5, 8.0),
+    ],
+)
 def test_offline_speech_is_real_audio(aigc: Aigc, tmp_path: Path, text: str, low: float, high: float) -> None:
     out = tmp_path / "say.wav"
     r = aigc("speak", "-o", str(out), text)
@@ -97,13 +102,21 @@ def test_api_mp3_is_what_the_server_sent(aigc_api: Aigc, fake: FakeOpenAI, tmp_p
     assert fake.requests[-1]["json"]["response_format"] == "mp3"
 
 
-@pytest.mark.parametrize(("args", "code", "says"), [
-    (["--voice", "robot", "hello"], 2, "robot"),
-    ([""], 2, "nothing to say"),
-    (["--format", "ogg", "hello"], 2, "--format"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--voice", "robot", "hello"], 2, "robot"),
+        ([""], 2, "nothing to say"),
+        (["--format", "ogg", "hello"], 2, "--format"),
+    ],
+)
 def test_bad_speech_requests_are_one_line_and_leave_no_file(
-    aigc_api: Aigc, fake: FakeOpenAI, tmp_path: Path, args: list[str], code: int, says: str,
+    aigc_api: Aigc,
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    says: str,
 ) -> None:
     openai_media.install(fake)
     (tmp_path / "out").mkdir()

@@ -34,8 +34,10 @@ PRAGMA user_version = 1;
 def make_v1(path):
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
-    conn.execute("INSERT INTO conversations VALUES ('abc123def456', 'AIGC 是什么', 1700000000, 1700000100,"
-                 " 'openai', 'gpt-4o', NULL, 'Be brief.')")
+    conn.execute(
+        "INSERT INTO conversations VALUES ('abc123def456', 'AIGC 是什么', 1700000000, 1700000100,"
+        " 'openai', 'gpt-4o', NULL, 'Be brief.')"
+    )
     conn.executemany(
         "INSERT INTO messages(conversation_id, role, content, created) VALUES ('abc123def456', ?, ?, ?)",
         [("user", "AIGC 是什么？", 1700000000), ("assistant", "人工智能生成内容。", 1700000100)],
@@ -46,8 +48,10 @@ def make_v1(path):
 
 def versions(path):
     with sqlite3.connect(path) as conn:
-        return (conn.execute("PRAGMA user_version").fetchone()[0],
-                [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")])
+        return (
+            conn.execute("PRAGMA user_version").fetchone()[0],
+            [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")],
+        )
 
 
 def test_new_store_is_created_at_the_latest_version_with_each_migration_recorded(aigc_api, fake):
@@ -75,8 +79,10 @@ def test_v1_messages_are_searchable_after_the_upgrade(aigc_api):
     make_v1(aigc_api.home / "history.db")
     r = aigc_api("history", "search", "生成")
     assert r.code == 0, r.err
-    assert r.out.splitlines() == ["abc123def456  " + r.out.split("  ")[1] + "  AIGC 是什么",
-                                  "    assistant: 人工智能[生成]内容。"]
+    assert r.out.splitlines() == [
+        "abc123def456  " + r.out.split("  ")[1] + "  AIGC 是什么",
+        "    assistant: 人工智能[生成]内容。",
+    ]
 
 
 def test_v1_conversation_can_be_continued_after_the_upgrade(aigc_api, fake):
@@ -116,8 +122,10 @@ def make_previous(path):
     conn = sqlite3.connect(path, isolation_level=None)
     migrate(conn, str(path), target=LATEST - 1)
     conn.execute("UPDATE messages SET cost = 0.0012 WHERE role = 'assistant'")
-    conn.execute("INSERT INTO conversations(id, title, created, updated, model, source)"
-                 " VALUES ('fedcba987654', 'Imported', 1700000200, 1700000300, 'gpt-4', 'chatgpt:xyz')")
+    conn.execute(
+        "INSERT INTO conversations(id, title, created, updated, model, source)"
+        " VALUES ('fedcba987654', 'Imported', 1700000200, 1700000300, 'gpt-4', 'chatgpt:xyz')"
+    )
     conn.executemany(
         "INSERT INTO messages(conversation_id, role, content, created) VALUES ('fedcba987654', ?, ?, ?)",
         [("user", "hello {{x}} $x", 1700000200), ("assistant", "hi", 1700000300)],

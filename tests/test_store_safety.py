@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def worker(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "tests.fixtures.store_worker", *args], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.fixtures.store_worker", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def db(home):
@@ -53,8 +59,16 @@ def test_eight_processes_twenty_turns_each_lose_nothing(aigc_api, fake):
 
 
 def test_parallel_aigc_commands_all_store_their_turn(aigc_api, fake):
-    procs = [subprocess.Popen([AIGC, "ask", f"question {i}"], env=aigc_api.env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(6)]
+    procs = [
+        subprocess.Popen(
+            [AIGC, "ask", f"question {i}"],
+            env=aigc_api.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(6)
+    ]
     for p in procs:
         assert p.wait(timeout=120) == 0, p.stderr.read()
     with db(aigc_api.home) as conn:
@@ -87,8 +101,13 @@ def test_sigkill_during_writes_keeps_every_committed_turn(aigc_api):
 
 def test_sigkill_mid_answer_keeps_the_question_and_the_store_usable(aigc_api, fake):
     fake.push(Reply(text="one two three four five six", chunk_delay=0.5), Reply(text="fine"))
-    proc = subprocess.Popen([AIGC, "ask", "slow question"], env=aigc_api.env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [AIGC, "ask", "slow question"],
+        env=aigc_api.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout.read(4) == b"one "
     proc.kill()
     proc.wait(timeout=10)
@@ -97,7 +116,10 @@ def test_sigkill_mid_answer_keeps_the_question_and_the_store_usable(aigc_api, fa
     assert r.code == 0, r.err
     with db(aigc_api.home) as conn:
         assert conn.execute("SELECT role, content FROM messages ORDER BY id").fetchall() == [
-            ("user", "slow question"), ("user", "next question"), ("assistant", "fine")]
+            ("user", "slow question"),
+            ("user", "next question"),
+            ("assistant", "fine"),
+        ]
     assert [m["content"] for m in fake.chat_requests[-1]["json"]["messages"]] == ["next question"]
 
 
@@ -108,7 +130,9 @@ def test_ctrl_c_during_a_write_waits_for_the_commit_then_interrupts(aigc_api):
     assert "not reached" not in out
     with db(aigc_api.home) as conn:
         assert conn.execute("SELECT role, content, status FROM messages ORDER BY id").fetchall() == [
-            ("user", "c question (edited)", "complete"), ("assistant", "partial answer", "interrupted")]
+            ("user", "c question (edited)", "complete"),
+            ("assistant", "partial answer", "interrupted"),
+        ]
 
 
 # ------------------------------------------------------------ files it must refuse

@@ -50,11 +50,14 @@ def small_window(aigc_api, parts_server):
 
 
 def long_text(paragraphs: int = 60) -> str:
-    return "\n\n".join(
-        f"Paragraph {i}: the committee met on day {i} and agreed on item {i * 7}; "
-        f"costs rose by {i} percent and the next review is in week {i + 2}."
-        for i in range(1, paragraphs + 1)
-    ) + "\n"
+    return (
+        "\n\n".join(
+            f"Paragraph {i}: the committee met on day {i} and agreed on item {i * 7}; "
+            f"costs rose by {i} percent and the next review is in week {i + 2}."
+            for i in range(1, paragraphs + 1)
+        )
+        + "\n"
+    )
 
 
 def map_requests(server):
@@ -121,7 +124,9 @@ def test_only_the_final_summary_is_logged_as_one_turn(small_window, parts_server
 
 
 def test_window_too_small_for_the_prompt_is_input_too_large(aigc_api, fake, tmp_path):
-    (aigc_api.home / "config.toml").write_text("[context]\nreserve_output = 200\n\n[models.gpt-4o-mini]\ncontext_window = 300\n")
+    (aigc_api.home / "config.toml").write_text(
+        "[context]\nreserve_output = 200\n\n[models.gpt-4o-mini]\ncontext_window = 300\n"
+    )
     doc = tmp_path / "t.txt"
     doc.write_text("hello " * 50)
     r = aigc_api("summarize", str(doc))
@@ -137,8 +142,14 @@ def test_progress_bar_is_drawn_on_a_terminal(small_window, parts_server, tmp_pat
 
     doc = tmp_path / "long.txt"
     doc.write_text(long_text())
-    child = pexpect.spawn(AIGC, ["summarize", "--jobs", "2", str(doc)], env=small_window.env,
-                          encoding="utf-8", dimensions=(30, 100), timeout=120)
+    child = pexpect.spawn(
+        AIGC,
+        ["summarize", "--jobs", "2", str(doc)],
+        env=small_window.env,
+        encoding="utf-8",
+        dimensions=(30, 100),
+        timeout=120,
+    )
     child.expect(r"summarizing parts.*[\d.]+/[\d.]+ [kMG]?B")  # bytes done of a total fixed from the start
     child.expect(pexpect.EOF)
     child.close()
@@ -159,13 +170,15 @@ def test_ctrl_c_during_the_map_step_stops_with_130(aigc_api, fake, tmp_path):
 
     from tests.conftest import AIGC
 
-    (aigc_api.home / "config.toml").write_text(f"[models.gpt-4o-mini]\ncontext_window = {WINDOW}\n"
-                                               f"[context]\nreserve_output = {RESERVE}\n")
+    (aigc_api.home / "config.toml").write_text(
+        f"[models.gpt-4o-mini]\ncontext_window = {WINDOW}\n[context]\nreserve_output = {RESERVE}\n"
+    )
     fake.default = Reply(text="word " * 400, chunk_delay=0.02)  # each part takes ~8 s
     doc = tmp_path / "long.txt"
     doc.write_text(long_text())
-    proc = subprocess.Popen([AIGC, "summarize", "--jobs", "2", str(doc)], env=aigc_api.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [AIGC, "summarize", "--jobs", "2", str(doc)], env=aigc_api.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 20
     while not fake.chat_requests and time.monotonic() < deadline:
         time.sleep(0.05)

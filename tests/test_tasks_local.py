@@ -40,7 +40,14 @@ def test_write_rewrites_chinese_stdin(local):
 
 
 def test_summarize_chinese_stdin(local):
-    r = local("summarize", "--max-tokens", "24", "--length", "short", input="会议改到周五。预算是五千元。安娜负责发送幻灯片。\n")
+    r = local(
+        "summarize",
+        "--max-tokens",
+        "24",
+        "--length",
+        "short",
+        input="会议改到周五。预算是五千元。安娜负责发送幻灯片。\n",
+    )
     assert r.code == 0, r.err
     assert r.out.strip()
 

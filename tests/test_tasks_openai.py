@@ -12,8 +12,7 @@ WRITE_SYSTEM = (
     "no preamble, no notes about what you did, no quotes around it.\n"
 )
 SAME_LANG = (
-    "Write in the same language as the brief or the text you are given "
-    "(Chinese stays Chinese, English stays English)."
+    "Write in the same language as the brief or the text you are given (Chinese stays Chinese, English stays English)."
 )
 
 
@@ -108,7 +107,10 @@ def test_summarize_several_files_get_name_headers(aigc_api, fake, tmp_path):
     (tmp_path / "a.txt").write_text("alpha\n")
     (tmp_path / "b.txt").write_text("beta\n")
     aigc_api("summarize", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
-    assert f"<input>\n==> {tmp_path / 'a.txt'} <==\nalpha\n\n\n==> {tmp_path / 'b.txt'} <==\nbeta\n</input>" in messages(fake)[1]["content"]
+    assert (
+        f"<input>\n==> {tmp_path / 'a.txt'} <==\nalpha\n\n\n==> {tmp_path / 'b.txt'} <==\nbeta\n</input>"
+        in messages(fake)[1]["content"]
+    )
 
 
 def test_summarize_missing_file_is_a_usage_error(aigc_api, fake, tmp_path):
@@ -167,7 +169,9 @@ def test_template_syntax_in_input_and_values_reaches_the_model_verbatim(aigc_api
 
 def test_template_syntax_in_a_brief_reaches_the_model_verbatim(aigc_api, fake):
     aigc_api("write", "--tone", "{{format}}", "price: ${price} {{input}} %d")
-    assert messages(fake)[1]["content"].endswith("Tone: {{format}}. Length: medium. Format: paragraph.\n\nprice: ${price} {{input}} %d")
+    assert messages(fake)[1]["content"].endswith(
+        "Tone: {{format}}. Length: medium. Format: paragraph.\n\nprice: ${price} {{input}} %d"
+    )
 
 
 def test_summarize_empty_stdin_is_a_usage_error(aigc_api, fake):

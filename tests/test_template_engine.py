@@ -84,7 +84,10 @@ def test_a_kept_name_with_a_value_is_filled():
         ("{{}}", "bad tag '{{}}' at line 1, column 1"),
         ("oops {{", "bad tag '{{' at line 1, column 6"),
         ("{{/a}}", "{{/a}} at line 1, column 1 closes a section that is not open"),
-        ("{{#a}}{{#b}}{{/a}}{{/b}}", "{{/a}} at line 1, column 13 closes {{/b}}'s section (opened at line 1, column 7)"),
+        (
+            "{{#a}}{{#b}}{{/a}}{{/b}}",
+            "{{/a}} at line 1, column 13 closes {{/b}}'s section (opened at line 1, column 7)",
+        ),
         ("{{^a}}", "section {{^a}} is never closed (opened at line 1, column 1)"),
     ],
     ids=["bad-name", "expression", "empty", "unclosed-tag", "stray-close", "crossed", "unclosed-section"],
@@ -113,7 +116,7 @@ def test_a_malformed_user_recipe_template_is_exit_3_naming_the_file(aigc_api, fa
     folder = aigc_api.home / "recipes"
     folder.mkdir()
     path = folder / "vue.toml"
-    path.write_text("prompt = \"<h1>{{ page.title }}</h1> {{input}}\"\n", encoding="utf-8")
+    path.write_text('prompt = "<h1>{{ page.title }}</h1> {{input}}"\n', encoding="utf-8")
     r = aigc_api("run", "vue", "x")
     assert r.code == 3
     assert r.err.splitlines()[0].startswith(f"aigc: error: recipe {path}: prompt: bad tag '{{{{ page.title }}}}'")

@@ -50,8 +50,12 @@ def test_for_terminal_leaves_a_pipe_byte_exact():
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.lists(st.characters(max_codepoint=0x2100).map(str) | st.sampled_from(["\x1b", "\r", "\r\n", "\x9b", "\u202e"])).map("".join),
-       cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=8))
+@given(
+    text=st.lists(
+        st.characters(max_codepoint=0x2100).map(str) | st.sampled_from(["\x1b", "\r", "\r\n", "\x9b", "\u202e"])
+    ).map("".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=8),
+)
 def test_streamed_in_any_pieces_the_result_is_the_same_and_never_active(text, cuts):
     safe = termsafe.StreamSanitizer()
     points = sorted({c % (len(text) + 1) for c in cuts})
@@ -108,8 +112,13 @@ def test_a_tool_call_is_shown_with_hidden_characters_made_visible():
     from aigc_cli.cli.tools_term import _shown
     from aigc_cli.tools.base import CallView
 
-    call = CallView(tool="shell", arguments={"command": "ls \u202e fr- mr\x9b"}, side_effects=True, source="built-in",
-                    reason=f"policy{OSC0}")
+    call = CallView(
+        tool="shell",
+        arguments={"command": "ls \u202e fr- mr\x9b"},
+        side_effects=True,
+        source="built-in",
+        reason=f"policy{OSC0}",
+    )
     shown = _shown(call)
     assert "\u202e" not in shown and "\x9b" not in shown and "\x1b" not in shown
     assert "<U+202E>" in shown and "<U+009B>" in shown

@@ -103,8 +103,15 @@ def test_the_byte_bound_is_never_below_the_real_count():
     from aigc_cli import tokens
     from aigc_cli.messages import Message
 
-    texts = ["hello world", "人工智能生成内容，中文也一样。", "def f(x):\n    return {x: x**2}\n",
-             "🙂🚀 emoji and ünïcödé", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", " \n\t " * 50, ""]
+    texts = [
+        "hello world",
+        "人工智能生成内容，中文也一样。",
+        "def f(x):\n    return {x: x**2}\n",
+        "🙂🚀 emoji and ünïcödé",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        " \n\t " * 50,
+        "",
+    ]
     for model in ("gpt-4", "gpt-4o", "some-unknown-model"):
         for text in texts:
             msgs = [Message(role="system", content="Be brief."), Message(role="user", content=text)]

@@ -87,7 +87,10 @@ def test_missing_file_is_a_usage_error(aigc, tmp_path):
 def test_tokens_never_imports_the_openai_sdk(home, files):
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "aigc_cli", "tokens", "-m", "gpt-4o", str(files[0])],
-        capture_output=True, env=base_env(home), stdin=subprocess.DEVNULL, timeout=60,
+        capture_output=True,
+        env=base_env(home),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()[-500:]
     mods = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.decode().splitlines() if "|" in line}

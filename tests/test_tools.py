@@ -29,7 +29,9 @@ def _calls(home: Path) -> list[tuple]:
     if db is None:
         return []
     try:
-        return db.execute("SELECT name, arguments, result, error, decision FROM tool_calls ORDER BY message_id, seq").fetchall()
+        return db.execute(
+            "SELECT name, arguments, result, error, decision FROM tool_calls ORDER BY message_id, seq"
+        ).fetchall()
     finally:
         db.close()
 
@@ -50,8 +52,12 @@ def test_a_call_runs_and_its_result_goes_back(aigc_api: Aigc, fake: FakeOpenAI, 
 
 def test_two_interleaved_parallel_calls_then_text(aigc_api: Aigc, fake: FakeOpenAI) -> None:
     fake.push(
-        ToolReply([Call("calc", {"expression": "2**10"}), Call("calc", {"expression": "7*6"})],
-                  text="Let me work it out. ", interleave=True, piece=3),
+        ToolReply(
+            [Call("calc", {"expression": "2**10"}), Call("calc", {"expression": "7*6"})],
+            text="Let me work it out. ",
+            interleave=True,
+            piece=3,
+        ),
         Reply(text="1024 and 42."),
     )
     r = aigc_api("ask", "-T", "calc", "--json", "two sums")
@@ -61,7 +67,10 @@ def test_two_interleaved_parallel_calls_then_text(aigc_api: Aigc, fake: FakeOpen
     assert [c["result"] for c in data["tool_calls"]] == ["1024", "42"]
     assert data["tool_calls"][0]["preface"] == "Let me work it out. "
     results = tool_messages(fake.chat_requests[1])
-    ids = [c["id"] for c in [m for m in fake.chat_requests[1]["json"]["messages"] if m["role"] == "assistant"][0]["tool_calls"]]
+    ids = [
+        c["id"]
+        for c in [m for m in fake.chat_requests[1]["json"]["messages"] if m["role"] == "assistant"][0]["tool_calls"]
+    ]
     assert [m["tool_call_id"] for m in results] == ids and len(set(ids)) == 2
 
 
@@ -126,7 +135,9 @@ def test_no_log_keeps_no_call_and_continue_resends_the_rounds(aigc_api: Aigc, fa
     assert "tools" not in fake.chat_requests[0]["json"]  # -c does not turn tools on by itself
 
 
-def test_history_show_and_export_import_round_trip(aigc_api: Aigc, fake: FakeOpenAI, home: Path, tmp_path: Path) -> None:
+def test_history_show_and_export_import_round_trip(
+    aigc_api: Aigc, fake: FakeOpenAI, home: Path, tmp_path: Path
+) -> None:
     fake.push(ToolReply([Call("calc", {"expression": "1/0"}), Call("now", {})]), Reply(text="done"))
     r = aigc_api("ask", "-T", "calc", "-T", "now", "--json", "x")
     cid = json.loads(r.out)["conversation_id"]
@@ -142,7 +153,10 @@ def test_history_show_and_export_import_round_trip(aigc_api: Aigc, fake: FakeOpe
     again = Aigc(other, {**aigc_api.env, "AIGC_HOME": str(other)})
     assert again("history", "import", str(dump)).code == 0
     assert _calls(other) == before and len(before) == 2
-    assert json.loads(again("history", "show", cid, "--json").out)["messages"][1]["tool_calls"][0]["error"] == "division by zero"
+    assert (
+        json.loads(again("history", "show", cid, "--json").out)["messages"][1]["tool_calls"][0]["error"]
+        == "division by zero"
+    )
 
 
 def test_policy_deny_and_ask_without_terminal(aigc_api: Aigc, fake: FakeOpenAI, home: Path) -> None:
@@ -181,7 +195,9 @@ def test_result_cap_cuts_with_a_note(aigc_api: Aigc, fake: FakeOpenAI, tmp_path:
 
 
 def test_read_refuses_paths_outside_the_folder(aigc_api: Aigc, fake: FakeOpenAI, tmp_path: Path) -> None:
-    fake.push(ToolReply([Call("read", {"path": "../../../../etc/passwd"}), Call("read", {"path": "."})]), Reply(text="ok"))
+    fake.push(
+        ToolReply([Call("read", {"path": "../../../../etc/passwd"}), Call("read", {"path": "."})]), Reply(text="ok")
+    )
     (tmp_path / "notes.md").write_text("hi")
     r = subprocess.run([AIGC, "ask", "-T", "read", "x"], env=aigc_api.env, cwd=tmp_path, capture_output=True,
                        text=True, timeout=60)  # fmt: skip

@@ -40,8 +40,10 @@ Call one as <tool_call>{"name": NAME, "arguments": ARGS}</tool_call><|im_end|>
 
 
 def test_parse_qwen_hermes_calls_with_text_around() -> None:
-    text = 'Let me look.\n<tool_call>\n{"name": "calc", "arguments": {"expression": "2+2"}}\n</tool_call>\n' \
-           '<tool_call>{"name": "now", "arguments": {}}</tool_call>'
+    text = (
+        'Let me look.\n<tool_call>\n{"name": "calc", "arguments": {"expression": "2+2"}}\n</tool_call>\n'
+        '<tool_call>{"name": "now", "arguments": {}}</tool_call>'
+    )
     rest, calls = parse_calls(text)
     assert rest == "Let me look."
     assert [(c.name, json.loads(c.arguments)) for c in calls] == [("calc", {"expression": "2+2"}), ("now", {})]
@@ -49,9 +51,11 @@ def test_parse_qwen_hermes_calls_with_text_around() -> None:
 
 
 def test_parse_llama3_json_and_python_tag() -> None:
-    for text in ('{"name": "get_weather", "parameters": {"city": "Oslo"}}',
-                 '<|python_tag|>{"name": "get_weather", "parameters": {"city": "Oslo"}}',
-                 '```json\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n```'):
+    for text in (
+        '{"name": "get_weather", "parameters": {"city": "Oslo"}}',
+        '<|python_tag|>{"name": "get_weather", "parameters": {"city": "Oslo"}}',
+        '```json\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n```',
+    ):
         rest, calls = parse_calls(text)
         assert rest == "" and calls[0].name == "get_weather" and json.loads(calls[0].arguments) == {"city": "Oslo"}
 
@@ -107,7 +111,9 @@ def test_a_tools_template_renders_the_tools_and_the_earlier_calls(gguf_model: Pa
     calc = builtin_tools()["calc"].spec()
     messages = [
         Message(role="user", content="What is 6*7?"),
-        Message(role="assistant", content="", tool_calls=[ToolCall(id="c1", name="calc", arguments='{"expression": "6*7"}')]),
+        Message(
+            role="assistant", content="", tool_calls=[ToolCall(id="c1", name="calc", arguments='{"expression": "6*7"}')]
+        ),
         Message(role="tool", tool_call_id="c1", content="42"),
     ]
     llm = be.llm()

@@ -26,7 +26,10 @@ SLOW = 240  # a loaded 2-core machine takes seconds just to import the SDK in ea
 
 
 def test_mcp_server_time_over_stdio(aigc_api: Aigc, fake: FakeOpenAI) -> None:
-    assert aigc_api("mcp", "add", "time", "--", sys.executable, "-m", "mcp_server_time", "--local-timezone", "UTC").code == 0
+    assert (
+        aigc_api("mcp", "add", "time", "--", sys.executable, "-m", "mcp_server_time", "--local-timezone", "UTC").code
+        == 0
+    )
     fake.push(ToolReply([Call("get_current_time", {"timezone": "Asia/Tokyo"})]), Reply(text="It is evening in Tokyo."))
     r = aigc_api("ask", "-T", "time", "what time is it in Tokyo?", timeout=SLOW)
     assert r.code == 0, r.err
@@ -38,9 +41,24 @@ def test_mcp_server_time_over_stdio(aigc_api: Aigc, fake: FakeOpenAI) -> None:
 
 
 def test_mcp_server_fetch_reads_a_loopback_page(aigc_api: Aigc, fake: FakeOpenAI, pages) -> None:  # noqa: F811
-    _Pages.pages["/article"] = "<html><body><article><h1>Otters</h1><p>Otters hold hands while they sleep so they do not drift apart.</p></article></body></html>"
+    _Pages.pages["/article"] = (
+        "<html><body><article><h1>Otters</h1><p>Otters hold hands while they sleep so they do not drift apart.</p></article></body></html>"
+    )
     url = f"http://127.0.0.1:{pages.server_address[1]}/article"
-    assert aigc_api("mcp", "add", "web", "--", sys.executable, "-m", "mcp_server_fetch", "--ignore-robots-txt", "--allow-private-ips").code == 0
+    assert (
+        aigc_api(
+            "mcp",
+            "add",
+            "web",
+            "--",
+            sys.executable,
+            "-m",
+            "mcp_server_fetch",
+            "--ignore-robots-txt",
+            "--allow-private-ips",
+        ).code
+        == 0
+    )
     assert aigc_api("config", "set", "tools.web.policy", "allow").code == 0
     fake.push(ToolReply([Call("fetch", {"url": url})]), Reply(text="They hold hands."))
     r = aigc_api("ask", "-T", "web", "why do otters hold hands? " + url, timeout=SLOW)
@@ -49,7 +67,9 @@ def test_mcp_server_fetch_reads_a_loopback_page(aigc_api: Aigc, fake: FakeOpenAI
     assert "hold hands while they sleep" in content, content
 
 
-def test_stdio_server_errors_huge_results_refusal_and_a_crash_mid_call(aigc_api: Aigc, fake: FakeOpenAI, home: Path) -> None:
+def test_stdio_server_errors_huge_results_refusal_and_a_crash_mid_call(
+    aigc_api: Aigc, fake: FakeOpenAI, home: Path
+) -> None:
     assert aigc_api("mcp", "add", "t", "--", sys.executable, SERVERS, "stdio").code == 0
     assert aigc_api("config", "set", "tools.result_tokens", "200").code == 0
     fake.push(
@@ -77,7 +97,10 @@ def test_stdio_server_errors_huge_results_refusal_and_a_crash_mid_call(aigc_api:
 def test_a_hanging_call_times_out_and_a_dead_or_hung_server_is_one_line(aigc_api: Aigc, fake: FakeOpenAI) -> None:
     assert aigc_api("mcp", "add", "t", "--", sys.executable, SERVERS, "stdio").code == 0
     assert aigc_api("mcp", "add", "gone", "--", "/nonexistent/mcp-server").code == 0
-    assert aigc_api("mcp", "add", "mute", "--env", "MCP_TEST_HANG_INIT=1", "--", sys.executable, SERVERS, "stdio").code == 0
+    assert (
+        aigc_api("mcp", "add", "mute", "--env", "MCP_TEST_HANG_INIT=1", "--", sys.executable, SERVERS, "stdio").code
+        == 0
+    )
     assert aigc_api("config", "set", "tools.timeout", "25").code == 0
     fake.push(ToolReply([Call("hang", {})]), Reply(text="It hung."))
     t0 = time.monotonic()

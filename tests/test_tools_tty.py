@@ -25,7 +25,10 @@ def _run(aigc: Aigc, cwd: Path, *args: str) -> ChatPty:
 
 
 def test_injected_delete_asks_on_a_terminal_and_n_keeps_the_folder(
-    aigc_api: Aigc, fake: FakeOpenAI, pages, tmp_path: Path  # noqa: F811
+    aigc_api: Aigc,
+    fake: FakeOpenAI,
+    pages,
+    tmp_path: Path,  # noqa: F811
 ) -> None:
     target = tmp_path / "precious"
     target.mkdir()
@@ -90,8 +93,8 @@ def test_ctrl_c_during_a_slow_call_stops_it_and_keeps_the_turn(
     assert len(fake.chat_requests) == 1
     db = sqlite3.connect(next(home.rglob("*.db")))
     try:
-        (status, content), = db.execute("SELECT status, content FROM messages WHERE role = 'assistant'").fetchall()
-        (error,), = db.execute("SELECT error FROM tool_calls").fetchall()
+        ((status, content),) = db.execute("SELECT status, content FROM messages WHERE role = 'assistant'").fetchall()
+        ((error,),) = db.execute("SELECT error FROM tool_calls").fetchall()
     finally:
         db.close()
     assert status == "interrupted" and content == "Working on it. "

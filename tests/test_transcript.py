@@ -28,11 +28,7 @@ def system(text: str) -> Message:
 
 def test_single_question_gets_default_preamble_examples_and_open_assistant_turn():
     prompt = build_prompt([user("What is the capital of France?")])
-    assert prompt == (
-        f"{DEFAULT_PREAMBLE}\n\n{EXAMPLES}\n\n"
-        "User: What is the capital of France?\n"
-        "Assistant:"
-    )
+    assert prompt == (f"{DEFAULT_PREAMBLE}\n\n{EXAMPLES}\n\nUser: What is the capital of France?\nAssistant:")
 
 
 def test_system_prompt_replaces_the_default_preamble():
@@ -64,9 +60,7 @@ def test_chinese_messages_are_rendered_verbatim():
         [system("请用中文回答。"), user("法国的首都是哪里？"), assistant("巴黎。"), user("那德国呢？")]
     )
     assert prompt == (
-        f"请用中文回答。\n\n{EXAMPLES}\n\n"
-        "User: 法国的首都是哪里？\nAssistant: 巴黎。\n\n"
-        "User: 那德国呢？\nAssistant:"
+        f"请用中文回答。\n\n{EXAMPLES}\n\nUser: 法国的首都是哪里？\nAssistant: 巴黎。\n\nUser: 那德国呢？\nAssistant:"
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-Detected = Literal["png", "jpeg", "gif", "webp", "pdf", "mp3", "wav", "m4a", "ogg", "flac", "webm", "html", "text",
-                   "binary"]
+Detected = Literal[
+    "png", "jpeg", "gif", "webp", "pdf", "mp3", "wav", "m4a", "ogg", "flac", "webm", "html", "text", "binary"
+]
 
 IMAGE_MIME = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 AUDIO = {"mp3", "wav", "m4a", "ogg", "flac", "webm"}
@@ -25,8 +26,9 @@ def sniff(head: bytes) -> Detected:
         return "wav"
     if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
         return "pdf"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-                                   and head[:2] != b"\xff\xfe"):  # an MPEG frame, not a UTF-16 BOM
+    if head.startswith(b"ID3") or (
+        len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[:2] != b"\xff\xfe"
+    ):  # an MPEG frame, not a UTF-16 BOM
         return "mp3"
     if head[4:8] == b"ftyp":
         return "m4a"

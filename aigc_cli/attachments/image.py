@@ -42,13 +42,21 @@ def prepare(data: bytes, label: str, *, original: bool = False, optional: bool =
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
-                raise BadFile(f"{label}: the image is {img.width}x{img.height} pixels, over the cap of "
-                              f"{MAX_PIXELS // 1_000_000} megapixels")
+                raise BadFile(
+                    f"{label}: the image is {img.width}x{img.height} pixels, over the cap of "
+                    f"{MAX_PIXELS // 1_000_000} megapixels"
+                )
             fmt = (img.format or "").upper()
             if original:
                 img.load()
-                return Picture(data=data, mime=Image.MIME.get(fmt, "image/png"), width=img.width,
-                               height=img.height, label=label, optional=optional)
+                return Picture(
+                    data=data,
+                    mime=Image.MIME.get(fmt, "image/png"),
+                    width=img.width,
+                    height=img.height,
+                    label=label,
+                    optional=optional,
+                )
             return _reencoded(img, fmt, label, optional)
     except BadFile:
         raise
@@ -57,8 +65,15 @@ def prepare(data: bytes, label: str, *, original: bool = False, optional: bool =
 
 
 # EXIF orientation -> the transpose that shows the image upright (what ImageOps.exif_transpose does)
-_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
-            7: "TRANSVERSE", 8: "ROTATE_90"}
+_UPRIGHT = {
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
+}
 DRAFT_SLACK = 0.9  # a JPEG decoded at a DCT scale within 10% under the target is sent at that size
 
 
@@ -97,5 +112,6 @@ def _reencoded(img: "PILImage", fmt: str, label: str, optional: bool) -> Picture
     else:  # PNG, GIF, WebP with transparency: lossless (screenshots keep sharp text); fast zlib level
         clean.save(out, "PNG", compress_level=1)
         mime = "image/png"
-    return Picture(data=out.getvalue(), mime=mime, width=clean.width, height=clean.height, label=label,
-                   optional=optional)
+    return Picture(
+        data=out.getvalue(), mime=mime, width=clean.width, height=clean.height, label=label, optional=optional
+    )

@@ -15,15 +15,21 @@ from aigc_cli.attachments.detect import AUDIO, IMAGE_MIME, sniff
 from aigc_cli.attachments.model import Attachment, Loaded
 from aigc_cli.errors import BadFile, UsageError
 
-MAX_FILE_BYTES = 50_000_000   # any attachment read from a file or stdin
+MAX_FILE_BYTES = 50_000_000  # any attachment read from a file or stdin
 MAX_AUDIO_BYTES = 25_000_000  # OpenAI's limit for one transcription request
 
 # (audio bytes, file name) -> transcript text; the backend's /v1/audio/transcriptions
 Transcriber = Callable[[bytes, str], str]
 
 
-def load(specs: Sequence[str], *, original: bool = False, stdin: BinaryIO | None = None,
-         transcribe: Transcriber | None = None, url_timeout: float | None = None) -> Loaded:
+def load(
+    specs: Sequence[str],
+    *,
+    original: bool = False,
+    stdin: BinaryIO | None = None,
+    transcribe: Transcriber | None = None,
+    url_timeout: float | None = None,
+) -> Loaded:
     """Each ``PATH|URL|-`` as an Attachment, in the order given."""
     from aigc_cli import webpage
 
@@ -60,7 +66,9 @@ def read_path(path: str) -> bytes:
 
 def _read_stdin(stdin: BinaryIO | None) -> bytes:
     if stdin is None:
-        raise UsageError("-a - reads stdin, but nothing is piped in", hint="cat photo.jpg | aigc ask -a - 'what is this?'")
+        raise UsageError(
+            "-a - reads stdin, but nothing is piped in", hint="cat photo.jpg | aigc ask -a - 'what is this?'"
+        )
     data = stdin.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise BadFile(f"stdin: over the cap of {MAX_FILE_BYTES // 1_000_000} MB")
@@ -69,15 +77,22 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
     return data
 
 
-def classify(data: bytes, name: str, original: bool = False, transcribe: Transcriber | None = None,
-             source: str | None = None) -> Attachment:
+def classify(
+    data: bytes, name: str, original: bool = False, transcribe: Transcriber | None = None, source: str | None = None
+) -> Attachment:
     """What ``data`` becomes, by its first bytes."""
     kind = sniff(data[:2048])
     if kind in IMAGE_MIME:
         from aigc_cli.attachments.image import prepare
 
-        return Attachment(kind="image", name=name, size=len(data), source=source, needs_sight=True,
-                          pictures=[prepare(data, name, original=original)])
+        return Attachment(
+            kind="image",
+            name=name,
+            size=len(data),
+            source=source,
+            needs_sight=True,
+            pictures=[prepare(data, name, original=original)],
+        )
     if kind == "pdf":
         from aigc_cli.attachments.pdf import read_pdf
 
@@ -90,8 +105,10 @@ def classify(data: bytes, name: str, original: bool = False, transcribe: Transcr
         except UnicodeDecodeError as exc:
             raise BadFile(f"{name}: not valid UTF-8 text (bad byte at offset {exc.start})") from None
         return Attachment(kind="text", name=name, size=len(data), text=text, source=source)
-    raise BadFile(f"{name}: an unknown binary type (not an image, PDF, audio or text)",
-                  hint="images (PNG, JPEG, GIF, WebP), PDF, audio (MP3, WAV, M4A, OGG, FLAC, WebM) and text can be attached")
+    raise BadFile(
+        f"{name}: an unknown binary type (not an image, PDF, audio or text)",
+        hint="images (PNG, JPEG, GIF, WebP), PDF, audio (MP3, WAV, M4A, OGG, FLAC, WebM) and text can be attached",
+    )
 
 
 def _audio(data: bytes, name: str, kind: str, transcribe: Transcriber | None) -> Attachment:

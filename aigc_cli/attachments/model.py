@@ -21,8 +21,8 @@ class Picture(BaseModel):
     mime: str
     width: int
     height: int
-    label: str                 # "receipt.jpg", "scan.pdf page 3"
-    optional: bool = False     # a scanned PDF page: sent to a model that sees, else named as skipped
+    label: str  # "receipt.jpg", "scan.pdf page 3"
+    optional: bool = False  # a scanned PDF page: sent to a model that sees, else named as skipped
 
     @property
     def sha256(self) -> str:
@@ -39,10 +39,10 @@ class Attachment(BaseModel):
     and/or its pictures (an image, a PDF's scanned pages)."""
 
     kind: Kind
-    name: str                  # the file name or URL the user gave ("stdin" for -a -)
-    size: int                  # bytes read
+    name: str  # the file name or URL the user gave ("stdin" for -a -)
+    size: int  # bytes read
     source: str | None = None  # a web page's final URL (after redirects)
-    title: str | None = None   # a web page's title
+    title: str | None = None  # a web page's title
     text: str | None = None
     pictures: list[Picture] = Field(default_factory=list)
     needs_sight: bool = False  # only pictures to send (an image, a PDF with no text layer at all)

@@ -15,9 +15,9 @@ from aigc_cli.attachments.model import Attachment, Picture
 from aigc_cli.errors import BadFile
 
 MAX_PAGES = 500
-MAX_TEXT_CHARS = 2_000_000     # the whole PDF's text; more is refused, not cut
-MAX_PAGE_IMAGES = 20           # scanned pages rendered per PDF
-RENDER_LONG_SIDE = 1536        # pixels; the image rule downsizes further if needed
+MAX_TEXT_CHARS = 2_000_000  # the whole PDF's text; more is refused, not cut
+MAX_PAGE_IMAGES = 20  # scanned pages rendered per PDF
+RENDER_LONG_SIDE = 1536  # pixels; the image rule downsizes further if needed
 
 
 def read_pdf(data: bytes, name: str) -> Attachment:
@@ -34,8 +34,9 @@ def read_pdf(data: bytes, name: str) -> Attachment:
     text = "\n\n".join(parts)
     if len(text) > MAX_TEXT_CHARS:
         raise BadFile(f"{name}: its text is {len(text):,} characters, over the cap of {MAX_TEXT_CHARS:,}")
-    return Attachment(kind="pdf", name=name, size=len(data), text=text, pictures=pictures,
-                      needs_sight=len(scanned) == len(pages))
+    return Attachment(
+        kind="pdf", name=name, size=len(data), text=text, pictures=pictures, needs_sight=len(scanned) == len(pages)
+    )
 
 
 def _page_texts(data: bytes, name: str) -> list[str]:

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from aigc_cli.store.attachments import AttachmentRow
     from aigc_cli.store.db import Conversation, Store
 
-VISION_HINT = "pick a model that sees (the vision column of `aigc models list`), e.g. -m gpt-4o-mini, " \
-              "or `aigc config set models.NAME.vision true` for a model the table does not know"
+VISION_HINT = (
+    "pick a model that sees (the vision column of `aigc models list`), e.g. -m gpt-4o-mini, "
+    "or `aigc config set models.NAME.vision true` for a model the table does not know"
+)
 
 
 @dataclass
@@ -44,8 +46,13 @@ class Attached:
 
 
 def apply(
-    messages: list[Message], loaded: Loaded | None, backend: "Backend", model: str,
-    store: "Store | None" = None, conv: "Conversation | None" = None, budget: int | None = None,
+    messages: list[Message],
+    loaded: Loaded | None,
+    backend: "Backend",
+    model: str,
+    store: "Store | None" = None,
+    conv: "Conversation | None" = None,
+    budget: int | None = None,
 ) -> tuple[list[Message], Attached]:
     """The messages with pictures on them; raises before anything is sent if the model cannot see.
 
@@ -91,7 +98,11 @@ def _choose(loaded: Loaded, sees: bool, model: str, notices: list[str]) -> list[
 
 
 def _with_history_images(
-    messages: list[Message], store: "Store | None", conv: "Conversation | None", sees: bool, model: str,
+    messages: list[Message],
+    store: "Store | None",
+    conv: "Conversation | None",
+    sees: bool,
+    model: str,
     notices: list[str],
 ) -> list[Message]:
     """Earlier turns' pictures back on their questions (``-c``/``--cid``), for a model that sees."""
@@ -116,8 +127,14 @@ def _with_history_images(
             continue
         import base64
 
-        parts = [ImagePart(url=f"data:{r.mime};base64,{base64.b64encode(r.data or b'').decode('ascii')}",
-                           width=r.width or 0, height=r.height or 0) for r in pics]
+        parts = [
+            ImagePart(
+                url=f"data:{r.mime};base64,{base64.b64encode(r.data or b'').decode('ascii')}",
+                width=r.width or 0,
+                height=r.height or 0,
+            )
+            for r in pics
+        ]
         out[i] = out[i].model_copy(update={"images": parts})
     if left_out:
         notices.append(f"left out {left_out} earlier image(s): {model} cannot see images")
@@ -136,8 +153,11 @@ def rows(loaded: Loaded, sent: list[Picture]) -> list["AttachmentRow"]:
         if not pics:
             out.append(AttachmentRow(part=0, label=a.title, **base))
         for part, p in enumerate(pics):
-            out.append(AttachmentRow(part=part, label=p.label, mime=p.mime, width=p.width, height=p.height,
-                                     data=p.data, **base))
+            out.append(
+                AttachmentRow(
+                    part=part, label=p.label, mime=p.mime, width=p.width, height=p.height, data=p.data, **base
+                )
+            )
     return out
 
 
@@ -158,8 +178,13 @@ def drop_old_images(messages: list[Message], over: int) -> tuple[list[Message], 
 
 
 def for_turn(
-    messages: list[Message], loaded: Loaded | None, backend: "Backend", model: str, settings: "Settings",
-    store: "Store | None", conv: "Conversation | None",
+    messages: list[Message],
+    loaded: Loaded | None,
+    backend: "Backend",
+    model: str,
+    settings: "Settings",
+    store: "Store | None",
+    conv: "Conversation | None",
 ) -> tuple[list[Message], Attached]:
     """``apply`` as ``run_turn`` calls it: the budget is the window less the answer's room."""
     if loaded is None and (conv is None or store is None):

@@ -206,8 +206,10 @@ class Backend:
         """Speech to text (audio attachments, `aigc transcribe`); most backends have none."""
         from aigc_cli.errors import UsageError
 
-        raise UsageError(f"the {self.name} backend cannot transcribe audio; nothing was sent",
-                         hint="use -b openai (OpenAI, or a compatible server with /v1/audio/transcriptions)")
+        raise UsageError(
+            f"the {self.name} backend cannot transcribe audio; nothing was sent",
+            hint="use -b openai (OpenAI, or a compatible server with /v1/audio/transcriptions)",
+        )
 
     def batch_api(self) -> "BatchAPI":
         """The provider's asynchronous batch service (`aigc batch --api batch`), if it has one."""
@@ -228,8 +230,17 @@ class Backend:
 
         raise ConfigError(f"the {self.name} backend cannot speak", hint="use -b local (espeak-ng) or -b openai")
 
-    def images(self, prompt: str, *, model: str | None, size: str | None, n: int, quality: str | None,
-               edit: bytes | None = None, mask: bytes | None = None) -> list["GeneratedImage"]:
+    def images(
+        self,
+        prompt: str,
+        *,
+        model: str | None,
+        size: str | None,
+        n: int,
+        quality: str | None,
+        edit: bytes | None = None,
+        mask: bytes | None = None,
+    ) -> list["GeneratedImage"]:
         """``n`` pictures for ``prompt`` (or ``edit`` changed as it says, where ``mask`` is clear)."""
         from aigc_cli.errors import ConfigError
 

@@ -76,8 +76,10 @@ class FakeBackend(Backend):
     def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
         from aigc_cli.tokens import image_tokens  # images by OpenAI's tile rule (attachments)
 
-        return sum(len(m.content.split()) + 4 + sum(image_tokens(i.width, i.height, i.detail) for i in m.images)
-                   for m in messages)
+        return sum(
+            len(m.content.split()) + 4 + sum(image_tokens(i.width, i.height, i.detail) for i in m.images)
+            for m in messages
+        )
 
     def context_window(self, model: str | None = None) -> int:
         return self.window

@@ -45,9 +45,11 @@ def _physical_cores() -> int | None:
 
 BUNDLED_SIZE = "253 MB"
 # said once per machine, under the first answer from the bundled model (and by `aigc doctor`)
-WELCOME = ("gemma-3-270m is a tiny demo base model, bundled so aigc works offline: expect rough answers. "
-           "For good ones set OPENAI_API_KEY (any OpenAI-compatible server), or get a real local model: "
-           "aigc models pull Qwen/Qwen2.5-1.5B-Instruct-GGUF --quant Q4_K_M && aigc models use NAME")
+WELCOME = (
+    "gemma-3-270m is a tiny demo base model, bundled so aigc works offline: expect rough answers. "
+    "For good ones set OPENAI_API_KEY (any OpenAI-compatible server), or get a real local model: "
+    "aigc models pull Qwen/Qwen2.5-1.5B-Instruct-GGUF --quant Q4_K_M && aigc models use NAME"
+)
 
 
 def welcome_after_answer() -> None:

@@ -113,6 +113,7 @@ def _render(
     eos = model.token_get_text(llm.token_eos()) if llm.token_eos() != -1 else ""
     bos = model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else ""
     from aigc_cli.backends.local_tools import template_messages, template_tools  # tools (issue #21)
+
     result = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(
         messages=template_messages(messages), tools=template_tools(tools)
     )
@@ -227,8 +228,13 @@ class LocalBackend(Backend):
         """``completion`` for a base model (no chat template in the GGUF)."""
         return "chat" if self.llm(model).metadata.get("tokenizer.chat_template") else "completion"
 
-    def prompt(self, messages: Sequence[Message], model: str | None = None, completion: bool = False,
-               tools: list[dict[str, Any]] | None = None) -> Prompt:
+    def prompt(
+        self,
+        messages: Sequence[Message],
+        model: str | None = None,
+        completion: bool = False,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> Prompt:
         """The tokens this request sends (with the tools, if any), checked against the window."""
         llm = self.llm(model)
         prompt = _render(llm, messages, completion, tools)
@@ -370,9 +376,15 @@ class LocalBackend(Backend):
             try:
                 with loadsafety.model_params(llama_cpp, decision.extra_buffers):
                     llm = _EMBEDDERS[str(path)] = llama_cpp.Llama(
-                        str(path), embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                        n_ctx=EMBED_CTX, n_batch=EMBED_CTX, n_ubatch=EMBED_CTX,
-                        n_threads=threads, n_threads_batch=threads, verbose=False,
+                        str(path),
+                        embedding=True,
+                        pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                        n_ctx=EMBED_CTX,
+                        n_batch=EMBED_CTX,
+                        n_ubatch=EMBED_CTX,
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        verbose=False,
                     )
             except (ValueError, RuntimeError, OSError):
                 raise ConfigError(f"llama.cpp cannot load {path} for embeddings") from None

@@ -88,7 +88,8 @@ class OpenAIBackend(OpenAIModels):
                 timeout=timeout,
                 max_retries=self.cfg.max_retries,
                 http_client=_HttpClient(
-                    timeout=timeout, event_hooks={"response": [_no_retry_when_waiting_cannot_help]},
+                    timeout=timeout,
+                    event_hooks={"response": [_no_retry_when_waiting_cannot_help]},
                     transport=self._transport,
                 ),
             )
@@ -117,8 +118,11 @@ class OpenAIBackend(OpenAIModels):
         if options.json_schema is not None:
             req["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "output", "schema": options.json_schema,
-                                "strict": strict_ok(options.json_schema)},  # else the server refuses it (400)
+                "json_schema": {
+                    "name": "output",
+                    "schema": options.json_schema,
+                    "strict": strict_ok(options.json_schema),
+                },  # else the server refuses it (400)
             }
         return req
 
@@ -181,8 +185,10 @@ class OpenAIBackend(OpenAIModels):
             choice = resp.choices[0] if resp.choices else None
             usage = None
             if resp.usage is not None:
-                usage = Usage(prompt_tokens=_count(resp.usage.prompt_tokens),
-                              completion_tokens=_count(resp.usage.completion_tokens))
+                usage = Usage(
+                    prompt_tokens=_count(resp.usage.prompt_tokens),
+                    completion_tokens=_count(resp.usage.completion_tokens),
+                )
             return Chunk(
                 text=text,
                 finish_reason=finish,
@@ -208,8 +214,12 @@ class OpenAIBackend(OpenAIModels):
 
     def diagnostics(self, live: bool) -> list[tuple[str, str]]:
         """What `aigc doctor` shows before the live check."""
-        return [("server", where_of(self.cfg.base_url) if self.cfg.base_url
-                 else "https://api.openai.com/v1 (the SDK's default)")]
+        return [
+            (
+                "server",
+                where_of(self.cfg.base_url) if self.cfg.base_url else "https://api.openai.com/v1 (the SDK's default)",
+            )
+        ]
 
     def embed(self, texts: Sequence[str], model: str | None = None) -> list[list[float]]:
         """``/v1/embeddings`` through the SDK (OpenAI, Ollama, vLLM...), as plain floats."""
@@ -232,12 +242,22 @@ class OpenAIBackend(OpenAIModels):
 
         return openai_media.speech(self.client, self.cfg.base_url, text, voice=voice, fmt=fmt, speed=speed, model=model)
 
-    def images(self, prompt: str, *, model: str | None, size: str | None, n: int, quality: str | None,
-               edit: bytes | None = None, mask: bytes | None = None) -> list["GeneratedImage"]:
+    def images(
+        self,
+        prompt: str,
+        *,
+        model: str | None,
+        size: str | None,
+        n: int,
+        quality: str | None,
+        edit: bytes | None = None,
+        mask: bytes | None = None,
+    ) -> list["GeneratedImage"]:
         from aigc_cli.backends import openai_media
 
-        found = openai_media.images(self.client, self.cfg.base_url, prompt, model=model, size=size, n=n,
-                                    quality=quality, edit=edit, mask=mask)
+        found = openai_media.images(
+            self.client, self.cfg.base_url, prompt, model=model, size=size, n=n, quality=quality, edit=edit, mask=mask
+        )
         for img in found:
             if img.data is None and img.url:
                 img.data = openai_media.fetch(img.url, self.cfg.timeout)

@@ -19,16 +19,24 @@ if TYPE_CHECKING:
 
 
 def transcribe(
-    client: "openai.OpenAI", base_url: str | None, audio: bytes, filename: str, model: str,
-    language: str | None = None, timestamps: bool = False,
+    client: "openai.OpenAI",
+    base_url: str | None,
+    audio: bytes,
+    filename: str,
+    model: str,
+    language: str | None = None,
+    timestamps: bool = False,
 ) -> Transcript:
     """One transcription request; SDK errors mapped like every other request."""
     import openai
 
     from aigc_cli.backends.openai_errors import map_error
 
-    args: dict[str, Any] = {"file": (filename, audio), "model": model,
-                            "response_format": "verbose_json" if timestamps else "json"}
+    args: dict[str, Any] = {
+        "file": (filename, audio),
+        "model": model,
+        "response_format": "verbose_json" if timestamps else "json",
+    }
     if language:
         args["language"] = language
     try:
@@ -38,9 +46,11 @@ def transcribe(
         raise
     except openai.NotFoundError as exc:
         where = base_url or "api.openai.com"
-        raise UsageError(f"{where} has no audio transcription endpoint (/v1/audio/transcriptions answered 404: "
-                         f"{_message(exc)}); nothing was sent",
-                         hint="point openai.base_url at a server that transcribes, or set audio.transcribe_model") from None
+        raise UsageError(
+            f"{where} has no audio transcription endpoint (/v1/audio/transcriptions answered 404: "
+            f"{_message(exc)}); nothing was sent",
+            hint="point openai.base_url at a server that transcribes, or set audio.transcribe_model",
+        ) from None
     except Exception as exc:
         raise map_error(exc, base_url) from exc
     return _parse(data)
@@ -60,8 +70,15 @@ def _parse(data: Any) -> Transcript:
         raise BadServerAnswer("the transcription server's answer has no text")
     segments = None
     if isinstance(data.get("segments"), list):
-        segments = [Segment(start=float(s.get("start", 0)), end=float(s.get("end", 0)), text=str(s.get("text", "")))
-                    for s in data["segments"] if isinstance(s, dict)]
+        segments = [
+            Segment(start=float(s.get("start", 0)), end=float(s.get("end", 0)), text=str(s.get("text", "")))
+            for s in data["segments"]
+            if isinstance(s, dict)
+        ]
     duration = data.get("duration")
-    return Transcript(text=data["text"].strip(), language=data.get("language"),
-                      duration=float(duration) if isinstance(duration, int | float) else None, segments=segments)
+    return Transcript(
+        text=data["text"].strip(),
+        language=data.get("language"),
+        duration=float(duration) if isinstance(duration, int | float) else None,
+        segments=segments,
+    )

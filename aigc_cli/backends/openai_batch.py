@@ -39,20 +39,28 @@ class OpenAIBatchAPI:
         """Upload the requests and create the batch; returns the batch id."""
         client = self._client()
         uploaded = self._call(lambda: client.files.create(file=(name, jsonl), purpose="batch"))
-        batch = self._call(lambda: client.batches.create(
-            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h",
-            metadata={"created_by": "aigc batch"},
-        ))
+        batch = self._call(
+            lambda: client.batches.create(
+                input_file_id=uploaded.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"created_by": "aigc batch"},
+            )
+        )
         return str(batch.id)
 
     def status(self, batch_id: str) -> RemoteBatch:
         batch = self._call(lambda: self._client().batches.retrieve(batch_id))
         counts = batch.request_counts
         return RemoteBatch(
-            id=batch.id, state=batch.status, final=batch.status in FINAL_STATES,
-            total=getattr(counts, "total", 0) or 0, completed=getattr(counts, "completed", 0) or 0,
+            id=batch.id,
+            state=batch.status,
+            final=batch.status in FINAL_STATES,
+            total=getattr(counts, "total", 0) or 0,
+            completed=getattr(counts, "completed", 0) or 0,
             failed=getattr(counts, "failed", 0) or 0,
-            output_file=batch.output_file_id, error_file=batch.error_file_id,
+            output_file=batch.output_file_id,
+            error_file=batch.error_file_id,
         )
 
     def download(self, file_id: str) -> str:

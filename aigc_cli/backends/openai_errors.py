@@ -138,8 +138,10 @@ def map_error(exc: BaseException, base_url: str | None) -> AigcError:
     if is_connection_loss(exc):
         return BackendUnreachable(f"connection to {where} lost ({type(exc).__name__})")
     # what the SDK could not make sense of (a body that is not JSON, say): the server's fault
-    return BadServerAnswer(f"{where} sent an answer that is not the API's JSON ({type(exc).__name__})",
-                           hint="check OPENAI_BASE_URL: it should point at an OpenAI-compatible API, usually …/v1")
+    return BadServerAnswer(
+        f"{where} sent an answer that is not the API's JSON ({type(exc).__name__})",
+        hint="check OPENAI_BASE_URL: it should point at an OpenAI-compatible API, usually …/v1",
+    )
 
 
 def _rate_limited(exc: openai.RateLimitError, where: str) -> AigcError:
@@ -194,20 +196,25 @@ def _status_error(exc: openai.APIStatusError, where: str) -> AigcError:
             hint="check the options given (model, --max-tokens, -t, the recipe's schema)",
         )
     if exc.status_code == 413:
-        return InputTooLarge(f"{where} refused the request as too large (413: {text})",
-                             hint="shorten the input or attach less")
+        return InputTooLarge(
+            f"{where} refused the request as too large (413: {text})", hint="shorten the input or attach less"
+        )
     if exc.status_code == 408:
-        return BackendUnreachable(f"timed out waiting for {where} (408: {text})",
-                                  hint="the server gave up on the request; try again later")
+        return BackendUnreachable(
+            f"timed out waiting for {where} (408: {text})", hint="the server gave up on the request; try again later"
+        )
     if exc.status_code >= 500:
         gone = exc.status_code in (502, 503, 504)
         return BackendUnreachable(
-            f"{where} is unavailable ({exc.status_code}: {text})" if gone
+            f"{where} is unavailable ({exc.status_code}: {text})"
+            if gone
             else f"{where} failed ({exc.status_code}: {text})",
-            hint="the server or its gateway is down or overloaded; try again later" if gone
+            hint="the server or its gateway is down or overloaded; try again later"
+            if gone
             else "the server failed even after retries; try again later",
         )
     if 400 <= exc.status_code < 500:
         return UsageError(f"{where} refused the request ({exc.status_code}: {text})")
-    return BadServerAnswer(f"{where} answered {exc.status_code}: {text}",
-                           hint="the server failed even after retries; try again later")
+    return BadServerAnswer(
+        f"{where} answered {exc.status_code}: {text}", hint="the server failed even after retries; try again later"
+    )

@@ -24,14 +24,23 @@ MAX_IMAGE_BYTES = 64 << 20
 
 # USD per picture: (model, size, quality) -> price; quality None is the model's only or default one
 IMAGE_PRICES: dict[tuple[str, str, str | None], float] = {
-    ("dall-e-2", "256x256", None): 0.016, ("dall-e-2", "512x512", None): 0.018, ("dall-e-2", "1024x1024", None): 0.020,
-    ("dall-e-3", "1024x1024", "standard"): 0.040, ("dall-e-3", "1024x1792", "standard"): 0.080,
-    ("dall-e-3", "1792x1024", "standard"): 0.080, ("dall-e-3", "1024x1024", "hd"): 0.080,
-    ("dall-e-3", "1024x1792", "hd"): 0.120, ("dall-e-3", "1792x1024", "hd"): 0.120,
-    ("gpt-image-1", "1024x1024", "low"): 0.011, ("gpt-image-1", "1024x1024", "medium"): 0.042,
-    ("gpt-image-1", "1024x1024", "high"): 0.167, ("gpt-image-1", "1024x1536", "low"): 0.016,
-    ("gpt-image-1", "1024x1536", "medium"): 0.063, ("gpt-image-1", "1024x1536", "high"): 0.250,
-    ("gpt-image-1", "1536x1024", "low"): 0.016, ("gpt-image-1", "1536x1024", "medium"): 0.063,
+    ("dall-e-2", "256x256", None): 0.016,
+    ("dall-e-2", "512x512", None): 0.018,
+    ("dall-e-2", "1024x1024", None): 0.020,
+    ("dall-e-3", "1024x1024", "standard"): 0.040,
+    ("dall-e-3", "1024x1792", "standard"): 0.080,
+    ("dall-e-3", "1792x1024", "standard"): 0.080,
+    ("dall-e-3", "1024x1024", "hd"): 0.080,
+    ("dall-e-3", "1024x1792", "hd"): 0.120,
+    ("dall-e-3", "1792x1024", "hd"): 0.120,
+    ("gpt-image-1", "1024x1024", "low"): 0.011,
+    ("gpt-image-1", "1024x1024", "medium"): 0.042,
+    ("gpt-image-1", "1024x1024", "high"): 0.167,
+    ("gpt-image-1", "1024x1536", "low"): 0.016,
+    ("gpt-image-1", "1024x1536", "medium"): 0.063,
+    ("gpt-image-1", "1024x1536", "high"): 0.250,
+    ("gpt-image-1", "1536x1024", "low"): 0.016,
+    ("gpt-image-1", "1536x1024", "medium"): 0.063,
     ("gpt-image-1", "1536x1024", "high"): 0.250,
 }
 DEFAULT_QUALITY = {"dall-e-3": "standard", "gpt-image-1": "medium"}
@@ -47,16 +56,34 @@ def _call(fn: Callable[[], Any], where: str | None) -> Any:
         raise map_error(exc, where) from exc
 
 
-def speech(client: Any, where: str | None, text: str, *, voice: str | None, fmt: str, speed: float,
-           model: str | None) -> bytes:
-    resp = _call(lambda: client.audio.speech.create(
-        model=model or DEFAULT_SPEECH_MODEL, voice=voice or DEFAULT_VOICE, input=text, response_format=fmt,
-        speed=speed), where)
+def speech(
+    client: Any, where: str | None, text: str, *, voice: str | None, fmt: str, speed: float, model: str | None
+) -> bytes:
+    resp = _call(
+        lambda: client.audio.speech.create(
+            model=model or DEFAULT_SPEECH_MODEL,
+            voice=voice or DEFAULT_VOICE,
+            input=text,
+            response_format=fmt,
+            speed=speed,
+        ),
+        where,
+    )
     return bytes(resp.content)
 
 
-def images(client: Any, where: str | None, prompt: str, *, model: str | None, size: str | None, n: int,
-           quality: str | None, edit: bytes | None, mask: bytes | None) -> list[GeneratedImage]:
+def images(
+    client: Any,
+    where: str | None,
+    prompt: str,
+    *,
+    model: str | None,
+    size: str | None,
+    n: int,
+    quality: str | None,
+    edit: bytes | None,
+    mask: bytes | None,
+) -> list[GeneratedImage]:
     model = model or DEFAULT_IMAGE_MODEL
     args: dict[str, Any] = {"model": model, "prompt": prompt, "n": n}
     if size:
@@ -77,8 +104,11 @@ def images(client: Any, where: str | None, prompt: str, *, model: str | None, si
         data = base64.b64decode(item.b64_json) if getattr(item, "b64_json", None) else None
         if data is None and not getattr(item, "url", None):
             raise BackendError("the images API answered without a picture")
-        out.append(GeneratedImage(data=data, url=item.url if data is None else None,
-                                  revised_prompt=getattr(item, "revised_prompt", None)))
+        out.append(
+            GeneratedImage(
+                data=data, url=item.url if data is None else None, revised_prompt=getattr(item, "revised_prompt", None)
+            )
+        )
     if not out:
         raise BackendError("the images API answered without a picture")
     return out

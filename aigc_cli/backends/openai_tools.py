@@ -79,7 +79,9 @@ class CallAssembler:
         out = []
         for index in sorted(self._calls):
             c = self._calls[index]
-            out.append(ToolCall(id=c["id"] or f"call_{index}", name=c["name"], arguments="".join(c["arguments"]) or "{}"))
+            out.append(
+                ToolCall(id=c["id"] or f"call_{index}", name=c["name"], arguments="".join(c["arguments"]) or "{}")
+            )
         return out
 
 

@@ -40,12 +40,12 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
-MIN_LINE = 8       # shorter lines ("Thanks,", "---") may repeat; a CJK character counts 2
-MAX_PERIOD = 120   # longest loop unit the short-loop rule looks for
-MIN_SPAN = 40      # "ha ha ha" is text; forty characters of one unit is a loop
-HOLD = 0           # characters held back beyond the line rule (more delays short answers)
-SHORT_TIMES = 3    # a short line ("4. 东北") may repeat, but not this often
-LONG_CLAUSE = 24    # a clause this long (CJK counted double) is never repeated in earnest
+MIN_LINE = 8  # shorter lines ("Thanks,", "---") may repeat; a CJK character counts 2
+MAX_PERIOD = 120  # longest loop unit the short-loop rule looks for
+MIN_SPAN = 40  # "ha ha ha" is text; forty characters of one unit is a loop
+HOLD = 0  # characters held back beyond the line rule (more delays short answers)
+SHORT_TIMES = 3  # a short line ("4. 东北") may repeat, but not this often
+LONG_CLAUSE = 24  # a clause this long (CJK counted double) is never repeated in earnest
 FINISH = "repetition"  # the finish reason of an answer the guard ended
 
 _LEAD = re.compile(r"^(?:[\W\d_]|step\s*\d+|第\s*[\d一二三四五六七八九十]+\s*[步章节条点])*", re.I)
@@ -86,12 +86,12 @@ class RepetitionGuard:
     """
 
     def __init__(self) -> None:
-        self.text = ""          # everything received (up to a cut, once stopped)
-        self.shown = 0          # characters of ``text`` already released
+        self.text = ""  # everything received (up to a cut, once stopped)
+        self.shown = 0  # characters of ``text`` already released
         self.stopped = False
         self._lines: set[str] = set()
         self._short: dict[str, int] = {}
-        self._line_start = 0    # where the current (unfinished) line begins
+        self._line_start = 0  # where the current (unfinished) line begins
         self._clauses: dict[str, int] = {}  # clause key -> times seen
         self._clause_start = 0  # where the current (unfinished) clause begins
         self._seq: list[tuple[str, int, str]] = []  # finished clauses: (key, start, the mark that ended it)

@@ -53,7 +53,7 @@ class Gate:
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Halve the limit and pause new requests; returns the pause in seconds."""
-        pause = retry_after if retry_after is not None else min(MAX_BACKOFF_S, 0.5 * 2 ** attempt)
+        pause = retry_after if retry_after is not None else min(MAX_BACKOFF_S, 0.5 * 2**attempt)
         pause = min(MAX_BACKOFF_S, pause) * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not crypto
         with self._cond:
             self.limit = max(1, self.limit // 2)

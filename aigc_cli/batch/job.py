@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from aigc_cli.recipes import Recipe
 
 ASSUMED_OUTPUT_TOKENS = 300  # per item, when the recipe and flags set no max_tokens
-BATCH_API_DISCOUNT = 0.5     # OpenAI's Batch API bills half the live price
+BATCH_API_DISCOUNT = 0.5  # OpenAI's Batch API bills half the live price
 
 
 class BatchSpec(BaseModel):

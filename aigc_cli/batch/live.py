@@ -74,8 +74,16 @@ def attempt(prep: "Prepared", idx: int, settings: "Settings") -> Outcome:
     from aigc_cli.session.tasks import run_recipe
 
     spec = prep.spec
-    opts = TaskOptions(model=prep.model, backend=prep.backend.name, system=spec.system, temperature=spec.temperature,
-                       max_tokens=spec.max_tokens, no_log=not spec.log, no_memory=not spec.memory, no_stream=True)
+    opts = TaskOptions(
+        model=prep.model,
+        backend=prep.backend.name,
+        system=spec.system,
+        temperature=spec.temperature,
+        max_tokens=spec.max_tokens,
+        no_log=not spec.log,
+        no_memory=not spec.memory,
+        no_stream=True,
+    )
     try:
         text = read_item(prep.items[idx])
         result = run_recipe(prep.recipe, spec.values, text, opts, settings)
@@ -84,17 +92,31 @@ def attempt(prep: "Prepared", idx: int, settings: "Settings") -> Outcome:
     except Exception as exc:  # noqa: BLE001 - one item's surprise must not end the batch
         return Outcome(idx, error=AigcError(f"{type(exc).__name__}: {exc}"))
     usage = result.answer.usage
-    return Outcome(idx, text=result.answer.text, error=result.error, cost=result.cost,
-                   prompt_tokens=usage.prompt_tokens if usage else None,
-                   completion_tokens=usage.completion_tokens if usage else None,
-                   conversation_id=result.conversation_id)
+    return Outcome(
+        idx,
+        text=result.answer.text,
+        error=result.error,
+        cost=result.cost,
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+        conversation_id=result.conversation_id,
+    )
 
 
 class LiveRun:
     """One live run over a job's pending items."""
 
-    def __init__(self, prep: "Prepared", store: "Store", settings: "Settings", *, jobs: int,
-                 max_cost: float | None, spent_before: float, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        prep: "Prepared",
+        store: "Store",
+        settings: "Settings",
+        *,
+        jobs: int,
+        max_cost: float | None,
+        spent_before: float,
+        progress: Progress | None,
+    ) -> None:
         self.prep, self.store, self.settings = prep, store, settings
         self.ceiling = max(1, min(jobs, prep.backend.max_parallel))
         self.max_cost, self.spent_before, self.progress = max_cost, spent_before, progress
@@ -182,9 +204,17 @@ class LiveRun:
             path = output_path(self.prep, out.idx)
             if path is not None:
                 outputs.write_item(self.prep, path, out.text)
-            jobs.finish_item(self.store, self.prep.job_id, out.idx, output=out.text, output_path=path,
-                             prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens,
-                             cost=out.cost, conversation_id=out.conversation_id)
+            jobs.finish_item(
+                self.store,
+                self.prep.job_id,
+                out.idx,
+                output=out.text,
+                output_path=path,
+                prompt_tokens=out.prompt_tokens,
+                completion_tokens=out.completion_tokens,
+                cost=out.cost,
+                conversation_id=out.conversation_id,
+            )
             report.done += 1
         if self.progress is not None:
             self.progress(report.done, report.failed, report.total, self.spent_before + self.spent)

@@ -34,8 +34,9 @@ def record(prep: "Prepared", row: "ItemRow") -> dict[str, Any]:
     out: dict[str, Any] = {
         "input": prep.items[row.idx].key if row.idx < len(prep.items) else row.key,
         "output": row.output,
-        "usage": None if row.prompt_tokens is None else {
-            "prompt_tokens": row.prompt_tokens, "completion_tokens": row.completion_tokens or 0},
+        "usage": None
+        if row.prompt_tokens is None
+        else {"prompt_tokens": row.prompt_tokens, "completion_tokens": row.completion_tokens or 0},
         "cost": row.cost,
         "status": row.status,
     }

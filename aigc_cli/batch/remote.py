@@ -44,13 +44,23 @@ def request_lines(prep: "Prepared", store: "Store", pending: list[int]) -> bytes
             body["temperature"] = temperature
         if prep.spec.max_tokens or prep.recipe.max_tokens:
             body["max_tokens"] = prep.spec.max_tokens or prep.recipe.max_tokens
-        lines.append(json.dumps({"custom_id": str(idx), "method": "POST", "url": "/v1/chat/completions",
-                                 "body": body}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {"custom_id": str(idx), "method": "POST", "url": "/v1/chat/completions", "body": body},
+                ensure_ascii=False,
+            )
+        )
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-def run_remote(prep: "Prepared", store: "Store", settings: "Settings", remote_id: str | None,
-               pending: list[int], progress: Progress | None) -> Report:
+def run_remote(
+    prep: "Prepared",
+    store: "Store",
+    settings: "Settings",
+    remote_id: str | None,
+    pending: list[int],
+    progress: Progress | None,
+) -> Report:
     """Submit (unless already submitted), poll until the batch is over, record every item."""
     from aigc_cli.store import batch as jobs
 
@@ -104,8 +114,9 @@ def _collect(prep: "Prepared", store: "Store", output: str, errors: str, state: 
         path = output_path(prep, idx)
         if path is not None and idx < len(prep.items):
             outputs.write_item(prep, path, text)
-    jobs.record_many(store, prep.job_id, [d for d in done if d[0] in pending],
-                     [(i, e) for i, e in failed.items() if i in pending])
+    jobs.record_many(
+        store, prep.job_id, [d for d in done if d[0] in pending], [(i, e) for i, e in failed.items() if i in pending]
+    )
     for idx, *_ in done:
         path = output_path(prep, idx)
         if path is not None and idx in pending:
@@ -143,5 +154,6 @@ def _report(prep: "Prepared", store: "Store", stopped: str | None) -> Report:
     row = jobs.job(store, prep.job_id)
     assert row is not None
     failed_rows = jobs.items(store, prep.job_id, "failed")[:5]
-    return Report(prep.job_id, row.total, row.done, row.failed, row.cost, stopped,
-                  [f"{r.key}: {r.error}" for r in failed_rows])
+    return Report(
+        prep.job_id, row.total, row.done, row.failed, row.cost, stopped, [f"{r.key}: {r.error}" for r in failed_rows]
+    )

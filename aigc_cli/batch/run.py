@@ -74,8 +74,9 @@ def plan_resume(job_id: str, settings: "Settings") -> Planned:
     return plan(BatchSpec.model_validate(row.spec), settings, retry_failed=True)
 
 
-def execute(planned: Planned, settings: "Settings", *, jobs: int, max_cost: float | None,
-            progress: Progress | None) -> Report:
+def execute(
+    planned: Planned, settings: "Settings", *, jobs: int, max_cost: float | None, progress: Progress | None
+) -> Report:
     """Run what is left of the job (creating it first if new); the store is closed after."""
     from aigc_cli.batch import outputs
     from aigc_cli.batch.remote import run_remote
@@ -84,16 +85,21 @@ def execute(planned: Planned, settings: "Settings", *, jobs: int, max_cost: floa
     prep, store = planned.prep, planned.store
     try:
         if planned.existing is None:
-            store_jobs.create_job(store, prep.job_id, prep.recipe.name, prep.spec.model_dump(), prep.spec.api,
-                                  [it.key for it in prep.items])
+            store_jobs.create_job(
+                store,
+                prep.job_id,
+                prep.recipe.name,
+                prep.spec.model_dump(),
+                prep.spec.api,
+                [it.key for it in prep.items],
+            )
         row = store_jobs.job(store, prep.job_id)
         assert row is not None
         if prep.spec.api == "batch":
             remote_id = row.remote_id if planned.pending else None
             report = run_remote(prep, store, settings, remote_id, planned.pending, progress)
         else:
-            run = LiveRun(prep, store, settings, jobs=jobs, max_cost=max_cost, spent_before=row.cost,
-                          progress=progress)
+            run = LiveRun(prep, store, settings, jobs=jobs, max_cost=max_cost, spent_before=row.cost, progress=progress)
             report = run.run(planned.pending, (row.total, row.done, row.failed))
         if prep.spec.jsonl_out:
             outputs.write_jsonl(prep, store_jobs.items(store, prep.job_id))

@@ -134,7 +134,7 @@ def _help(state: rs.ChatState, arg: str) -> Outcome:
     lines = [f"  /{(c.name + ' ' + c.args).strip():<{width}} {c.help}" for c in COMMANDS.values()]
     keys = [
         "",
-        "  Enter sends · Alt-Enter (or Esc Enter) adds a line · \"\"\" starts and ends a block",
+        '  Enter sends · Alt-Enter (or Esc Enter) adds a line · """ starts and ends a block',
         "  Ctrl-C stops an answer or clears the line · Ctrl-D leaves · Up/Down and Ctrl-R: input history",
     ]
     return Outcome(lines=lines + keys)
@@ -211,8 +211,9 @@ def _recipe(state: rs.ChatState, arg: str) -> Outcome:
         state.recipe, state.recipe_obj, state.recipe_values = None, None, {}
         return Outcome(lines=["Recipe off: messages are sent as typed, with no system prompt from it."])
     recipe = apply_recipe(state, name, sets)
-    return Outcome(lines=[f"Recipe {name}: {recipe.description or 'loaded'} (model {state.model_name()})",
-                          *recipe_notices(state)])
+    return Outcome(
+        lines=[f"Recipe {name}: {recipe.description or 'loaded'} (model {state.model_name()})", *recipe_notices(state)]
+    )
 
 
 @command("kb", "NAME", "answer from a knowledge base, citing it (no name: show it; '-' stops)")
@@ -315,11 +316,13 @@ def _tokens(state: rs.ChatState, arg: str) -> Outcome:
         cost = "$0 (nothing sent yet)"
     else:
         cost = f"${sp.cost:.4f}" if sp.priced else "unknown (no prices for this model; see `aigc models list`)"
-    return Outcome(lines=[
-        f"Context: {used:,} of {window:,} tokens{pct}" if window else f"Context: {used:,} tokens",
-        f"This session: {sp.prompt_tokens:,} prompt + {sp.completion_tokens:,} answer tokens",
-        f"Cost so far: {cost}",
-    ])
+    return Outcome(
+        lines=[
+            f"Context: {used:,} of {window:,} tokens{pct}" if window else f"Context: {used:,} tokens",
+            f"This session: {sp.prompt_tokens:,} prompt + {sp.completion_tokens:,} answer tokens",
+            f"Cost so far: {cost}",
+        ]
+    )
 
 
 @command("save", "NAME [--force]", "save this setup (system prompt, backend, model) as a recipe")

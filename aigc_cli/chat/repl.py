@@ -72,7 +72,7 @@ def unwrap_block(text: str) -> str:
     stripped = text.strip()
     if not stripped.startswith(FENCE) or in_open_block(text):
         return text
-    return stripped[len(FENCE):-len(FENCE)].strip("\n")
+    return stripped[len(FENCE) : -len(FENCE)].strip("\n")
 
 
 class SlashCompleter(Completer):
@@ -207,6 +207,7 @@ def make_session(state: rs.ChatState) -> "PromptSession[str]":
 
 
 # ------------------------------------------------------------------ the loop
+
 
 @dataclass
 class Chat:

@@ -156,8 +156,10 @@ def send(state: ChatState, prompt: str, sink: TextSink | None) -> "TurnResult":
     if stored:
         state.cid = result.conversation_id or state.cid
     elif result.answer.text or result.error is None:
-        state.memory += [Message(role="user", content=prompt, images=_sent_images(state, loaded)),
-                         Message(role="assistant", content=result.answer.text)]
+        state.memory += [
+            Message(role="user", content=prompt, images=_sent_images(state, loaded)),
+            Message(role="assistant", content=result.answer.text),
+        ]
     return result
 
 
@@ -226,9 +228,21 @@ def exportable(state: ChatState) -> tuple["Conversation", list["StoredMessage"]]
     now = time.time()
     conv = Conversation(id=state.cid or "unsaved", title="", created=now, updated=now, backend=state.backend_name,
                         model=state.model_name(), recipe=state.recipe, system=state.system)  # fmt: skip
-    rows = [StoredMessage(id=i, conversation_id=conv.id, role=m.role, content=m.content, created=now, status="complete",
-                          prompt_tokens=None, completion_tokens=None, model=None, cost=None)  # fmt: skip
-            for i, m in enumerate(state.memory, start=1)]
+    rows = [
+        StoredMessage(
+            id=i,
+            conversation_id=conv.id,
+            role=m.role,
+            content=m.content,
+            created=now,
+            status="complete",
+            prompt_tokens=None,
+            completion_tokens=None,
+            model=None,
+            cost=None,
+        )  # fmt: skip
+        for i, m in enumerate(state.memory, start=1)
+    ]
     return conv, rows
 
 

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 ABORTED = 130
 
 
-def main(request: list[str] | None, *, explain: bool, yes: bool, shell_init: str | None, shell: str | None,
-         common: "Common") -> None:
+def main(
+    request: list[str] | None, *, explain: bool, yes: bool, shell_init: str | None, shell: str | None, common: "Common"
+) -> None:
     """The whole command: ``--shell-init``, or generate and then explain / menu / run / print."""
     if shell_init:
         _print_init(shell_init)
@@ -84,7 +85,9 @@ def _generate(text: str, sh: "Shell", common: "Common", *, spinner: bool) -> tup
         print(f"aigc: {notice}", file=sys.stderr)
     gen.result.raise_error()
     if not gen.command:
-        raise UnusableAnswer("the model did not return a command", hint="rephrase the request, or try another model (-m)")
+        raise UnusableAnswer(
+            "the model did not return a command", hint="rephrase the request, or try another model (-m)"
+        )
     return gen.command, gen.result.conversation_id
 
 

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 Sink = Callable[[str], None]
 
 
-def show_turn(call: Callable[["Settings", Sink | None], "TurnResult"], *, as_json: bool = False,
-              speak: bool = False) -> "TurnResult":
+def show_turn(
+    call: Callable[["Settings", Sink | None], "TurnResult"], *, as_json: bool = False, speak: bool = False
+) -> "TurnResult":
     """Run one core call with a renderer as its sink and show the result.
 
     The answer streams to the terminal or pipe (or, with ``--json``, is

@@ -24,8 +24,28 @@ def _version(value: bool) -> None:
 # with `register(app)`. `aigc ask ...` builds only `ask` (its module's imports and typer's
 # signature walk), not the other ~20 commands: issue #26 §23, bench/RESULTS.md.
 COMMANDS: list[str] = [
-    "ask", "config", "history", "memory", "doctor", "chat", "write", "summarize", "plan", "run", "transcribe",
-    "recipes", "models", "tokens", "kb", "batch", "speak", "image", "cmd", "completion", "tools", "mcp",
+    "ask",
+    "config",
+    "history",
+    "memory",
+    "doctor",
+    "chat",
+    "write",
+    "summarize",
+    "plan",
+    "run",
+    "transcribe",
+    "recipes",
+    "models",
+    "tokens",
+    "kb",
+    "batch",
+    "speak",
+    "image",
+    "cmd",
+    "completion",
+    "tools",
+    "mcp",
 ]
 
 

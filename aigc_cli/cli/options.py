@@ -31,9 +31,12 @@ from aigc_cli.session.options import TaskOptions
 
 Model = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.", autocompletion=complete_models)]
 BackendName = Annotated[
-    Optional[str], typer.Option("--backend", "-b", help="Backend: openai, local, or a plugin's.", autocompletion=complete_backends)
+    Optional[str],
+    typer.Option("--backend", "-b", help="Backend: openai, local, or a plugin's.", autocompletion=complete_backends),
 ]
 System = Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")]
+
+
 def finite(value: Optional[float]) -> Optional[float]:
     """``-t nan`` passes click's range check (every comparison with NaN is false): refuse it here."""
     if value is not None and value != value:  # NaN is the one float unequal to itself
@@ -52,38 +55,43 @@ Temperature = Annotated[
     Optional[float],
     typer.Option("--temperature", "-t", min=0.0, max=2.0, callback=finite, help="Sampling temperature."),
 ]
-MaxTokens = Annotated[
-    Optional[int], typer.Option("--max-tokens", min=1, help="Longest answer, in tokens.")
-]
+MaxTokens = Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="Longest answer, in tokens.")]
 NoStream = Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer.")]
-Json = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object: answer, backend, model, usage.")
-]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object: answer, backend, model, usage.")]
 ModelPath = Annotated[
     Optional[str],
     typer.Option("--model-path", help="A GGUF file for the local backend (implies -b local)."),
 ]
-Continue = Annotated[
-    bool, typer.Option("--continue", "-c", help="Continue the most recent conversation.")
-]
+Continue = Annotated[bool, typer.Option("--continue", "-c", help="Continue the most recent conversation.")]
 Cid = Annotated[
     Optional[str],
-    typer.Option("--cid", metavar="ID", autocompletion=complete_conversations, callback=not_empty,
-                 help="Continue this conversation (a unique id prefix is enough)."),
+    typer.Option(
+        "--cid",
+        metavar="ID",
+        autocompletion=complete_conversations,
+        callback=not_empty,
+        help="Continue this conversation (a unique id prefix is enough).",
+    ),
 ]
-NoMemory = Annotated[
-    bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you (`aigc memory`).")
-]
+NoMemory = Annotated[bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you (`aigc memory`).")]
 Tools = Annotated[
     Optional[list[str]],
-    typer.Option("--tool", "-T", metavar="NAME",
-                 help="Let the model call this tool: a built-in, an MCP server or server:tool (repeatable; `aigc tools list`)."),
+    typer.Option(
+        "--tool",
+        "-T",
+        metavar="NAME",
+        help="Let the model call this tool: a built-in, an MCP server or server:tool (repeatable; `aigc tools list`).",
+    ),
 ]
 NoTools = Annotated[bool, typer.Option("--no-tools", help="No tools this time (not even tools.default).")]
 Attach = Annotated[
     Optional[list[str]],
-    typer.Option("--attach", "-a", metavar="PATH|URL|-",
-                 help="Attach an image, PDF, web page, audio or text file ('-' reads stdin; repeatable)."),
+    typer.Option(
+        "--attach",
+        "-a",
+        metavar="PATH|URL|-",
+        help="Attach an image, PDF, web page, audio or text file ('-' reads stdin; repeatable).",
+    ),
 ]
 AttachOriginal = Annotated[
     bool, typer.Option("--attach-original", help="Send attached images as they are (not downscaled, metadata kept).")
@@ -98,7 +106,12 @@ Truncate = Annotated[
 ]
 Kb = Annotated[
     Optional[str],
-    typer.Option("--kb", metavar="NAME", autocompletion=complete_knowledge_bases, help="Answer from this knowledge base (aigc kb add), citing its passages."),
+    typer.Option(
+        "--kb",
+        metavar="NAME",
+        autocompletion=complete_knowledge_bases,
+        help="Answer from this knowledge base (aigc kb add), citing its passages.",
+    ),
 ]
 
 
@@ -153,7 +166,9 @@ def _param_annotation(name: str, spec: dict[str, Any]) -> Any:
     py_type = int if kind == "int" else str
     metavar = "N" if kind == "int" else ("CHOICE" if kind == "choice" else "TEXT")
     bounds = {k: spec[k] for k in ("min", "max") if kind == "int" and k in spec}  # checked at parse time
-    return Annotated[Optional[py_type], typer.Option(flag, help=help_text, metavar=metavar, show_default=False, **bounds)]
+    return Annotated[
+        Optional[py_type], typer.Option(flag, help=help_text, metavar=metavar, show_default=False, **bounds)
+    ]
 
 
 def _with_help(annotation: Any, help_text: str) -> Any:
@@ -186,9 +201,14 @@ def task_command(
             for p in inspect.signature(func).parameters.values()
             if p.name not in ("common", "params")
         ]
-        extra = {name: (_param_annotation(name, spec), None) for name, spec in (builtin_params(recipe) if recipe else {}).items()}
-        shared = {k: ((_with_help(a, helps[k]) if k in (helps or {}) else a), d)
-                  for k, (a, d) in (_COMMON if common else {}).items()}
+        extra = {
+            name: (_param_annotation(name, spec), None)
+            for name, spec in (builtin_params(recipe) if recipe else {}).items()
+        }
+        shared = {
+            k: ((_with_help(a, helps[k]) if k in (helps or {}) else a), d)
+            for k, (a, d) in (_COMMON if common else {}).items()
+        }
         generated = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
             for name, (ann, default) in {**extra, **shared}.items()

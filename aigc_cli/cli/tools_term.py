@@ -81,7 +81,9 @@ def _shown(call: "CallView") -> str:
     from aigc_cli.termsafe import visible
 
     # what is shown is what runs: bidi overrides, zero-width and C1 characters made visible
-    return visible(f"\n  The model wants to call {call.tool}{where}, which {kind}:\n{body}\n  ({call.reason})\n", strict=True)
+    return visible(
+        f"\n  The model wants to call {call.tool}{where}, which {kind}:\n{body}\n  ({call.reason})\n", strict=True
+    )
 
 
 def approve(call: "CallView") -> Literal["y", "n", "a"]:

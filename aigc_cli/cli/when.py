@@ -18,9 +18,7 @@ def parse_age(text: str) -> float:
     if not m:
         from aigc_cli.errors import UsageError
 
-        raise UsageError(
-            f"bad age or date {text!r}", hint="use a date (2024-05-31) or an age: 30d, 12h, 2w, 90m"
-        )
+        raise UsageError(f"bad age or date {text!r}", hint="use a date (2024-05-31) or an age: 30d, 12h, 2w, 90m")
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 

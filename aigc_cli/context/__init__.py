@@ -9,6 +9,12 @@ from aigc_cli.context.fit import SUMMARY_HEADER, Fitted, Summary, cut_middle, fi
 from aigc_cli.context.request import counted_usage, fit_request, reserve_for
 
 __all__ = [
-    "SUMMARY_HEADER", "Fitted", "Summary", "counted_usage", "cut_middle",
-    "fit_messages", "fit_request", "reserve_for",
+    "SUMMARY_HEADER",
+    "Fitted",
+    "Summary",
+    "counted_usage",
+    "cut_middle",
+    "fit_messages",
+    "fit_request",
+    "reserve_for",
 ]

@@ -57,7 +57,7 @@ class Fitted:
     cut_tokens: int = 0
     summary: Summary | None = None
     summary_changed: bool = False
-    summary_usage: "Usage | None" = None   # what the summarizing requests used
+    summary_usage: "Usage | None" = None  # what the summarizing requests used
     summary_cost: float | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -145,8 +145,13 @@ def _too_large(fixed: int, budget: int, window: int, model: str) -> InputTooLarg
 
 
 def _fit_newest(
-    head: list[Message], last: Message, budget: int, window: int, model: str,
-    count: Count, truncate: bool,
+    head: list[Message],
+    last: Message,
+    budget: int,
+    window: int,
+    model: str,
+    count: Count,
+    truncate: bool,
 ) -> tuple[Message, int]:
     """The newest message, cut to fit if allowed; (message, tokens cut)."""
     fixed = count([*head, last])
@@ -191,9 +196,7 @@ def fit_messages(
     return fitted
 
 
-def _fit_drop(
-    head: list[Message], history: list[Message], last: Message, budget: int, count: Count
-) -> Fitted:
+def _fit_drop(head: list[Message], history: list[Message], last: Message, budget: int, count: Count) -> Fitted:
     room = budget - count([*head, last])
     start = _keep_from(history, _cost_each(history, count), room)
     kept, out, total = _trim(head, [], history[start:], last, count, budget)
@@ -220,8 +223,13 @@ def _trim(
 
 
 def _fit_summarize(
-    head: list[Message], history: list[Message], last: Message, budget: int, count: Count,
-    summary: Summary | None, summarizer: Summarizer,
+    head: list[Message],
+    history: list[Message],
+    last: Message,
+    budget: int,
+    count: Count,
+    summary: Summary | None,
+    summarizer: Summarizer,
 ) -> Fitted:
     if summary is not None and summary.covered > len(history):
         summary = None  # the conversation was edited under it: start over
@@ -244,6 +252,7 @@ def _fit_summarize(
 
 def _clip(text: str, limit: int, count: Count) -> str:
     """A summary that came back longer than asked is cut to its room."""
+
     def count_text(t: str) -> int:
         return count([Message(role="system", content=SUMMARY_HEADER + t)]) - count(
             [Message(role="system", content=SUMMARY_HEADER)]
@@ -253,8 +262,14 @@ def _clip(text: str, limit: int, count: Count) -> str:
 
 
 def _summarized(
-    head: list[Message], history: list[Message], kept: list[Message], last: Message,
-    count: Count, budget: int, summary: Summary | None, changed: bool,
+    head: list[Message],
+    history: list[Message],
+    kept: list[Message],
+    last: Message,
+    count: Count,
+    budget: int,
+    summary: Summary | None,
+    changed: bool,
 ) -> Fitted:
     extra = [summary_message(summary)] if summary else []
     kept, out, total = _trim(head, extra, kept, last, count, budget)
@@ -264,8 +279,14 @@ def _summarized(
     condensed = summary.covered if summary else 0
     dropped = len(history) - condensed - len(kept)
     return Fitted(
-        messages=out, prompt_tokens=total, budget=budget, window=0, dropped=dropped,
-        condensed=condensed, summary=summary, summary_changed=changed,
+        messages=out,
+        prompt_tokens=total,
+        budget=budget,
+        window=0,
+        dropped=dropped,
+        condensed=condensed,
+        summary=summary,
+        summary_changed=changed,
     )
 
 

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from aigc_cli.messages import Usage
 
 
-
-
 def reserve_for(max_tokens: int | None, max_output: int | None, configured: int) -> int:
     """Room kept for the answer: --max-tokens, else the configured reserve (model-capped)."""
     if max_tokens is not None:
@@ -57,17 +55,22 @@ def fit_request(
     if strategy == "summarize":
         summarizer = make_summarizer(backend_ask(backend, options, spent), window, count)
     fitted = fit_messages(
-        messages, window=window, reserve=reserve, count=count, model=model,
-        strategy=strategy, summary=summary, summarizer=summarizer, truncate=truncate,
+        messages,
+        window=window,
+        reserve=reserve,
+        count=count,
+        model=model,
+        strategy=strategy,
+        summary=summary,
+        summarizer=summarizer,
+        truncate=truncate,
     )
     if spent:
         _book_summary(fitted, spent, backend.price(model))
     return fitted
 
 
-def _surely_fits(
-    messages: Sequence[Message], backend: "Backend", budget: int, summary: Summary | None
-) -> int | None:
+def _surely_fits(messages: Sequence[Message], backend: "Backend", budget: int, summary: Summary | None) -> int | None:
     """The backend's cheap upper bound on the prompt, when it already fits the budget.
 
     Most requests are far below the window; counting them exactly would load
@@ -95,9 +98,7 @@ def _book_summary(fitted: Fitted, spent: "list[Usage]", price: "Price | None") -
         fitted.notices[0] += f" (summarizing: {len(spent)} requests, {used.total_tokens:,} tokens{money})"
 
 
-def counted_usage(
-    backend: "Backend", messages: Sequence[Message], text: str, model: str | None
-) -> "Usage | None":
+def counted_usage(backend: "Backend", messages: Sequence[Message], text: str, model: str | None) -> "Usage | None":
     """Usage counted with the backend's tokenizer, for APIs that report none.
 
     None if counting fails: the answer is already shown and must still be stored.

@@ -57,9 +57,20 @@ def _check(prompt: str, size: str | None, n: int, sizes: list[str] | None, model
         raise UsageError(f"{model} does not draw {size}", hint=f"sizes it draws: {', '.join(sizes)}")
 
 
-def draw(prompt: str, settings: "Settings", *, backend: str | None = None, model: str | None = None,
-         size: str | None = None, n: int = 1, quality: str | None = None, edit: bytes | None = None,
-         mask: bytes | None = None, out: str | None = None, log: bool = True) -> ImageResult:
+def draw(
+    prompt: str,
+    settings: "Settings",
+    *,
+    backend: str | None = None,
+    model: str | None = None,
+    size: str | None = None,
+    n: int = 1,
+    quality: str | None = None,
+    edit: bytes | None = None,
+    mask: bytes | None = None,
+    out: str | None = None,
+    log: bool = True,
+) -> ImageResult:
     """Draw ``n`` pictures (or edit ``edit``), save them, record the generation."""
     from aigc_cli.images import files
     from aigc_cli.session.choose import pick_backend
@@ -74,11 +85,25 @@ def draw(prompt: str, settings: "Settings", *, backend: str | None = None, model
         data = img.data or b""
         path = files.save(folder, stem, data, i if len(found) > 1 else None)
         wh = files.png_size(data)
-        drawn.append(Drawn(path=str(path.resolve()), width=wh[0] if wh else None, height=wh[1] if wh else None,
-                           bytes=len(data), revised_prompt=img.revised_prompt))
+        drawn.append(
+            Drawn(
+                path=str(path.resolve()),
+                width=wh[0] if wh else None,
+                height=wh[1] if wh else None,
+                bytes=len(data),
+                revised_prompt=img.revised_prompt,
+            )
+        )
     each = be.image_price(model, size, quality)
-    result = ImageResult(prompt=prompt, images=drawn, backend=be.name, model=model, size=size, quality=quality,
-                         cost=None if each is None else each * len(drawn))
+    result = ImageResult(
+        prompt=prompt,
+        images=drawn,
+        backend=be.name,
+        model=model,
+        size=size,
+        quality=quality,
+        cost=None if each is None else each * len(drawn),
+    )
     if log and settings.log:
         result.conversation_id = _record(result)
     return result
@@ -87,8 +112,12 @@ def draw(prompt: str, settings: "Settings", *, backend: str | None = None, model
 def _record(result: ImageResult) -> str:
     from aigc_cli.store.db import Store
 
-    lines = [f"Drew {len(result.images)} picture{'s' if len(result.images) != 1 else ''} with {result.model}"
-             + (f", {result.size}" if result.size else "") + (f", {result.quality}" if result.quality else "") + ":"]
+    lines = [
+        f"Drew {len(result.images)} picture{'s' if len(result.images) != 1 else ''} with {result.model}"
+        + (f", {result.size}" if result.size else "")
+        + (f", {result.quality}" if result.quality else "")
+        + ":"
+    ]
     for d in result.images:
         lines.append(f"- {d.path}" + (f" ({d.width}×{d.height})" if d.width else ""))
     revised = {d.revised_prompt for d in result.images if d.revised_prompt}
@@ -117,8 +146,15 @@ def prompt_from_last(settings: "Settings", *, backend: str | None = None, model:
             last = next((m.content for m in reversed(msgs) if m.role == "assistant" and m.content.strip()), None)
     if not last:
         raise UsageError("there is no answer to illustrate yet", hint='write one first: aigc write "..."')
-    req = TurnRequest(prompt=last[:8000], system=FROM_LAST_SYSTEM, backend=backend, log=False, memory=False,
-                      stream=False, options=GenOptions(model=model, max_tokens=200))
+    req = TurnRequest(
+        prompt=last[:8000],
+        system=FROM_LAST_SYSTEM,
+        backend=backend,
+        log=False,
+        memory=False,
+        stream=False,
+        options=GenOptions(model=model, max_tokens=200),
+    )
     result = run_turn(req, settings)
     result.raise_error()
     text = " ".join(result.answer.text.split()).strip().strip('"')

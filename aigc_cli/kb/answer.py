@@ -63,7 +63,9 @@ def _attr(value: str) -> str:
 
 def context_block(base: str, passages: Sequence["Passage"]) -> str:
     if not passages:
-        return f'<knowledge_base name="{_attr(base)}">\n(no relevant passages)\n</knowledge_base>\n\n' + NOTHING.format(name=base)
+        return f'<knowledge_base name="{_attr(base)}">\n(no relevant passages)\n</knowledge_base>\n\n' + NOTHING.format(
+            name=base
+        )
     parts = [f'<knowledge_base name="{_attr(base)}">']
     for n, p in enumerate(passages, 1):
         where = f'path="{_attr(p.path)}" lines="{p.start_line}-{p.end_line}"'
@@ -73,8 +75,9 @@ def context_block(base: str, passages: Sequence["Passage"]) -> str:
     return "\n".join(parts) + "\n\n" + INSTRUCTION
 
 
-def retrieve(question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None,
-             notices: list[str] | None = None) -> list["Passage"]:
+def retrieve(
+    question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None, notices: list[str] | None = None
+) -> list["Passage"]:
     """The base's best passages for the question (keyword, plus vectors if the base has them)."""
     from aigc_cli.kb.retrieve import find
 
@@ -82,7 +85,11 @@ def retrieve(question: str, base: str, k: int = K_DEFAULT, settings: "Settings |
 
 
 def with_passages(
-    messages: Sequence[Message], question: str, base: str, k: int = K_DEFAULT, settings: "Settings | None" = None,
+    messages: Sequence[Message],
+    question: str,
+    base: str,
+    k: int = K_DEFAULT,
+    settings: "Settings | None" = None,
     notices: list[str] | None = None,
 ) -> tuple[list[Message], list[Source]]:
     """The messages with the passages for ``question`` put before the last user message's text.

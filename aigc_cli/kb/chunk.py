@@ -72,7 +72,9 @@ def _blocks(lines: list[str], structured: bool):
                 i += 1
             i = min(i + 1, n)
         else:
-            while i < n and lines[i].strip() and not (structured and (_HEADING.match(lines[i]) or _FENCE.match(lines[i]))):
+            while (
+                i < n and lines[i].strip() and not (structured and (_HEADING.match(lines[i]) or _FENCE.match(lines[i])))
+            ):
                 i += 1
         yield ("block", "\n".join(lines[start:i]), start + 1, i)
 

@@ -70,8 +70,30 @@ def _decode(data: bytes) -> str:
 
 # ------------------------------------------------------------------ HTML
 
-_BLOCK = {"p", "div", "section", "article", "li", "tr", "br", "table", "ul", "ol", "pre", "blockquote",
-          "dt", "dd", "header", "footer", "main", "nav", "aside", "figure", "figcaption", "hr"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "tr",
+    "br",
+    "table",
+    "ul",
+    "ol",
+    "pre",
+    "blockquote",
+    "dt",
+    "dd",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "aside",
+    "figure",
+    "figcaption",
+    "hr",
+}
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 _HEADING = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 

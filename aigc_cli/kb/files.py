@@ -15,13 +15,68 @@ from dataclasses import dataclass
 from pathlib import Path
 
 IGNORE_FILES = (".gitignore", ".ignore")
-ALWAYS_SKIP = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
-               ".pytest_cache", ".DS_Store"}
+ALWAYS_SKIP = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".DS_Store",
+}
 # binary formats we know and never sniff (saves a read per image or archive)
-BINARY_EXT = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".zip", ".gz", ".tgz",
-              ".bz2", ".xz", ".7z", ".rar", ".tar", ".whl", ".so", ".dll", ".exe", ".bin", ".o", ".a", ".pyc",
-              ".class", ".jar", ".mp3", ".mp4", ".mov", ".avi", ".wav", ".flac", ".ogg", ".woff", ".woff2",
-              ".ttf", ".otf", ".db", ".sqlite", ".gguf", ".npy", ".pkl", ".docx", ".xlsx", ".pptx"}
+BINARY_EXT = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".bmp",
+    ".ico",
+    ".tif",
+    ".tiff",
+    ".zip",
+    ".gz",
+    ".tgz",
+    ".bz2",
+    ".xz",
+    ".7z",
+    ".rar",
+    ".tar",
+    ".whl",
+    ".so",
+    ".dll",
+    ".exe",
+    ".bin",
+    ".o",
+    ".a",
+    ".pyc",
+    ".class",
+    ".jar",
+    ".mp3",
+    ".mp4",
+    ".mov",
+    ".avi",
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".otf",
+    ".db",
+    ".sqlite",
+    ".gguf",
+    ".npy",
+    ".pkl",
+    ".docx",
+    ".xlsx",
+    ".pptx",
+}
 SNIFF_BYTES = 8192
 NOT_UTF8 = "name is not valid UTF-8"
 
@@ -30,7 +85,7 @@ NOT_UTF8 = "name is not valid UTF-8"
 class FileStat:
     """A candidate file as found on disk: enough to tell whether it changed."""
 
-    path: str        # absolute, resolved
+    path: str  # absolute, resolved
     size: int
     mtime_ns: int
     skip: str | None = None  # known without reading: "broken link"

@@ -152,8 +152,10 @@ class KnowledgeBase:
                 return  # another process did it while we waited for the lock
             self.conn.execute("INSERT INTO chunks_word(chunks_word) VALUES ('delete-all')")
             rows = self.conn.execute("SELECT id, heading, text FROM chunks").fetchall()
-            self.conn.executemany("INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
-                                  [(cid, index_text(h), index_text(t)) for cid, h, t in rows])
+            self.conn.executemany(
+                "INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
+                [(cid, index_text(h), index_text(t)) for cid, h, t in rows],
+            )
             self.set_meta("terms", terms.VERSION)
 
     def _load_vec(self) -> None:
@@ -197,8 +199,9 @@ class KnowledgeBase:
 
     def add_root(self, path: str) -> None:
         with self.write():
-            self.conn.execute("DELETE FROM roots WHERE exclude = 1 AND (path = ? OR path LIKE ? ESCAPE '\\')",
-                              (path, _under(path)))
+            self.conn.execute(
+                "DELETE FROM roots WHERE exclude = 1 AND (path = ? OR path LIKE ? ESCAPE '\\')", (path, _under(path))
+            )
             self.conn.execute("INSERT OR IGNORE INTO roots VALUES (?, 0, ?)", (path, time.time()))
 
     def forget(self, path: str) -> int:
@@ -211,8 +214,12 @@ class KnowledgeBase:
             self.conn.execute("DELETE FROM roots WHERE path = ? OR path LIKE ? ESCAPE '\\'", (path, _under(path)))
             if any(path.startswith(r.rstrip("/") + "/") for r in self.roots()):
                 self.conn.execute("INSERT OR REPLACE INTO roots VALUES (?, 1, ?)", (path, time.time()))
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT id FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\'", (path, _under(path)))]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\'", (path, _under(path))
+                )
+            ]
             for fid in ids:
                 self.delete_file(fid)
         return len(ids)
@@ -235,13 +242,22 @@ class KnowledgeBase:
             [(cid, index_text(h), index_text(t)) for cid, h, t in rows],
         )
         if self.vectors:
-            self.conn.execute("DELETE FROM chunks_vec WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)",
-                              (file_id,))
+            self.conn.execute(
+                "DELETE FROM chunks_vec WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)", (file_id,)
+            )
         self.conn.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
         self.conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
 
-    def put_file(self, path: str, size: int, mtime_ns: int, digest: str | None, chunks: list[Any],
-                 skip: str | None = None, terms: list[tuple[str, str]] | None = None) -> list[int]:
+    def put_file(
+        self,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        digest: str | None,
+        chunks: list[Any],
+        skip: str | None = None,
+        terms: list[tuple[str, str]] | None = None,
+    ) -> list[int]:
         """Replace a file's row and passages; returns the new passage ids."""
         old = self.file_row(path)
         if old is not None:
@@ -260,14 +276,17 @@ class KnowledgeBase:
                 (fid, seq, c.start_line, c.end_line, c.heading, c.text),
             )
             ids.append(cur.lastrowid)
-            self.conn.execute("INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)",
-                              (cur.lastrowid, *terms[seq]))
+            self.conn.execute(
+                "INSERT INTO chunks_word(rowid, heading, text) VALUES (?, ?, ?)", (cur.lastrowid, *terms[seq])
+            )
         return ids
 
     def touch_file(self, file_id: int, path: str, size: int, mtime_ns: int) -> None:
         """Same content, new path or timestamp (a rename, a `touch`): no re-indexing."""
-        self.conn.execute("UPDATE files SET path = ?, size = ?, mtime_ns = ?, indexed = ? WHERE id = ?",
-                          (path, size, mtime_ns, time.time(), file_id))
+        self.conn.execute(
+            "UPDATE files SET path = ?, size = ?, mtime_ns = ?, indexed = ? WHERE id = ?",
+            (path, size, mtime_ns, time.time(), file_id),
+        )
 
     # ------------------------------------------------------------ vectors
 
@@ -308,8 +327,10 @@ class KnowledgeBase:
         if self.vector_dim() is None:
             sql = "SELECT id, heading, text FROM chunks ORDER BY id LIMIT ?"
         else:
-            sql = ("SELECT id, heading, text FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_vec)"
-                   " ORDER BY id LIMIT ?")
+            sql = (
+                "SELECT id, heading, text FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_vec)"
+                " ORDER BY id LIMIT ?"
+            )
         return [tuple(r) for r in self.conn.execute(sql, (limit,))]
 
     # ------------------------------------------------------------ reporting

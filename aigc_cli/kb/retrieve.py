@@ -113,8 +113,10 @@ def bm25_scores(kb: KnowledgeBase, ids: list[int], query: str) -> dict[int, floa
     sql = "SELECT -bm25(chunks_word, 2.0, 1.0) FROM chunks_word WHERE chunks_word MATCH ? AND rowid = ?"
     out = dict.fromkeys(ids, 0.0)
     for term in anyof:
-        hits = kb.conn.execute("SELECT count(*) FROM (SELECT rowid FROM chunks_word WHERE chunks_word MATCH ? LIMIT ?)",
-                               (_phrase(term), COMMON + 1)).fetchone()[0]
+        hits = kb.conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM chunks_word WHERE chunks_word MATCH ? LIMIT ?)",
+            (_phrase(term), COMMON + 1),
+        ).fetchone()[0]
         if not hits:
             continue
         ratio = (total - hits + 0.5) / (hits + 0.5)
@@ -153,8 +155,13 @@ def keyword_lists(kb: KnowledgeBase, query: str) -> list[list[int]]:
     return [ranked] if ranked else []
 
 
-def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder | None = None,
-           notices: list[str] | None = None) -> list[Passage]:
+def search(
+    kb: KnowledgeBase,
+    query: str,
+    k: int = 5,
+    embed_query: QueryEmbedder | None = None,
+    notices: list[str] | None = None,
+) -> list[Passage]:
     """The ``k`` best passages for ``query``; empty when nothing relevant is found.
 
     With ``notices``, a query that cannot be embedded (the server is down, the
@@ -180,8 +187,9 @@ def search(kb: KnowledgeBase, query: str, k: int = 5, embed_query: QueryEmbedder
     return [p for _, p in found]
 
 
-def _query_vector(kb: KnowledgeBase, query: str, embed_query: QueryEmbedder | None,
-                  notices: list[str] | None) -> list[float] | None:
+def _query_vector(
+    kb: KnowledgeBase, query: str, embed_query: QueryEmbedder | None, notices: list[str] | None
+) -> list[float] | None:
     if embed_query is None or kb.vector_dim() is None or not query.strip():
         return None
     from aigc_cli.errors import AigcError
@@ -200,8 +208,10 @@ def _passages(kb: KnowledgeBase, ranked: list[tuple[int, float]], query: str) ->
     if not ranked:
         return []
     ids = [cid for cid, _ in ranked]
-    sql = ("SELECT c.id, f.path, c.start_line, c.end_line, c.heading, c.text FROM chunks c"
-           f" JOIN files f ON f.id = c.file_id WHERE c.id IN ({','.join('?' * len(ids))})")
+    sql = (
+        "SELECT c.id, f.path, c.start_line, c.end_line, c.heading, c.text FROM chunks c"
+        f" JOIN files f ON f.id = c.file_id WHERE c.id IN ({','.join('?' * len(ids))})"
+    )
     rows = {r[0]: r for r in kb.conn.execute(sql, ids)}
     words = terms.query_terms(query) + terms.CJK_RUN.findall(query)
     out: list[tuple[int, Passage]] = []
@@ -232,8 +242,9 @@ def snippet(text: str, words: list[str]) -> str:
     return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(flat) else "")
 
 
-def find(query: str, base: str, k: int = 5, settings: "Settings | None" = None,
-         notices: list[str] | None = None) -> list[Passage]:
+def find(
+    query: str, base: str, k: int = 5, settings: "Settings | None" = None, notices: list[str] | None = None
+) -> list[Passage]:
     """Open ``base`` and search it; settings (and a backend) are loaded only if it has embeddings."""
     with KnowledgeBase.open(base) as kb:
         embed_query = None

@@ -277,8 +277,12 @@ class _Syncer:
             with self.kb.write():
                 if self.kb.vector_dim() is None:
                     self.kb.ensure_vec_table(len(vectors[0]))
-                live = {r[0] for r in self.kb.conn.execute(
-                    f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(rows))})", [r[0] for r in rows])}
+                live = {
+                    r[0]
+                    for r in self.kb.conn.execute(
+                        f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(rows))})", [r[0] for r in rows]
+                    )
+                }
                 pairs = [(r[0], v) for r, v in zip(rows, vectors) if r[0] in live]
                 self.kb.put_vectors([p[0] for p in pairs], [p[1] for p in pairs])
             self.report.embedded += len(pairs)

@@ -30,8 +30,29 @@ STOPWORDS = set(
     " such very".split()
 )
 # the commonest function-word pairs of Chinese questions carry no topic
-CJK_STOP = {"什么", "怎么", "如何", "为什", "么样", "哪些", "是否", "可以", "一个", "这个", "那个", "我们", "的是", "是什",
-            "么是", "怎样", "吗？", "呢？", "请问", "有没", "没有"}
+CJK_STOP = {
+    "什么",
+    "怎么",
+    "如何",
+    "为什",
+    "么样",
+    "哪些",
+    "是否",
+    "可以",
+    "一个",
+    "这个",
+    "那个",
+    "我们",
+    "的是",
+    "是什",
+    "么是",
+    "怎样",
+    "吗？",
+    "呢？",
+    "请问",
+    "有没",
+    "没有",
+}
 # single characters that carry no topic: particles, pronouns, question words
 CJK_STOP_CHARS = set("的了是吗呢吧啊么什怎如何哪请问我你他她它们这那个一在有和与及或就都也还很把被将")
 

@@ -160,8 +160,10 @@ def announce(model: LocalModel) -> None:
             return
     except OSError:
         pass
-    notify(f"using {model.name} ({SOURCE_LABEL.get(model.source, model.source)}), the best instruct model "
-           f"found on this machine, instead of the bundled demo model; `aigc models use NAME` picks another")
+    notify(
+        f"using {model.name} ({SOURCE_LABEL.get(model.source, model.source)}), the best instruct model "
+        f"found on this machine, instead of the bundled demo model; `aigc models use NAME` picks another"
+    )
     from aigc_cli.errors import AigcError
     from aigc_cli.fileio import atomic_write
 

@@ -46,8 +46,9 @@ def _choices(sets: list[FileSet], sizes: Mapping[str, int | None]) -> str:
     return "; ".join(_describe(s, sizes) for s in sets)
 
 
-def pick(repo_id: str, sizes: Mapping[str, int | None], pattern: str | None = None,
-         quant: str | None = None) -> FileSet:
+def pick(
+    repo_id: str, sizes: Mapping[str, int | None], pattern: str | None = None, quant: str | None = None
+) -> FileSet:
     """The one model (a file, or a whole split set) that FILE and --quant select.
 
     ``sizes`` maps every file of the repository to its size. A glob that
@@ -60,8 +61,9 @@ def pick(repo_id: str, sizes: Mapping[str, int | None], pattern: str | None = No
     if pattern:
         sets = [s for s in every if any(_matches(f, pattern) for f in s.files)]
         if not sets and any(_matches(f, pattern) and not is_gguf(f) for f in sizes):
-            raise UsageError(f"{pattern!r} in {repo_id} is not a GGUF file",
-                             hint=f"GGUF files there: {_choices(every, sizes)}")
+            raise UsageError(
+                f"{pattern!r} in {repo_id} is not a GGUF file", hint=f"GGUF files there: {_choices(every, sizes)}"
+            )
     if quant:
         sets = [s for s in sets if has_quant(s.key, quant)]
     if not sets:
@@ -75,6 +77,8 @@ def pick(repo_id: str, sizes: Mapping[str, int | None], pattern: str | None = No
     chosen = sets[0]
     if not chosen.complete:
         missing = ", ".join(str(n) for n in chosen.missing)
-        raise ConfigError(f"the split model {chosen.key} in {repo_id} is incomplete on the Hub "
-                          f"(missing part {missing} of {chosen.total})")
+        raise ConfigError(
+            f"the split model {chosen.key} in {repo_id} is incomplete on the Hub "
+            f"(missing part {missing} of {chosen.total})"
+        )
     return chosen

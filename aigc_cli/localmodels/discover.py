@@ -111,8 +111,10 @@ def _ollama_blob(root: Path, manifest: Path) -> tuple[Path | None, int | None, s
     if algo != "sha256" or not hexdigest or not hexdigest.isalnum():
         return None, None, f"broken manifest (bad digest {digest!r})"
     blobs = root / "blobs"
-    blob = next((b for b in (blobs / f"sha256-{hexdigest}", blobs / f"sha256:{hexdigest}") if b.exists()),
-                blobs / f"sha256-{hexdigest}")
+    blob = next(
+        (b for b in (blobs / f"sha256-{hexdigest}", blobs / f"sha256:{hexdigest}") if b.exists()),
+        blobs / f"sha256-{hexdigest}",
+    )
     size = layer.get("size") if isinstance(layer.get("size"), int) else None
     if not blob.is_file():
         return blob, size, f"blob missing: {blob}"
@@ -134,12 +136,17 @@ def ollama_models(root: Path | None = None) -> list[LocalModel]:
             actual = _size([blob])
             if actual is not None and actual != size:
                 problem = f"blob incomplete ({actual} of {size} bytes): {blob}"
-        found.append(LocalModel(
-            name=ollama_name(registry, namespace, model, tag), source="ollama",
-            path=str(blob) if blob is not None and problem is None else None,
-            origin=f"Ollama manifest {manifest}", size=size if size is not None else (_size([blob]) if blob else None),
-            usable=problem is None, reason=problem,
-        ))
+        found.append(
+            LocalModel(
+                name=ollama_name(registry, namespace, model, tag),
+                source="ollama",
+                path=str(blob) if blob is not None and problem is None else None,
+                origin=f"Ollama manifest {manifest}",
+                size=size if size is not None else (_size([blob]) if blob else None),
+                usable=problem is None,
+                reason=problem,
+            )
+        )
     return found
 
 
@@ -154,12 +161,18 @@ def lmstudio_models(roots: list[Path] | None = None) -> list[LocalModel]:
             continue
         for first, files, problem in _file_sets(root, "*/*/*.gguf"):
             publisher, repo = first.relative_to(root).parts[:2]
-            found.append(LocalModel(
-                name=short_name(first.name), source="lmstudio", path=str(first) if problem is None else None,
-                aliases=[f"{publisher}/{short_name(first.name)}", f"{publisher}/{repo}/{short_name(first.name)}"],
-                origin=f"LM Studio {publisher}/{repo} in {root}", size=_size(files),
-                usable=problem is None, reason=problem,
-            ))
+            found.append(
+                LocalModel(
+                    name=short_name(first.name),
+                    source="lmstudio",
+                    path=str(first) if problem is None else None,
+                    aliases=[f"{publisher}/{short_name(first.name)}", f"{publisher}/{repo}/{short_name(first.name)}"],
+                    origin=f"LM Studio {publisher}/{repo} in {root}",
+                    size=_size(files),
+                    usable=problem is None,
+                    reason=problem,
+                )
+            )
     return found
 
 
@@ -183,7 +196,7 @@ def hf_cache_models(root: Path | None = None) -> list[LocalModel]:
         return []
     found = []
     for repo_dir in sorted(root.glob("models--*")):
-        repo_id = repo_dir.name[len("models--"):].replace("--", "/", 1)
+        repo_id = repo_dir.name[len("models--") :].replace("--", "/", 1)
         seen: set[str] = set()
         for snap in _snapshots(repo_dir):
             for first, files, problem in _file_sets(snap, "**/*.gguf"):
@@ -193,13 +206,21 @@ def hf_cache_models(root: Path | None = None) -> list[LocalModel]:
                 seen.add(rel)
                 if problem and "file missing" in problem:
                     problem = f"blob missing (broken link in the cache): {first}"
-                found.append(LocalModel(
-                    name=short_name(first.name), source="hf-cache", path=str(first) if problem is None else None,
-                    aliases=[f"{repo_id.split('/')[0]}/{short_name(first.name)}",
-                             f"{repo_id}/{short_name(first.name)}"],
-                    origin=f"Hugging Face cache {repo_id}@{snap.name[:8]}", size=_size(files),
-                    usable=problem is None, reason=problem,
-                ))
+                found.append(
+                    LocalModel(
+                        name=short_name(first.name),
+                        source="hf-cache",
+                        path=str(first) if problem is None else None,
+                        aliases=[
+                            f"{repo_id.split('/')[0]}/{short_name(first.name)}",
+                            f"{repo_id}/{short_name(first.name)}",
+                        ],
+                        origin=f"Hugging Face cache {repo_id}@{snap.name[:8]}",
+                        size=_size(files),
+                        usable=problem is None,
+                        reason=problem,
+                    )
+                )
     return found
 
 

@@ -66,8 +66,10 @@ def _hf() -> Any:
         import huggingface_hub.constants
         import huggingface_hub.errors
     except ImportError:
-        raise ConfigError("`aigc models pull` needs huggingface_hub",
-                          hint="pip install 'aigc-cli[local]' (huggingface_hub>=1.10,<1.16)") from None
+        raise ConfigError(
+            "`aigc models pull` needs huggingface_hub",
+            hint="pip install 'aigc-cli[local]' (huggingface_hub>=1.10,<1.16)",
+        ) from None
     return huggingface_hub
 
 
@@ -85,19 +87,27 @@ def _hub_error(exc: Exception, repo_id: str, filename: str | None = None) -> Aig
 
     what = f"{filename} in {repo_id}" if filename else repo_id
     if isinstance(exc, OfflineModeIsEnabled):
-        return ConfigError(f"HF_HUB_OFFLINE is set: cannot reach the Hub for {what}",
-                           hint="unset HF_HUB_OFFLINE, or use a model on disk (`aigc models list`)")
+        return ConfigError(
+            f"HF_HUB_OFFLINE is set: cannot reach the Hub for {what}",
+            hint="unset HF_HUB_OFFLINE, or use a model on disk (`aigc models list`)",
+        )
     response = getattr(exc, "response", None) if isinstance(exc, HfHubHTTPError) else None
     status = getattr(response, "status_code", None)
     if status == 401:
-        reason = "it rejected the token (HF_TOKEN, or the one `hf auth login` saved)" \
-            if _bad_credentials(response) else "the repository does not exist, or it is private or gated"
-        return AuthError(f"the Hub refused {what} (401): {reason}",
-                         hint="check the repo id; for a private or gated model set HF_TOKEN "
-                              "to a token that can read it")
+        reason = (
+            "it rejected the token (HF_TOKEN, or the one `hf auth login` saved)"
+            if _bad_credentials(response)
+            else "the repository does not exist, or it is private or gated"
+        )
+        return AuthError(
+            f"the Hub refused {what} (401): {reason}",
+            hint="check the repo id; for a private or gated model set HF_TOKEN to a token that can read it",
+        )
     if status == 403:
-        return AuthError(f"the Hub refused {what} (403): gated or forbidden for this token",
-                         hint="accept the model's terms on its Hub page, then set HF_TOKEN")
+        return AuthError(
+            f"the Hub refused {what} (403): gated or forbidden for this token",
+            hint="accept the model's terms on its Hub page, then set HF_TOKEN",
+        )
     if status == 404:
         return UsageError(f"not found on the Hub (404): {what}", hint="check the repo id and file name")
     if status == 429:
@@ -105,8 +115,10 @@ def _hub_error(exc: Exception, repo_id: str, filename: str | None = None) -> Aig
     if status is not None:
         return BackendUnreachable(f"the Hub answered {status} for {what}", hint="try again later")
     if isinstance(exc, LocalEntryNotFoundError) or _is_transport(exc):
-        return BackendUnreachable(f"cannot reach the Hugging Face Hub at {constants.ENDPOINT} for {what}",
-                                  hint="check the network, or HF_ENDPOINT for a mirror")
+        return BackendUnreachable(
+            f"cannot reach the Hugging Face Hub at {constants.ENDPOINT} for {what}",
+            hint="check the network, or HF_ENDPOINT for a mirror",
+        )
     return AigcError(f"the Hub download of {what} failed: {exc}")
 
 
@@ -141,8 +153,10 @@ def _offline_pick(repo_id: str, pattern: str | None, quant: str | None) -> PullR
     records = [m for m in pulled.load() if m.repo_id == repo_id]
     sizes = {f.filename: f.size for m in records for f in m.files}
     if not records:
-        raise ConfigError(f"HF_HUB_OFFLINE is set and nothing from {repo_id} has been pulled",
-                          hint="unset HF_HUB_OFFLINE to pull it, or use a model on disk (`aigc models list`)")
+        raise ConfigError(
+            f"HF_HUB_OFFLINE is set and nothing from {repo_id} has been pulled",
+            hint="unset HF_HUB_OFFLINE to pull it, or use a model on disk (`aigc models list`)",
+        )
     fs = choose.pick(repo_id, sizes, pattern, quant)
     model = next(m for m in records if m.files[0].filename == fs.key)
     problem = model.problem()
@@ -179,13 +193,16 @@ def _download(repo_id: str, spec: FileSpec, revision: str, notify: Notify) -> Pa
     last = -1
     for attempt in range(MAX_ATTEMPTS):
         try:
-            return Path(hf.hf_hub_download(repo_id, spec.filename, revision=revision,
-                                           local_dir=pulled.hub_dir(repo_id)))
+            return Path(
+                hf.hf_hub_download(repo_id, spec.filename, revision=revision, local_dir=pulled.hub_dir(repo_id))
+            )
         except Exception as exc:  # noqa: BLE001 - huggingface_hub's, httpx's and OSError, mapped below
             if isinstance(exc, OSError) and "Consistency check failed" in str(exc):
                 _drop_partials(repo_id, spec)  # a wrong-sized body must not be resumed
-                raise ConfigError(f"{spec.filename} from {repo_id} arrived with the wrong size; "
-                                  "the partial file was deleted", hint="pull again") from None
+                raise ConfigError(
+                    f"{spec.filename} from {repo_id} arrived with the wrong size; the partial file was deleted",
+                    hint="pull again",
+                ) from None
             have = _partial_bytes(repo_id)
             if not _is_transport(exc) or have <= last or attempt == MAX_ATTEMPTS - 1:
                 raise _hub_error(exc, repo_id, spec.filename) from None
@@ -221,8 +238,10 @@ def verify(repo_id: str, spec: FileSpec, path: Path) -> pulled.PulledFile:
     if problem:
         pulled.forget_file(repo_id, spec.filename)
         _drop_partials(repo_id, spec)
-        raise ConfigError(f"{spec.filename} from {repo_id} failed verification ({problem}); "
-                          "the file was deleted", hint="pull again; if it fails again, the server sends a corrupt file")
+        raise ConfigError(
+            f"{spec.filename} from {repo_id} failed verification ({problem}); the file was deleted",
+            hint="pull again; if it fails again, the server sends a corrupt file",
+        )
     return pulled.PulledFile(filename=spec.filename, size=size, sha256=spec.sha256 or file_digest(path))
 
 
@@ -236,8 +255,9 @@ def _already(repo_id: str, fs: FileSet, revision: str, specs: dict[str, FileSpec
     return None
 
 
-def pull(repo_id: str, pattern: str | None = None, quant: str | None = None,
-         notify: Notify = lambda _msg: None) -> PullResult:
+def pull(
+    repo_id: str, pattern: str | None = None, quant: str | None = None, notify: Notify = lambda _msg: None
+) -> PullResult:
     """Download, verify and record one model from ``repo_id``; return its record."""
     hf = _hf()
     if hf.constants.HF_HUB_OFFLINE:
@@ -246,8 +266,9 @@ def pull(repo_id: str, pattern: str | None = None, quant: str | None = None,
         info = hf.HfApi().model_info(repo_id, files_metadata=True)
     except Exception as exc:  # noqa: BLE001 - every Hub failure becomes one AigcError
         if isinstance(exc, hf.errors.HFValidationError):
-            raise UsageError(f"not a Hub repo id: {repo_id!r}",
-                             hint="give OWNER/NAME, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF") from None
+            raise UsageError(
+                f"not a Hub repo id: {repo_id!r}", hint="give OWNER/NAME, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF"
+            ) from None
         raise _hub_error(exc, repo_id) from None
     specs = _specs(info)
     fs = choose.pick(repo_id, {name: s.size for name, s in specs.items()}, pattern, quant)
@@ -263,7 +284,10 @@ def pull(repo_id: str, pattern: str | None = None, quant: str | None = None,
         notify(f"verifying {filename}")
         done.append(verify(repo_id, specs[filename], path))
     model = pulled.PulledModel(
-        name=short_name(fs.key), repo_id=repo_id, revision=revision, files=done,
+        name=short_name(fs.key),
+        repo_id=repo_id,
+        revision=revision,
+        files=done,
         pulled_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     return PullResult(pulled.add(model), downloaded=True)

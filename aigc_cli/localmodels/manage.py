@@ -42,8 +42,9 @@ def use(name: str, settings: "Settings", bundled_name: str) -> Change:
         if found is None:
             raise UsageError(f"unknown local model {name!r}", hint=registry.NOT_FOUND_HINT)
         if not found.usable:
-            raise ConfigError(f"the local model {found.name} ({SOURCE_LABEL[found.source]}) cannot be used: "
-                              f"{found.reason}")
+            raise ConfigError(
+                f"the local model {found.name} ({SOURCE_LABEL[found.source]}) cannot be used: {found.reason}"
+            )
         model = found
     notes = []
     config.set_value("local.model", model.name)
@@ -54,8 +55,10 @@ def use(name: str, settings: "Settings", bundled_name: str) -> Change:
         else:
             notes.append(f"local.model_path = {settings.local.model_path} ({source}) still outranks local.model")
     if settings.model and settings.model != model.name:
-        notes.append(f"`model = {settings.model}` ({settings.sources.get('model', 'config')}) still outranks "
-                     "local.model; `aigc config set model " + model.name + "` to change it")
+        notes.append(
+            f"`model = {settings.model}` ({settings.sources.get('model', 'config')}) still outranks "
+            "local.model; `aigc config set model " + model.name + "` to change it"
+        )
     return Change(model, notes)
 
 
@@ -65,12 +68,19 @@ def remove(name: str, settings: "Settings") -> Change:
     if gone is None:
         other = registry.find(name)
         if other is not None and other.source != "pulled":
-            raise UsageError(f"{other.name} belongs to {SOURCE_LABEL[other.source]} ({other.origin}); "
-                             "aigc removes only models it pulled",
-                             hint="remove it with the tool that downloaded it")
+            raise UsageError(
+                f"{other.name} belongs to {SOURCE_LABEL[other.source]} ({other.origin}); "
+                "aigc removes only models it pulled",
+                hint="remove it with the tool that downloaded it",
+            )
         raise UsageError(f"no model called {name!r} was pulled by aigc", hint="`aigc models list` shows them")
-    model = LocalModel(name=gone.name, source="pulled", path=str(gone.path()),
-                       origin=f"hf.co/{gone.repo_id}@{gone.revision[:8]}", size=gone.size())
+    model = LocalModel(
+        name=gone.name,
+        source="pulled",
+        path=str(gone.path()),
+        origin=f"hf.co/{gone.repo_id}@{gone.revision[:8]}",
+        size=gone.size(),
+    )
     notes = []
     if settings.local.model == gone.name:
         notes.append(f"local.model still names {gone.name}; choose another: `aigc models use NAME`")
@@ -95,8 +105,9 @@ def in_force(settings: "Settings", bundled_name: str) -> InForce:
         problem = None if path.is_file() else f"file missing: {path}"
         return InForce(path.name, f"local.model_path ({source})", str(path), problem)
     if cfg.model == bundled_name:
-        return InForce(cfg.model, "bundled with aigc, assembled into the model cache on first use",
-                       str(paths.model_cache_dir()))
+        return InForce(
+            cfg.model, "bundled with aigc, assembled into the model cache on first use", str(paths.model_cache_dir())
+        )
     found = registry.find(cfg.model)
     if found is None:
         return InForce(cfg.model, "local.model", None, "no local model has this name (`aigc models list`)")

@@ -54,9 +54,7 @@ def has_quant(filename: str, quant: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){q}(?![a-z0-9_])", short_name(filename)) is not None
 
 
-QUANT_RE = re.compile(
-    r"(?<![a-z0-9])(i?q\d(?:_[a-z0-9]+)*|bf16|f16|f32|fp16|fp32)(?![a-z0-9])", re.IGNORECASE
-)
+QUANT_RE = re.compile(r"(?<![a-z0-9])(i?q\d(?:_[a-z0-9]+)*|bf16|f16|f32|fp16|fp32)(?![a-z0-9])", re.IGNORECASE)
 
 
 def quant_label(filename: str) -> str | None:

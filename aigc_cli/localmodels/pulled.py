@@ -88,8 +88,10 @@ def load() -> list[PulledModel]:
         return _Record.model_validate(json.loads(text)).models
     except (ValueError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
-        raise ConfigError(f"the pull record {path} is damaged: {first}",
-                          hint="move it away; files under models/hub can be pulled again") from None
+        raise ConfigError(
+            f"the pull record {path} is damaged: {first}",
+            hint="move it away; files under models/hub can be pulled again",
+        ) from None
 
 
 @contextlib.contextmanager

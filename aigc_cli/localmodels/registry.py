@@ -15,8 +15,10 @@ from aigc_cli.errors import ConfigError
 from aigc_cli.localmodels import discover, pulled
 from aigc_cli.localmodels.entry import SOURCE_LABEL, LocalModel
 
-NOT_FOUND_HINT = ("`aigc models list` shows the local models; `aigc models pull REPO_ID` gets one "
-                  "from the Hugging Face Hub; or give a file: --model-path FILE.gguf")
+NOT_FOUND_HINT = (
+    "`aigc models list` shows the local models; `aigc models pull REPO_ID` gets one "
+    "from the Hugging Face Hub; or give a file: --model-path FILE.gguf"
+)
 
 
 def pulled_models() -> list[LocalModel]:
@@ -24,16 +26,29 @@ def pulled_models() -> list[LocalModel]:
     try:
         records = pulled.load()
     except ConfigError as exc:
-        return [LocalModel(name="(pull record)", source="pulled", origin=str(pulled.record_file()),
-                           usable=False, reason=exc.message)]
+        return [
+            LocalModel(
+                name="(pull record)",
+                source="pulled",
+                origin=str(pulled.record_file()),
+                usable=False,
+                reason=exc.message,
+            )
+        ]
     found = []
     for m in records:
         problem = m.problem()
-        found.append(LocalModel(
-            name=m.name, source="pulled", path=str(m.path()) if problem is None else None,
-            origin=f"hf.co/{m.repo_id}@{m.revision[:8]}", size=m.size(),
-            usable=problem is None, reason=problem,
-        ))
+        found.append(
+            LocalModel(
+                name=m.name,
+                source="pulled",
+                path=str(m.path()) if problem is None else None,
+                origin=f"hf.co/{m.repo_id}@{m.revision[:8]}",
+                size=m.size(),
+                usable=problem is None,
+                reason=problem,
+            )
+        )
     return found
 
 
@@ -102,7 +117,9 @@ def resolve(name: str) -> Path:
     if model is None:
         raise ConfigError(f"unknown local model {name!r}", hint=NOT_FOUND_HINT)
     if not model.usable or model.path is None:
-        raise ConfigError(f"the local model {model.name} ({SOURCE_LABEL[model.source]}) cannot be used: "
-                          f"{model.reason}", hint=NOT_FOUND_HINT)
+        raise ConfigError(
+            f"the local model {model.name} ({SOURCE_LABEL[model.source]}) cannot be used: {model.reason}",
+            hint=NOT_FOUND_HINT,
+        )
     _RESOLVED[name] = Path(model.path)
     return _RESOLVED[name]

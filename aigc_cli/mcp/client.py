@@ -93,8 +93,11 @@ class Connection:
             from mcp.client.streamable_http import streamable_http_client
 
             client = await stack.enter_async_context(
-                httpx2.AsyncClient(headers=self.spec.headers, timeout=httpx2.Timeout(30.0, read=300.0)))
-            read, write = await stack.enter_async_context(streamable_http_client(str(self.spec.url), http_client=client))
+                httpx2.AsyncClient(headers=self.spec.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+            )
+            read, write = await stack.enter_async_context(
+                streamable_http_client(str(self.spec.url), http_client=client)
+            )
         session = await stack.enter_async_context(ClientSession(read, write))
         await session.initialize()
         return session
@@ -164,7 +167,10 @@ def _why(exc: BaseException, timeout: float | None = None) -> str:
 
 
 def connect_all(
-    servers: dict[str, "ServerSpec"], wanted: dict[str, set[str] | None], settings: "Settings", toolset: Any,
+    servers: dict[str, "ServerSpec"],
+    wanted: dict[str, set[str] | None],
+    settings: "Settings",
+    toolset: Any,
 ) -> None:
     """Start the servers and add their (wanted) tools to ``toolset``, names namespaced on a clash."""
     loop, conns, notices = start(servers, settings.tools.timeout)

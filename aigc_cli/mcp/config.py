@@ -20,7 +20,6 @@ from aigc_cli import paths
 from aigc_cli.errors import ConfigError, UsageError
 
 
-
 class ServerSpec(BaseModel):
     """One server entry: stdio or streamable HTTP."""
 
@@ -64,9 +63,11 @@ def _read_raw(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(_strip_jsonc(text))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})", hint="fix or delete the file") from None
+        raise ConfigError(
+            f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})", hint="fix or delete the file"
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a JSON object with \"mcpServers\"")
+        raise ConfigError(f'{path}: expected a JSON object with "mcpServers"')
     return data
 
 
@@ -75,13 +76,15 @@ def load_servers(path: Path | None = None) -> dict[str, ServerSpec]:
     path = path or mcp_file()
     raw = _read_raw(path).get("mcpServers") or {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: \"mcpServers\" must be an object")
+        raise ConfigError(f'{path}: "mcpServers" must be an object')
     out: dict[str, ServerSpec] = {}
     for name, entry in raw.items():
         try:
             spec = ServerSpec.model_validate(entry)
         except ValidationError as exc:
-            raise ConfigError(f"{path}: server {name!r}: {exc.errors()[0]['msg']}", hint="fix it or `aigc mcp rm`") from None
+            raise ConfigError(
+                f"{path}: server {name!r}: {exc.errors()[0]['msg']}", hint="fix it or `aigc mcp rm`"
+            ) from None
         if not spec.disabled:
             out[name] = spec
     return out
@@ -143,7 +146,7 @@ def import_file(source: Path, *, replace: bool = False) -> tuple[list[str], list
         raise ConfigError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     servers = incoming.get("mcpServers") if isinstance(incoming, dict) else None
     if not isinstance(servers, dict):
-        raise ConfigError(f"{source}: no \"mcpServers\" object", hint="expected a Claude Desktop / Cursor style file")
+        raise ConfigError(f'{source}: no "mcpServers" object', hint="expected a Claude Desktop / Cursor style file")
     data = _read_raw(mcp_file())
     mine = data.setdefault("mcpServers", {})
     added, skipped = [], []

@@ -65,7 +65,9 @@ def _recipe_prompts() -> list[Any]:
             return [UserMessage(body)]
 
         args = [PromptArgument(name="input", description="The text to work on", required=False)]
-        args += [PromptArgument(name=p, description=spec.help or None, required=False) for p, spec in recipe.params.items()]
+        args += [
+            PromptArgument(name=p, description=spec.help or None, required=False) for p, spec in recipe.params.items()
+        ]
         out.append(Prompt(name=name, description=recipe.description or f"the {name} recipe", arguments=args, fn=render))
     return out
 
@@ -82,8 +84,11 @@ def build() -> Any:
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
     server.add_tool(_kb_search, name="kb_search", annotations=read_only)
     server.add_tool(_memory_list, name="memory_list", annotations=read_only)
-    server.add_tool(_remember, name="remember",
-                    annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False))
+    server.add_tool(
+        _remember,
+        name="remember",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False),
+    )
     for prompt in _recipe_prompts():
         server.add_prompt(prompt)
     return server

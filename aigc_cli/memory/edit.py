@@ -31,7 +31,7 @@ class Changes:
 
     edits: dict[int, tuple[str, bool]] = field(default_factory=dict)  # id -> (text, pinned)
     removed: list[int] = field(default_factory=list)
-    added: list[tuple[str, bool]] = field(default_factory=list)      # (text, pinned)
+    added: list[tuple[str, bool]] = field(default_factory=list)  # (text, pinned)
 
     def __bool__(self) -> bool:
         return bool(self.edits or self.removed or self.added)

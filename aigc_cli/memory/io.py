@@ -68,7 +68,7 @@ def parse(text: str, name: str) -> list[tuple[str, float, bool]]:
         raise ConfigError(f"{name}: nested too deeply to read") from None
     entries = data.get("memories") if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise ConfigError(f"{name}: no list of memories found", hint="expected {\"memories\": [...]} or a list")
+        raise ConfigError(f"{name}: no list of memories found", hint='expected {"memories": [...]} or a list')
     items = [_item(e, f"{name}: memory {i + 1}") for i, e in enumerate(entries)]
     limit = max_chars()
     for i, (text, _, _) in enumerate(items, 1):

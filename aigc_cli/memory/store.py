@@ -19,8 +19,23 @@ from aigc_cli.store.memories import Memory, all_memories, record_use, set_pinned
 if TYPE_CHECKING:
     from aigc_cli.store.db import Store
 
-__all__ = ["SOURCES", "Memory", "add", "add_many", "all_memories", "apply_changes", "check", "clean",
-           "clear", "max_chars", "record_use", "remove", "resolve", "set_pinned", "used_in"]
+__all__ = [
+    "SOURCES",
+    "Memory",
+    "add",
+    "add_many",
+    "all_memories",
+    "apply_changes",
+    "check",
+    "clean",
+    "clear",
+    "max_chars",
+    "record_use",
+    "remove",
+    "resolve",
+    "set_pinned",
+    "used_in",
+]
 
 # where a memory came from (shown by `memory list`)
 SOURCES = ("cli", "chat", "edit", "suggest", "import")
@@ -84,7 +99,9 @@ def add(store: "Store", texts: Iterable[str], source: str = "cli", *, pinned: bo
 
 
 def add_many(
-    store: "Store", items: Sequence[tuple[str, float, bool]], source: str,
+    store: "Store",
+    items: Sequence[tuple[str, float, bool]],
+    source: str,
     on_commit: Callable[[list[Memory]], None] | None = None,
 ) -> list[Memory]:
     """Store (text, created, pinned) items in one transaction, skipping texts already kept.

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from aigc_cli.messages import Message
     from aigc_cli.store.db import Store
 
-MAX_CHARS = 24_000          # of user text read, newest first
-MAX_MESSAGE_CHARS = 2_000   # of any one message (a piped file says little about its sender)
+MAX_CHARS = 24_000  # of user text read, newest first
+MAX_MESSAGE_CHARS = 2_000  # of any one message (a piped file says little about its sender)
 MAX_PROPOSALS = 10
 
 SYSTEM = (
@@ -37,7 +37,7 @@ SYSTEM = (
     "languages they want answers in, where they live, what they work on and with, how they like answers "
     "(length, tone, format). Only what the messages clearly state or show; nothing about other people, "
     "nothing passing or one-off, no secrets (passwords, keys, account numbers), nothing already remembered. "
-    "Write each as one short sentence in the third person (\"Prefers short answers.\"). "
+    'Write each as one short sentence in the third person ("Prefers short answers."). '
     'Reply with JSON only: {"memories": ["...", "..."]}; an empty list if there is nothing worth keeping.'
 )
 
@@ -109,8 +109,11 @@ def parse(text: str) -> list[str]:
         except (json.JSONDecodeError, AttributeError):
             items = None
     if not isinstance(items, list):
-        items = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line) for line in text.splitlines()
-                 if re.match(r"^\s*(?:[-*•]|\d+[.)])\s+", line)]
+        items = [
+            re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)
+            for line in text.splitlines()
+            if re.match(r"^\s*(?:[-*•]|\d+[.)])\s+", line)
+        ]
     return [clean(str(i)) for i in items if isinstance(i, str) and clean(i)]
 
 
@@ -138,8 +141,7 @@ def suggest(store: "Store", settings: "Settings", since: float, backend: "Backen
     from aigc_cli.messages import GenOptions
 
     known = all_memories(store)
-    options = GenOptions(model=model, temperature=0.2, max_tokens=600,
-                         json_schema=schema(backend.bounded_json_schema))
+    options = GenOptions(model=model, temperature=0.2, max_tokens=600, json_schema=schema(backend.bounded_json_schema))
     fitted = context.fit_request(request(texts, known), backend, options, settings, truncate=True)
     answer = "".join(chunk.text for chunk in backend.stream(fitted.messages, options))
     return Suggestions(fresh(parse(answer), known), convs, len(texts))

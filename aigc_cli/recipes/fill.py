@@ -25,10 +25,22 @@ from aigc_cli.recipes.model import (
 
 LANG_PARAMS = {"lang", "to"}
 LANGUAGES = {
-    "zh": "Chinese (中文)", "zh-cn": "Simplified Chinese (简体中文)", "zh-tw": "Traditional Chinese (繁體中文)",
-    "en": "English", "ja": "Japanese (日本語)", "ko": "Korean (한국어)", "fr": "French (français)",
-    "de": "German (Deutsch)", "es": "Spanish (español)", "ru": "Russian (русский)", "pt": "Portuguese",
-    "it": "Italian", "ar": "Arabic", "hi": "Hindi", "vi": "Vietnamese", "th": "Thai",
+    "zh": "Chinese (中文)",
+    "zh-cn": "Simplified Chinese (简体中文)",
+    "zh-tw": "Traditional Chinese (繁體中文)",
+    "en": "English",
+    "ja": "Japanese (日本語)",
+    "ko": "Korean (한국어)",
+    "fr": "French (français)",
+    "de": "German (Deutsch)",
+    "es": "Spanish (español)",
+    "ru": "Russian (русский)",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "vi": "Vietnamese",
+    "th": "Thai",
 }
 
 
@@ -99,7 +111,10 @@ def render_completion(recipe: Recipe, values: Mapping[str, Any], user_input: str
     if recipe.completion is None:
         return None
     merged: dict[str, Any] = {
-        **recipe.defaults(), **values, INPUT: user_input.strip(), INPUT_ZH: mostly_chinese(user_input),
+        **recipe.defaults(),
+        **values,
+        INPUT: user_input.strip(),
+        INPUT_ZH: mostly_chinese(user_input),
     }
     for key in LANG_PARAMS & merged.keys():
         merged[key] = language_label(merged[key])

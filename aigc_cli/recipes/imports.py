@@ -172,8 +172,11 @@ def _clashes(items: list[Item]) -> dict[str, str]:
 def _refuse(clashes: dict[str, str], single: bool) -> None:
     """A usage error naming every recipe the import would replace."""
     names = ", ".join(f"{n} ({why})" for n, why in clashes.items())
-    way = "--force replaces it, --name NEW imports it under another name" if single else (
-        "--force replaces them, --skip-existing imports the others")
+    way = (
+        "--force replaces it, --name NEW imports it under another name"
+        if single
+        else ("--force replaces them, --skip-existing imports the others")
+    )
     raise UsageError(f"the import would replace recipe {names}; nothing was imported", hint=way)
 
 

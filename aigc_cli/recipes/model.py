@@ -31,6 +31,7 @@ def check_name(name: str) -> str:
     """``name`` if it is a plain recipe name, else the one UsageError every command gives."""
     return names.check(name, "recipe")
 
+
 ParamValue = str | int | bool
 # what a parameter with no value (no --set, no default) does where it is used:
 #   empty - renders as nothing (and a section on it is skipped): the default;
@@ -63,9 +64,9 @@ class Param(BaseModel):
         if self.type == "choice" and not self.choices:
             raise ValueError("a choice parameter needs a non-empty `choices` list")
         if self.type != "choice" and self.choices is not None:
-            raise ValueError("`choices` is only for type = \"choice\"")
+            raise ValueError('`choices` is only for type = "choice"')
         if self.type != "int" and (self.min is not None or self.max is not None):
-            raise ValueError("`min` and `max` are only for type = \"int\"")
+            raise ValueError('`min` and `max` are only for type = "int"')
         if self.default is not None:
             self.default = coerce(self, self.default, "default")
         return self

@@ -25,12 +25,19 @@ def load_for(opts: TaskOptions, settings: "Settings") -> "Loaded | None":
     """The attachments of a task, loaded and checked (None when there are none)."""
     if not opts.attach:
         return None
-    return load_specs(opts.attach, settings, original=opts.attach_original, backend=opts.backend,
-                      model_path=opts.model_path)
+    return load_specs(
+        opts.attach, settings, original=opts.attach_original, backend=opts.backend, model_path=opts.model_path
+    )
 
 
-def load_specs(specs: list[str], settings: "Settings", *, original: bool = False, backend: str | None = None,
-               model_path: str | None = None) -> "Loaded":
+def load_specs(
+    specs: list[str],
+    settings: "Settings",
+    *,
+    original: bool = False,
+    backend: str | None = None,
+    model_path: str | None = None,
+) -> "Loaded":
     """``PATH|URL|-`` specs as attachments (chat's /attach uses this too)."""
     from aigc_cli.attachments.load import load
     from aigc_cli.session.choose import pick_backend
@@ -53,8 +60,13 @@ def attach_to(req: "TurnRequest", loaded: "Loaded | None") -> None:
 
 
 def run_transcribe(
-    paths: list[str], settings: "Settings", *, backend: str | None = None, language: str | None = None,
-    timestamps: bool = False, model: str | None = None,
+    paths: list[str],
+    settings: "Settings",
+    *,
+    backend: str | None = None,
+    language: str | None = None,
+    timestamps: bool = False,
+    model: str | None = None,
 ) -> list[tuple[str, "Transcript"]]:
     """`aigc transcribe`: each audio file (``-`` is stdin) as a Transcript, in order.
 

@@ -44,11 +44,15 @@ def live_check(backend: "Backend", model: str) -> str:
     except AigcError:
         served = set()  # some OpenAI-compatible servers list nothing: the request decides
     if served and model not in served:
-        raise ConfigError(f"the {backend.name} backend does not serve the model {model!r}",
-                          hint="`aigc models list --remote` shows what it serves; -m NAME or `aigc models default NAME`")
+        raise ConfigError(
+            f"the {backend.name} backend does not serve the model {model!r}",
+            hint="`aigc models list --remote` shows what it serves; -m NAME or `aigc models default NAME`",
+        )
     start = time.perf_counter()
-    answer = backend.complete([Message(role="user", content="Reply with the word OK.")],
-                              GenOptions(model=model, max_tokens=8, temperature=0.0))
+    answer = backend.complete(
+        [Message(role="user", content="Reply with the word OK.")],
+        GenOptions(model=model, max_tokens=8, temperature=0.0),
+    )
     took = time.perf_counter() - start
     text = " ".join((answer.text or "").split())[:40]
     return f"{model} answered {text!r} in {took:.2f} s"

@@ -77,9 +77,7 @@ def continued(continue_last: bool, cid: str | None) -> "Conversation | None":
     return conv
 
 
-def choose_model(
-    settings: "Settings", backend: "Backend", flag: str | None, conv: "Conversation | None" = None
-) -> str:
+def choose_model(settings: "Settings", backend: "Backend", flag: str | None, conv: "Conversation | None" = None) -> str:
     """flag > the conversation's model (same backend) > configured model > backend default."""
     if flag:
         return flag

@@ -17,8 +17,7 @@ from typing import Any
 from aigc_cli.session.turn import Repair
 
 REPAIR_PROMPT = (
-    "Your answer was not valid: {error}. Answer again with only the JSON value "
-    "that matches the schema, nothing else."
+    "Your answer was not valid: {error}. Answer again with only the JSON value that matches the schema, nothing else."
 )
 
 
@@ -51,5 +50,8 @@ def problem(schema: dict[str, Any], text: str) -> Exception | None:
 
 def schema_repair(schema: dict[str, Any]) -> Repair:
     """The Repair for a recipe with ``schema``: validate, repair once, else exit 7."""
-    return Repair(lambda text: problem(schema, text), REPAIR_PROMPT,
-                  "the model did not produce JSON matching the recipe's schema, even after one repair attempt")
+    return Repair(
+        lambda text: problem(schema, text),
+        REPAIR_PROMPT,
+        "the model did not produce JSON matching the recipe's schema, even after one repair attempt",
+    )

@@ -31,9 +31,9 @@ from aigc_cli.textsplit import CountTokens, split_by_tokens  # noqa: F401 - the 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
 
-BLOCK = 1 << 20          # bytes read at a time
-MIN_BUDGET = 64          # a chunk smaller than this is not worth a request
-MAX_ROUNDS = 6           # reduce rounds before giving up
+BLOCK = 1 << 20  # bytes read at a time
+MIN_BUDGET = 64  # a chunk smaller than this is not worth a request
+MAX_ROUNDS = 6  # reduce rounds before giving up
 MAP_PROMPT = (
     "Below, inside <input> tags, is part {part} of a longer text. Summarize this part, keeping every "
     "key fact, name, number and decision; the summaries of all parts will be merged later.\n\n"
@@ -131,7 +131,12 @@ class Summarizer:
         if self._stop.is_set():
             raise Stopped()
 
-    def map(self, chunks: Iterable[str], progress: Progress | None = None, estimate: Callable[[int], int | None] | None = None) -> list[str]:
+    def map(
+        self,
+        chunks: Iterable[str],
+        progress: Progress | None = None,
+        estimate: Callable[[int], int | None] | None = None,
+    ) -> list[str]:
         """Summaries of all chunks, in chunk order, at most ``2 * jobs`` in flight.
 
         With one job everything runs in the calling thread: an in-process model

@@ -43,11 +43,19 @@ def run_plan(
     conv = continued(opts.continue_last, opts.cid)  # -c: the schema is for the backend run_turn will use
     backend = pick_backend(settings, opts.backend or recipe.backend, opts.model_path, conv)
     model = choose_model(settings, backend, opts.model or recipe.model, conv)
-    if as_completion(backend, model, has_completion=recipe.completion is not None, system_given=opts.system is not None,
-                     continuing=conv is not None, kb=bool(opts.kb)):
+    if as_completion(
+        backend,
+        model,
+        has_completion=recipe.completion is not None,
+        system_given=opts.system is not None,
+        continuing=conv is not None,
+        kb=bool(opts.kb),
+    ):
         return _numbered_plan(recipe, goal, values, min(steps, planmod.BASE_STEPS), opts, settings)
     schema = planmod.json_schema(steps, backend.bounded_json_schema)
-    repair = Repair(_problem, planmod.REPAIR_PROMPT, "the model did not produce a valid plan, even after one repair attempt")
+    repair = Repair(
+        _problem, planmod.REPAIR_PROMPT, "the model did not produce a valid plan, even after one repair attempt"
+    )
     result = run_recipe(recipe, values, goal, opts, settings, repair=repair, json_schema=schema)
     if result.error is not None:
         return None, result
@@ -84,6 +92,7 @@ def _numbered_plan(
         cut = result.answer.finish_reason == "length"
         return planmod.parse_steps(result.answer.text, goal, steps, cut), result
     except ValueError as exc:
-        result.error = UnusableAnswer(f"the model did not produce a usable plan: {exc}",
-                                    hint="try again, or use an instruct model (-m)")
+        result.error = UnusableAnswer(
+            f"the model did not produce a usable plan: {exc}", hint="try again, or use an instruct model (-m)"
+        )
         return None, result

@@ -38,29 +38,29 @@ class Continuation(BaseModel):
 class TurnRequest(BaseModel):
     """Everything one turn needs, as the CLI (or the chat loop) parsed it."""
 
-    prompt: str                    # the composed user message (inputs.compose(...))
+    prompt: str  # the composed user message (inputs.compose(...))
     system: str | None = None
-    recipe: str | None = None      # recipe name, recorded in the store
-    backend: str | None = None     # the -b flag
+    recipe: str | None = None  # recipe name, recorded in the store
+    backend: str | None = None  # the -b flag
     model_path: str | None = None  # --model-path (implies local)
-    options: GenOptions            # model=None: the conversation's model, else the default
-    continue_last: bool = False    # -c/--continue
-    cid: str | None = None         # --cid ID (a unique prefix is enough)
-    log: bool = True               # False with --no-log (config `log = false` also disables)
-    truncate: bool = False         # --truncate: drop what does not fit instead of failing
-    stream: bool = True            # False with --no-stream
-    memory: bool = True            # False with --no-memory (the "About the user" block)
+    options: GenOptions  # model=None: the conversation's model, else the default
+    continue_last: bool = False  # -c/--continue
+    cid: str | None = None  # --cid ID (a unique prefix is enough)
+    log: bool = True  # False with --no-log (config `log = false` also disables)
+    truncate: bool = False  # --truncate: drop what does not fit instead of failing
+    stream: bool = True  # False with --no-stream
+    memory: bool = True  # False with --no-memory (the "About the user" block)
     # a --no-log chat keeps its turns in the process: they are the history instead of the store's
     history: list[Message] | None = None
-    kb: str | None = None          # --kb NAME: answer from this knowledge base, citing it
-    kb_query: str | None = None    # what to retrieve for (default: the prompt)
-    title: str | None = None       # a new conversation's title source: what the user typed (default: the prompt)
+    kb: str | None = None  # --kb NAME: answer from this knowledge base, citing it
+    kb_query: str | None = None  # what to retrieve for (default: the prompt)
+    title: str | None = None  # a new conversation's title source: what the user typed (default: the prompt)
     completion: Continuation | None = None  # recipes' `completion` framing (base models)
     attached: Loaded | None = Field(default=None, exclude=True)  # -a/--attach, loaded (aigc_cli/attachments)
     tools: list[str] | None = None  # -T NAME...: tools the model may call (None: tools.default)
-    no_tools: bool = False         # --no-tools
-    outside_input: bool = False    # piped stdin or --file text: the turn starts tainted (tools/policy.py)
-    toolset: Any = Field(default=None, exclude=True)     # a chat's open tools.registry.Toolset
+    no_tools: bool = False  # --no-tools
+    outside_input: bool = False  # piped stdin or --file text: the turn starts tainted (tools/policy.py)
+    toolset: Any = Field(default=None, exclude=True)  # a chat's open tools.registry.Toolset
     tool_hooks: Any = Field(default=None, exclude=True)  # session.toolloop.ToolHooks from the CLI
 
 
@@ -72,7 +72,7 @@ class TurnResult(BaseModel):
     answer: Answer
     conversation_id: str | None
     notices: list[str] = Field(default_factory=list)
-    cost: float | None = None      # USD; None when prices are unknown
+    cost: float | None = None  # USD; None when prices are unknown
     status: Status = "complete"
     sources: list[dict[str, Any]] | None = None  # with --kb: the passages sent, as cited ([] = none matched)
     tool_calls: list[dict[str, Any]] | None = None  # with tools: every call made (tools.base.ToolRecord)

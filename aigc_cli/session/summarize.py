@@ -29,8 +29,14 @@ ProgressFactory = Callable[[], AbstractContextManager["Update | None"]]
 
 
 def run_summarize(
-    sources: list["Source"], values: Mapping[str, Any], opts: TaskOptions, settings: "Settings", *,
-    jobs: int | None = None, sink: TextSink | None = None, progress: ProgressFactory | None = None,
+    sources: list["Source"],
+    values: Mapping[str, Any],
+    opts: TaskOptions,
+    settings: "Settings",
+    *,
+    jobs: int | None = None,
+    sink: TextSink | None = None,
+    progress: ProgressFactory | None = None,
 ) -> TurnResult:
     """Summarize ``sources`` with the ``summarize`` recipe (see the module doc)."""
     from aigc_cli import recipes
@@ -53,10 +59,17 @@ def run_summarize(
         return backend.count_text(text, model)
 
     note = _jobs_note(jobs, backend.max_parallel, backend.name)
-    if as_completion(backend, model, has_completion=recipe.completion is not None, system_given=opts.system is not None,
-                     continuing=conv is not None, kb=bool(opts.kb)):
-        return _noted(_summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink,
-                                            progress), note)
+    if as_completion(
+        backend,
+        model,
+        has_completion=recipe.completion is not None,
+        system_given=opts.system is not None,
+        continuing=conv is not None,
+        kb=bool(opts.kb),
+    ):
+        return _noted(
+            _summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink, progress), note
+        )
     empty = recipes.render(recipe, values, "")
     system = opts.system if opts.system is not None else empty.system
     reserve = opts.max_tokens or recipe.max_tokens or settings.context.reserve_output
@@ -71,8 +84,10 @@ def run_summarize(
     if not first.strip():
         raise UsageError("nothing to summarize", hint="aigc summarize FILE...  or  ... | aigc summarize")
     if second is None:
-        return _noted(run_recipe(recipe, values, first.strip(), opts, settings, sink, title=_title(sources),
-                                 attached=attached), note)
+        return _noted(
+            run_recipe(recipe, values, first.strip(), opts, settings, sink, title=_title(sources), attached=attached),
+            note,
+        )
     temperature = opts.temperature if opts.temperature is not None else recipe.temperature
     options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
     parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
@@ -113,8 +128,16 @@ BASE_PART_TOKENS = 1024  # a base model loses the thread in longer parts
 
 
 def _summarize_completion(
-    recipe: Any, values: Mapping[str, Any], sources: list["Source"], opts: TaskOptions, settings: "Settings",
-    backend: Any, model: str, count: Callable[[str], int], sink: TextSink | None, progress: ProgressFactory | None,
+    recipe: Any,
+    values: Mapping[str, Any],
+    sources: list["Source"],
+    opts: TaskOptions,
+    settings: "Settings",
+    backend: Any,
+    model: str,
+    count: Callable[[str], int],
+    sink: TextSink | None,
+    progress: ProgressFactory | None,
 ) -> TurnResult:
     """Base models: every part, and the merge, framed as the recipe's completion text.
 
@@ -141,8 +164,9 @@ def _summarize_completion(
     merged, parts = first.strip(), 1
     if second is not None:
         temperature = opts.temperature if opts.temperature is not None else recipe.temperature
-        options = GenOptions(model=model, temperature=temperature, max_tokens=reserve, stop=list(cont.stop),
-                             completion=True)
+        options = GenOptions(
+            model=model, temperature=temperature, max_tokens=reserve, stop=list(cont.stop), completion=True
+        )
         worker = sm.Summarizer(backend, options, None, budget, jobs=1, count=count, frame=frame)
         parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     req = task_request(recipe, recipes.render(recipe, values, merged), opts, completion=frame(merged))
@@ -172,7 +196,7 @@ def _map_reduce(
             yield chunk
 
     total = _total_bytes(sources)
-    with (progress() if progress is not None else nullcontext()) as update:
+    with progress() if progress is not None else nullcontext() as update:
         tick = None if update is None else (lambda done, _parts: update(sum(sizes[:done]), total))
         parts = worker.map(measured(chunks), tick)
         merged = worker.reduce(parts, None)

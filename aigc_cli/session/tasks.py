@@ -86,9 +86,16 @@ def completion_text(recipe: "Recipe", values: Mapping[str, Any], user_input: str
 
 
 def run_recipe(
-    recipe: "Recipe", values: Mapping[str, Any], user_input: str, opts: TaskOptions,
-    settings: "Settings", sink: TextSink | None = None, repair: Repair | None = None,
-    json_schema: dict[str, Any] | None = None, title: str | None = None, attached: "Loaded | None" = None,
+    recipe: "Recipe",
+    values: Mapping[str, Any],
+    user_input: str,
+    opts: TaskOptions,
+    settings: "Settings",
+    sink: TextSink | None = None,
+    repair: Repair | None = None,
+    json_schema: dict[str, Any] | None = None,
+    title: str | None = None,
+    attached: "Loaded | None" = None,
 ) -> TurnResult:
     """Render ``recipe`` around ``user_input`` and run it as one stored turn.
 
@@ -154,8 +161,15 @@ def run_ask(
 
 
 def save_setup(
-    name: str, *, origin: str, system: str | None, model: str | None, backend: str | None,
-    temperature: float | None = None, max_tokens: int | None = None, overwrite: bool = False,
+    name: str,
+    *,
+    origin: str,
+    system: str | None,
+    model: str | None,
+    backend: str | None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """A setup (`ask --save`, chat `/save`) as a user recipe; returns its file.
 
@@ -170,8 +184,13 @@ def save_setup(
     recipes.check_name(name)
     try:
         recipe = recipes.Recipe(
-            name=name, description=f"saved from {origin}", system=recipes.literal(system) if system else None,
-            model=model, backend=backend, temperature=temperature, max_tokens=max_tokens,
+            name=name,
+            description=f"saved from {origin}",
+            system=recipes.literal(system) if system else None,
+            model=model,
+            backend=backend,
+            temperature=temperature,
+            max_tokens=max_tokens,
         )
     except ValidationError as exc:
         raise UsageError(f"cannot save {name!r}: {exc.errors()[0]['msg']}") from None

@@ -63,7 +63,11 @@ class ToolTurn:
 
 
 def run_rounds(
-    tt: ToolTurn, answer: Answer, messages: list[Message], options: GenOptions, backend: "Backend",
+    tt: ToolTurn,
+    answer: Answer,
+    messages: list[Message],
+    options: GenOptions,
+    backend: "Backend",
     generate: Generate,
 ) -> tuple[Answer, BaseException | None, list[Message]]:
     """Run the answer's calls and re-send until an answer has none (or a limit is hit)."""
@@ -73,8 +77,11 @@ def run_rounds(
         if rounds >= limits.max_rounds or time.monotonic() - started > limits.turn_timeout:
             tt.notices.append(f"tool limit reached ({rounds} rounds); the model answered without more calls")
             options = options.model_copy(update={"tools": None})
-            messages = [*messages, Message(role="assistant", content=answer.text or "(tool limit reached)"),
-                        Message(role="user", content="No more tool calls are possible. Answer with what you have.")]
+            messages = [
+                *messages,
+                Message(role="assistant", content=answer.text or "(tool limit reached)"),
+                Message(role="user", content="No more tool calls are possible. Answer with what you have."),
+            ]
         else:
             rounds += 1
             stopped = _one_round(tt, answer, messages, rounds, backend)
@@ -88,7 +95,9 @@ def run_rounds(
     return answer, None, messages
 
 
-def _one_round(tt: ToolTurn, answer: Answer, messages: list[Message], round_no: int, backend: "Backend") -> BaseException | None:
+def _one_round(
+    tt: ToolTurn, answer: Answer, messages: list[Message], round_no: int, backend: "Backend"
+) -> BaseException | None:
     """Append the calls and their results to ``messages``; what stopped the turn (Ctrl-C), if anything."""
     messages.append(Message(role="assistant", content=answer.text, tool_calls=list(answer.tool_calls)))
     for call in answer.tool_calls:
@@ -98,8 +107,16 @@ def _one_round(tt: ToolTurn, answer: Answer, messages: list[Message], round_no: 
         content = rec.result if rec.error is None else f"error: {rec.error}"
         messages.append(Message(role="tool", tool_call_id=call.id, content=content or ""))
         if tt.hooks.on_event is not None:
-            tt.hooks.on_event(ToolEvent(name=rec.name, summary=_summary(rec.arguments), duration=rec.duration,
-                                        size=len((rec.result or "").encode()), decision=rec.decision, error=rec.error))
+            tt.hooks.on_event(
+                ToolEvent(
+                    name=rec.name,
+                    summary=_summary(rec.arguments),
+                    duration=rec.duration,
+                    size=len((rec.result or "").encode()),
+                    decision=rec.decision,
+                    error=rec.error,
+                )
+            )
         if stopped is not None:
             return stopped
     return None
@@ -253,13 +270,18 @@ def prepare(req: Any, settings: "Settings", backend: "Backend", model: str) -> T
         return None
     toolset = req.toolset
     if toolset is None:
-        names = req.tools if req.tools is not None else (
-            settings.tools.default if req.options.json_schema is None and req.completion is None else [])
+        names = (
+            req.tools
+            if req.tools is not None
+            else (settings.tools.default if req.options.json_schema is None and req.completion is None else [])
+        )
         if not names:
             return None
         if not backend.supports_tools(model):
-            raise UsageError(f"the {backend.name} backend cannot call tools with {model}",
-                             hint="use a model that supports tools, or drop -T / use --no-tools")
+            raise UsageError(
+                f"the {backend.name} backend cannot call tools with {model}",
+                hint="use a model that supports tools, or drop -T / use --no-tools",
+            )
         toolset = resolve(names, settings)
         toolset.owned = True
     elif not toolset.tools:

@@ -151,8 +151,16 @@ def run_turn(
         calls = toolloop.finish(draft.tools, store, answer_id)
         from aigc_cli.notices import take_after_answer
 
-        return TurnResult(answer=answer, conversation_id=cid, notices=draft.notices + take_after_answer(), cost=cost,
-                          status=status, error=error, sources=draft.sources, tool_calls=calls)
+        return TurnResult(
+            answer=answer,
+            conversation_id=cid,
+            notices=draft.notices + take_after_answer(),
+            cost=cost,
+            status=status,
+            error=error,
+            sources=draft.sources,
+            tool_calls=calls,
+        )
     finally:
         toolloop.close(draft.tools if draft is not None else None)
         if store is not None:
@@ -166,15 +174,21 @@ def _draft(req: TurnRequest, settings: "Settings", store: "Store | None") -> Dra
     model = choose_model(settings, backend, req.options.model, conv)
     system = req.system if req.system is not None else (conv.system if conv else None)
     history = req.history if req.history is not None else _history(store, conv)
-    return Draft(req, settings, backend, model, store, conv, system, history,
-                 req.options.model_copy(update={"model": model}))
+    return Draft(
+        req, settings, backend, model, store, conv, system, history, req.options.model_copy(update={"model": model})
+    )
 
 
 def _store_question(store: "Store", d: Draft) -> tuple[str, int]:
     """The question, committed before the request goes out, with its attachments and the memories it used."""
     cid, user_id = store.begin_turn(
-        d.conv.id if d.conv else None, d.req.prompt, backend=d.backend.name, model=d.model, recipe=d.req.recipe,
-        system=d.req.system, title=d.req.title,  # a new conversation's own system prompt; never the memories
+        d.conv.id if d.conv else None,
+        d.req.prompt,
+        backend=d.backend.name,
+        model=d.model,
+        recipe=d.req.recipe,
+        system=d.req.system,
+        title=d.req.title,  # a new conversation's own system prompt; never the memories
     )
     if d.attached is not None:
         d.attached.store(store, user_id)
@@ -189,6 +203,7 @@ def _answer(
     d: Draft, sink: TextSink | None, repair: Repair | None
 ) -> tuple[Answer, BaseException | None, list[Message]]:
     """Generate; then the tool rounds (``-T``) and the repair round trip (``plan``), if any."""
+
     def send(messages: Sequence[Message], options: GenOptions) -> tuple[Answer, BaseException | None]:
         return generate(d.backend, messages, options, sink, stream=d.req.stream, limits=d.settings.limits)
 
@@ -203,8 +218,12 @@ def _answer(
 
 
 def _repaired(
-    answer: Answer, messages: list[Message], repair: Repair, backend: "Backend",
-    options: GenOptions, settings: "Settings",
+    answer: Answer,
+    messages: list[Message],
+    repair: Repair,
+    backend: "Backend",
+    options: GenOptions,
+    settings: "Settings",
 ) -> tuple[Answer, BaseException | None, list[Message]]:
     """The answer itself if it passes ``repair.check``, else one fitted repair request's.
 
@@ -232,7 +251,13 @@ def _repaired(
         )
     still = repair.check(second.text)
     if still is not None:
-        return second, UnusableAnswer(f"{repair.failure}: {still}", hint="try again, raise --max-tokens, or use a stronger model (-m)"), fitted
+        return (
+            second,
+            UnusableAnswer(
+                f"{repair.failure}: {still}", hint="try again, raise --max-tokens, or use a stronger model (-m)"
+            ),
+            fitted,
+        )
     return second, None, fitted
 
 

@@ -111,7 +111,7 @@ def _nested_shell(argv: list[str], cmd: Simple, ctx: _Context) -> list[Finding]:
     if code is None:
         return []
     if "$(" in code or "`" in code or hidden.resolve_name(code.strip(), {}) is None and code.strip().startswith("$"):
-        return [_finding(f"runs code built while it runs ({_name(argv[0])} \"$(…)\")", cmd, ctx)]
+        return [_finding(f'runs code built while it runs ({_name(argv[0])} "$(…)")', cmd, ctx)]
     inner = _Context(code, ctx.shell if _name(argv[0]) == "eval" else _name(argv[0]), ctx.cwd, ctx.home, ctx.depth + 1)
     return [Finding(f.reason, _finding("", cmd, ctx).text, cmd.span) for f in _classify(inner)]
 

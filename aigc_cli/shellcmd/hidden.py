@@ -23,10 +23,20 @@ class Paths(Protocol):
 
 
 # interpreters that read a program from stdin when given no script (``... | sh``)
-STDIN_INTERPRETERS = re.compile(r"(sh|bash|zsh|dash|ksh|fish|python[\d.]*|perl|ruby|node|nodejs|php|lua|pwsh|tclsh|busybox)")
+STDIN_INTERPRETERS = re.compile(
+    r"(sh|bash|zsh|dash|ksh|fish|python[\d.]*|perl|ruby|node|nodejs|php|lua|pwsh|tclsh|busybox)"
+)
 # interpreter -> the options whose next word is code to run
-_INLINE = {"python": ("-c",), "perl": ("-e", "-E"), "ruby": ("-e",), "node": ("-e", "--eval", "-p", "--print"),
-           "php": ("-r",), "lua": ("-e",), "pwsh": ("-c", "-command"), "powershell": ("-c", "-command")}
+_INLINE = {
+    "python": ("-c",),
+    "perl": ("-e", "-E"),
+    "ruby": ("-e",),
+    "node": ("-e", "--eval", "-p", "--print"),
+    "php": ("-r",),
+    "lua": ("-e",),
+    "pwsh": ("-c", "-command"),
+    "powershell": ("-c", "-command"),
+}
 _CODE_DANGER = re.compile(
     r"rmtree|\bremove\s*\(|\bunlink|\brmdir|rm_rf|rm_r\b|rmSync|rimraf|\brm\s+-|\bos\.system|subprocess|\bsystem\s*\("
     r"|\bexec[lv]?p?e?\s*\(|\beval\s*\(|popen|\bspawn|child_process|shell_exec|passthru|`[^`]+`|\btruncate|__import__"
@@ -73,7 +83,9 @@ def _awk(name: str, args: list[str], paths: Paths) -> list[str]:
 
 def _editor(name: str, args: list[str], paths: Paths) -> list[str]:
     for i, word in enumerate(args):
-        command = args[i + 1] if word in ("-c", "--cmd") and i + 1 < len(args) else word[1:] if word.startswith("+") else ""
+        command = (
+            args[i + 1] if word in ("-c", "--cmd") and i + 1 < len(args) else word[1:] if word.startswith("+") else ""
+        )
         if "!" in command or "system(" in command:
             return [f"runs a shell command from the editor ({name} -c ':!…')"]
     return []
@@ -96,16 +108,21 @@ def _ln(name: str, args: list[str], paths: Paths) -> list[str]:
 
 
 def _acl(name: str, args: list[str], paths: Paths) -> list[str]:
-    recursive = any(w == "-R" or (w.startswith("-") and not w.startswith("--") and "R" in w) or w == "--recursive" for w in args)
+    recursive = any(
+        w == "-R" or (w.startswith("-") and not w.startswith("--") and "R" in w) or w == "--recursive" for w in args
+    )
     broad = [w for w in args if not w.startswith("-") and paths.broad(w) and w.startswith(("/", "~", "$HOME", "."))]
     return [f"recursive permission change on a broad path ({broad[0]})"] if recursive and broad else []
 
 
 Rule = Callable[[str, list[str], Paths], list[str]]
 RULES: dict[str, Rule] = {
-    "pkill": _pkill, "killall": _pkill, "ln": _ln,
+    "pkill": _pkill,
+    "killall": _pkill,
+    "ln": _ln,
     "unlink": lambda name, args, paths: ["deletes a file (unlink)"],
-    "setfacl": _acl, "chattr": _acl,
+    "setfacl": _acl,
+    "chattr": _acl,
     **{e: _editor for e in _EDITORS},
     **{a: _awk for a in ("awk", "gawk", "mawk", "nawk", "busybox-awk")},
 }

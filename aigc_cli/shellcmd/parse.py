@@ -22,8 +22,29 @@ _PUNCT = ";&|<>(){}"
 _REDIRECT_OPS = {">", ">|", ">>", "&>", "&>>", ">&", "<", "<<", "<<<", "<>"}
 # words that open or close a block in fish/sh and are not commands themselves
 _KEYWORDS = {
-    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "end",
-    "begin", "and", "or", "not", "!", "function", "switch", "case", "esac", "{", "}",
+    "if",
+    "then",
+    "else",
+    "elif",
+    "fi",
+    "do",
+    "done",
+    "while",
+    "until",
+    "for",
+    "in",
+    "end",
+    "begin",
+    "and",
+    "or",
+    "not",
+    "!",
+    "function",
+    "switch",
+    "case",
+    "esac",
+    "{",
+    "}",
 }
 
 

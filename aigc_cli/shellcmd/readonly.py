@@ -38,8 +38,13 @@ class Program:
     literal_first: bool = False  # ... once its first argument is known (printf: `-v NAME` sets a variable)
 
 
-def _p(*refuse: str, max_operands: int | None = None, check: Check | None = None, any_args: bool = False,
-       literal_first: bool = False) -> Program:
+def _p(
+    *refuse: str,
+    max_operands: int | None = None,
+    check: Check | None = None,
+    any_args: bool = False,
+    literal_first: bool = False,
+) -> Program:
     return Program(frozenset(refuse), max_operands, check, any_args, literal_first)
 
 
@@ -64,7 +69,9 @@ def _awk(args: list[str]) -> str | None:
     i = 0
     while i < len(args):
         word = args[i]
-        if word in ("-f", "--file", "-i", "--include", "-l", "--load", "-E", "--exec") or word.startswith(("-f", "--fi", "--inc", "--lo", "--exe")):
+        if word in ("-f", "--file", "-i", "--include", "-l", "--load", "-E", "--exec") or word.startswith(
+            ("-f", "--fi", "--inc", "--lo", "--exe")
+        ):
             return f"awk {word} loads a program from a file"
         if word in ("-v", "-F", "--assign", "--field-separator"):
             i += 2
@@ -81,15 +88,64 @@ def _awk(args: list[str]) -> str | None:
 
 
 _GIT_READ = {
-    "status", "log", "diff", "show", "blame", "shortlog", "describe", "rev-parse", "rev-list",
-    "ls-files", "ls-tree", "cat-file", "grep", "whatchanged", "show-ref", "merge-base", "name-rev",
-    "count-objects", "version",
+    "status",
+    "log",
+    "diff",
+    "show",
+    "blame",
+    "shortlog",
+    "describe",
+    "rev-parse",
+    "rev-list",
+    "ls-files",
+    "ls-tree",
+    "cat-file",
+    "grep",
+    "whatchanged",
+    "show-ref",
+    "merge-base",
+    "name-rev",
+    "count-objects",
+    "version",
 }
-_GIT_CONFIG_READ = {"-l", "--list", "--get", "--get-all", "--get-regexp", "--global", "--system", "--local",
-                    "--show-origin", "--show-scope", "--name-only", "-z", "--null", "--bool", "--int", "--path",
-                    "--includes", "--no-includes"}
-_GIT_LIST_ONLY = {"-a", "--all", "-r", "--remotes", "-v", "-vv", "--verbose", "--list", "-l", "--show-current",
-                  "--no-color", "--color", "--column", "--no-column", "-q", "--quiet"}
+_GIT_CONFIG_READ = {
+    "-l",
+    "--list",
+    "--get",
+    "--get-all",
+    "--get-regexp",
+    "--global",
+    "--system",
+    "--local",
+    "--show-origin",
+    "--show-scope",
+    "--name-only",
+    "-z",
+    "--null",
+    "--bool",
+    "--int",
+    "--path",
+    "--includes",
+    "--no-includes",
+}
+_GIT_LIST_ONLY = {
+    "-a",
+    "--all",
+    "-r",
+    "--remotes",
+    "-v",
+    "-vv",
+    "--verbose",
+    "--list",
+    "-l",
+    "--show-current",
+    "--no-color",
+    "--color",
+    "--column",
+    "--no-column",
+    "-q",
+    "--quiet",
+}
 
 
 def _git(args: list[str]) -> str | None:
@@ -99,7 +155,11 @@ def _git(args: list[str]) -> str | None:
         if word == "-C":
             i += 2
             continue
-        if word in ("--no-pager", "--no-optional-locks", "-P", "--paginate", "-p", "--bare") or word.startswith("--git-dir=") or word.startswith("--work-tree="):
+        if (
+            word in ("--no-pager", "--no-optional-locks", "-P", "--paginate", "-p", "--bare")
+            or word.startswith("--git-dir=")
+            or word.startswith("--work-tree=")
+        ):
             i += 1
             continue
         return f"git {word} can change what git runs"  # -c core.pager=..., --exec-path, ...
@@ -107,8 +167,10 @@ def _git(args: list[str]) -> str | None:
         return None
     sub, rest = args[i], args[i + 1 :]
     for word in rest:
-        if _abbrev_of(word, ("--output", "--ext-diff", "--textconv", "--filters", "--exec", "--upload-pack",
-                             "--open-files-in-pager")):
+        if _abbrev_of(
+            word,
+            ("--output", "--ext-diff", "--textconv", "--filters", "--exec", "--upload-pack", "--open-files-in-pager"),
+        ):
             return f"git {sub} {word} writes a file or runs a program"
         if sub == "grep" and (word == "-O" or word.startswith("-O")):
             return "git grep -O runs a program"
@@ -122,12 +184,29 @@ def _git(args: list[str]) -> str | None:
 def _git_listing(sub: str, rest: list[str]) -> str | None:
     """``git branch``/``tag``/``remote``/``stash``/``config``/``reflog``/``worktree``: only their listing forms."""
     ok = (
-        (sub in ("branch", "tag") and (all(w in _GIT_LIST_ONLY or w.startswith(("--sort=", "--format=", "--contains", "--merged", "--points-at")) for w in rest if w.startswith("-"))
-                                       and (not operands(rest) or {"-l", "--list"} & set(rest))))
-        or (sub == "remote" and all(w in ("-v", "--verbose", "show", "get-url") or not w.startswith("-") for w in rest) and rest[:1] in ([], ["-v"], ["--verbose"], ["show"], ["get-url"]))
+        (
+            sub in ("branch", "tag")
+            and (
+                all(
+                    w in _GIT_LIST_ONLY
+                    or w.startswith(("--sort=", "--format=", "--contains", "--merged", "--points-at"))
+                    for w in rest
+                    if w.startswith("-")
+                )
+                and (not operands(rest) or {"-l", "--list"} & set(rest))
+            )
+        )
+        or (
+            sub == "remote"
+            and all(w in ("-v", "--verbose", "show", "get-url") or not w.startswith("-") for w in rest)
+            and rest[:1] in ([], ["-v"], ["--verbose"], ["show"], ["get-url"])
+        )
         or (sub == "stash" and rest[:1] in (["list"], ["show"]))
-        or (sub == "config" and bool({"-l", "--list", "--get", "--get-all", "--get-regexp"} & set(rest))
-            and all(w in _GIT_CONFIG_READ or w.startswith("--type=") for w in rest if w.startswith("-")))
+        or (
+            sub == "config"
+            and bool({"-l", "--list", "--get", "--get-all", "--get-regexp"} & set(rest))
+            and all(w in _GIT_CONFIG_READ or w.startswith("--type=") for w in rest if w.startswith("-"))
+        )
         or (sub == "reflog" and rest[:1] in ([], ["show"]) and not _abbrev_in(rest, ("--expire", "--delete")))
         or (sub == "worktree" and rest[:1] == ["list"])
     )
@@ -138,13 +217,49 @@ _ANY = _p(any_args=True)
 
 PROGRAMS: dict[str, Program] = {
     # files and their contents
-    "ls": _ANY, "cat": _ANY, "head": _ANY, "tail": _ANY, "wc": _ANY, "stat": _ANY, "du": _ANY, "df": _ANY,
-    "tac": _ANY, "nl": _ANY, "rev": _ANY, "fold": _ANY, "fmt": _ANY, "paste": _ANY, "join": _ANY,
-    "comm": _ANY, "column": _ANY, "expand": _ANY, "unexpand": _ANY, "od": _ANY, "hexdump": _ANY,
-    "strings": _ANY, "basename": _ANY, "dirname": _ANY, "realpath": _ANY, "readlink": _ANY,
-    "md5sum": _ANY, "sha1sum": _ANY, "sha224sum": _ANY, "sha256sum": _ANY, "sha384sum": _ANY,
-    "sha512sum": _ANY, "b2sum": _ANY, "cksum": _ANY, "base64": _ANY, "base32": _ANY,
-    "grep": _ANY, "egrep": _ANY, "fgrep": _ANY, "cut": _ANY, "tr": _ANY, "diff": _ANY, "cmp": _ANY,
+    "ls": _ANY,
+    "cat": _ANY,
+    "head": _ANY,
+    "tail": _ANY,
+    "wc": _ANY,
+    "stat": _ANY,
+    "du": _ANY,
+    "df": _ANY,
+    "tac": _ANY,
+    "nl": _ANY,
+    "rev": _ANY,
+    "fold": _ANY,
+    "fmt": _ANY,
+    "paste": _ANY,
+    "join": _ANY,
+    "comm": _ANY,
+    "column": _ANY,
+    "expand": _ANY,
+    "unexpand": _ANY,
+    "od": _ANY,
+    "hexdump": _ANY,
+    "strings": _ANY,
+    "basename": _ANY,
+    "dirname": _ANY,
+    "realpath": _ANY,
+    "readlink": _ANY,
+    "md5sum": _ANY,
+    "sha1sum": _ANY,
+    "sha224sum": _ANY,
+    "sha256sum": _ANY,
+    "sha384sum": _ANY,
+    "sha512sum": _ANY,
+    "b2sum": _ANY,
+    "cksum": _ANY,
+    "base64": _ANY,
+    "base32": _ANY,
+    "grep": _ANY,
+    "egrep": _ANY,
+    "fgrep": _ANY,
+    "cut": _ANY,
+    "tr": _ANY,
+    "diff": _ANY,
+    "cmp": _ANY,
     "file": _p("-C", "--compile"),
     "xxd": _p(max_operands=1),
     "uniq": _p(max_operands=1),
@@ -153,20 +268,53 @@ PROGRAMS: dict[str, Program] = {
     "rg": _p("--pre", "--pre-glob", "--search-zip", "-z", "--hostname-bin"),  # each runs a program
     "jq": _p(),
     "find": _p(check=_find),
-    "awk": _p(check=_awk), "gawk": _p(check=_awk), "mawk": _p(check=_awk), "nawk": _p(check=_awk),
+    "awk": _p(check=_awk),
+    "gawk": _p(check=_awk),
+    "mawk": _p(check=_awk),
+    "nawk": _p(check=_awk),
     "git": _p(check=_git),
     # text and values
-    "echo": _ANY, "printf": _p("-v", any_args=True, literal_first=True), "seq": _ANY, "true": _ANY, "false": _ANY, ":": _ANY, "test": _ANY, "[": _ANY,
+    "echo": _ANY,
+    "printf": _p("-v", any_args=True, literal_first=True),
+    "seq": _ANY,
+    "true": _ANY,
+    "false": _ANY,
+    ":": _ANY,
+    "test": _ANY,
+    "[": _ANY,
     # the system, read
-    "pwd": _ANY, "whoami": _ANY, "id": _ANY, "groups": _ANY, "uname": _ANY, "arch": _ANY, "nproc": _ANY,
-    "uptime": _ANY, "free": _ANY, "ps": _ANY, "pgrep": _ANY, "w": _ANY, "who": _ANY, "tty": _ANY,
-    "which": _ANY, "whereis": _ANY, "printenv": _ANY, "locale": _ANY, "lscpu": _ANY, "lsblk": _ANY,
-    "lsusb": _ANY, "lspci": _ANY, "getconf": _ANY, "cal": _ANY,
+    "pwd": _ANY,
+    "whoami": _ANY,
+    "id": _ANY,
+    "groups": _ANY,
+    "uname": _ANY,
+    "arch": _ANY,
+    "nproc": _ANY,
+    "uptime": _ANY,
+    "free": _ANY,
+    "ps": _ANY,
+    "pgrep": _ANY,
+    "w": _ANY,
+    "who": _ANY,
+    "tty": _ANY,
+    "which": _ANY,
+    "whereis": _ANY,
+    "printenv": _ANY,
+    "locale": _ANY,
+    "lscpu": _ANY,
+    "lsblk": _ANY,
+    "lsusb": _ANY,
+    "lspci": _ANY,
+    "getconf": _ANY,
+    "cal": _ANY,
     "date": _p("-s", "--set"),
     "hostname": _p("-F", "--file", "-b", "--boot", check=_no_operands),
     "env": _p(check=_no_operands),  # after its wrapper form is looked through: only printing
     # moving around, finishing
-    "cd": _ANY, "exit": _ANY, "sleep": _ANY, "command": _ANY,  # `command -v NAME` (its wrapper form is looked through)
+    "cd": _ANY,
+    "exit": _ANY,
+    "sleep": _ANY,
+    "command": _ANY,  # `command -v NAME` (its wrapper form is looked through)
 }
 
 # wrappers that run the rest of their arguments as a command, judged in turn
@@ -208,7 +356,11 @@ def judge_program(name: str, args: list[str]) -> str | None:
     if program.max_operands is not None and len(operands(args)) > program.max_operands:
         return f"{name} with {len(operands(args))} operands writes the last one"
     reason = program.check(args) if program.check else None
-    return reason if reason is None or reason.split(" ", 1)[0] in (name, "its") or reason.startswith(("git", "find", "awk")) else f"{name} {reason}"
+    return (
+        reason
+        if reason is None or reason.split(" ", 1)[0] in (name, "its") or reason.startswith(("git", "find", "awk"))
+        else f"{name} {reason}"
+    )
 
 
 def literal_first(name: str) -> bool:

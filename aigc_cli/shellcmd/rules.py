@@ -22,13 +22,33 @@ class Paths(Protocol):
 ROOT = {"sudo", "doas", "su", "pkexec", "run0"}
 SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "eval"}  # whose `-c CODE` is classified too
 INTERPRETERS = SHELLS - {"eval"} | {
-    "python", "python3", "perl", "ruby", "node", "php", "pwsh", "powershell", "iex", "invoke-expression", "source", ".",
+    "python",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "php",
+    "pwsh",
+    "powershell",
+    "iex",
+    "invoke-expression",
+    "source",
+    ".",
 }
-DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "aria2c", "iwr", "irm", "invoke-webrequest", "invoke-restmethod"}
+DOWNLOADERS = {
+    "curl",
+    "wget",
+    "fetch",
+    "http",
+    "https",
+    "aria2c",
+    "iwr",
+    "irm",
+    "invoke-webrequest",
+    "invoke-restmethod",
+}
 SQL_CLIENTS = {"psql", "mysql", "mariadb", "sqlite3", "sqlcmd", "clickhouse-client", "duckdb", "cockroach"}
-DISK_DEVICE = re.compile(
-    r"^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|r?disk\d|md\d|dm-\d|mapper/|loop\d)"
-)
+DISK_DEVICE = re.compile(r"^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|r?disk\d|md\d|dm-\d|mapper/|loop\d)")
 _SHUTDOWN = "shuts down or restarts the machine"
 _KILL_ALL = "kills every process you can (kill -1)"
 
@@ -59,8 +79,15 @@ def operands(args: list[str]) -> list[str]:
 
 def _has(args: list[str], *words: str) -> bool:
     """Any of ``words`` among ``args``; a long option also as ``--opt=value`` or abbreviated (GNU: ``--rec``)."""
-    return any(w in words or (w.startswith("--") and len(w) > 2 and any(
-        p.startswith("--") and p.startswith(w.split("=", 1)[0]) for p in words)) for w in args)
+    return any(
+        w in words
+        or (
+            w.startswith("--")
+            and len(w) > 2
+            and any(p.startswith("--") and p.startswith(w.split("=", 1)[0]) for p in words)
+        )
+        for w in args
+    )
 
 
 # ------------------------------------------------------------------ rules
@@ -138,7 +165,9 @@ def _tee(args: list[str], via: str | None, paths: Paths) -> list[str]:
 
 def _cp_mv(name: str) -> Callable[[list[str], str | None, Paths], list[str]]:
     def rule(args: list[str], via: str | None, paths: Paths) -> list[str]:
-        if short_flags(args) & {"n", "i", "t", "b"} or _has(args, "--no-clobber", "--interactive", "--target-directory", "--backup"):
+        if short_flags(args) & {"n", "i", "t", "b"} or _has(
+            args, "--no-clobber", "--interactive", "--target-directory", "--backup"
+        ):
             return []
         words = operands(args)
         if len(words) < 2:
@@ -204,8 +233,10 @@ def _git(args: list[str], via: str | None, paths: Paths) -> list[str]:
     flags = short_flags(rest)
     out = []
     if sub == "push":
-        if "f" in flags or _has(rest, "--force", "--force-with-lease", "--force-if-includes", "--mirror") or any(
-            w.startswith("+") for w in operands(rest)
+        if (
+            "f" in flags
+            or _has(rest, "--force", "--force-with-lease", "--force-if-includes", "--mirror")
+            or any(w.startswith("+") for w in operands(rest))
         ):
             out.append("force push (rewrites the remote's history)")
         if "d" in flags or _has(rest, "--delete") or any(w.startswith(":") for w in operands(rest)):
@@ -281,26 +312,64 @@ def _always(reason: str) -> Callable[[list[str], str | None, Paths], list[str]]:
 
 _RULES: dict[str, Callable[[list[str], str | None, Paths], list[str]]] = {
     "rm": _rm,
-    "remove-item": _remove_item, "ri": _remove_item, "del": _remove_item, "erase": _remove_item, "rd": _remove_item,
+    "remove-item": _remove_item,
+    "ri": _remove_item,
+    "del": _remove_item,
+    "erase": _remove_item,
+    "rd": _remove_item,
     "rmdir": _remove_item,
-    "shred": _always("overwrites files beyond recovery (shred)"), "srm": _always("overwrites files beyond recovery (srm)"),
+    "shred": _always("overwrites files beyond recovery (shred)"),
+    "srm": _always("overwrites files beyond recovery (srm)"),
     "truncate": _always("truncates files (truncate)"),
     "dd": _dd,
-    "mke2fs": _format, "mkswap": _format, "wipefs": _format, "blkdiscard": _format,
-    "format-volume": _format, "clear-disk": _format,
-    "fdisk": _partition, "sfdisk": _partition, "gdisk": _partition, "cfdisk": _partition, "parted": _partition,
-    "chmod": _chmod, "chown": _chmod, "chgrp": _chmod,
-    "tee": _tee, "cp": _cp_mv("cp"), "mv": _cp_mv("mv"),
-    "kill": _kill, "killall5": _always(_KILL_ALL), "pkill": _pkill, "killall": _pkill,
-    "shutdown": _shutdown, "reboot": _shutdown, "halt": _shutdown, "poweroff": _shutdown,
-    "stop-computer": _always(_SHUTDOWN), "restart-computer": _always(_SHUTDOWN),
-    "systemctl": _systemctl, "init": _init, "telinit": _init,
-    "find": _find, "rsync": _rsync, "git": _git,
-    "docker": _docker, "podman": _docker, "kubectl": _kubectl, "terraform": _terraform, "tofu": _terraform,
-    "redis-cli": _redis, "mongosh": _mongo, "mongo": _mongo,
-    "iptables": _iptables, "ip6tables": _iptables, "nft": _iptables,
+    "mke2fs": _format,
+    "mkswap": _format,
+    "wipefs": _format,
+    "blkdiscard": _format,
+    "format-volume": _format,
+    "clear-disk": _format,
+    "fdisk": _partition,
+    "sfdisk": _partition,
+    "gdisk": _partition,
+    "cfdisk": _partition,
+    "parted": _partition,
+    "chmod": _chmod,
+    "chown": _chmod,
+    "chgrp": _chmod,
+    "tee": _tee,
+    "cp": _cp_mv("cp"),
+    "mv": _cp_mv("mv"),
+    "kill": _kill,
+    "killall5": _always(_KILL_ALL),
+    "pkill": _pkill,
+    "killall": _pkill,
+    "shutdown": _shutdown,
+    "reboot": _shutdown,
+    "halt": _shutdown,
+    "poweroff": _shutdown,
+    "stop-computer": _always(_SHUTDOWN),
+    "restart-computer": _always(_SHUTDOWN),
+    "systemctl": _systemctl,
+    "init": _init,
+    "telinit": _init,
+    "find": _find,
+    "rsync": _rsync,
+    "git": _git,
+    "docker": _docker,
+    "podman": _docker,
+    "kubectl": _kubectl,
+    "terraform": _terraform,
+    "tofu": _terraform,
+    "redis-cli": _redis,
+    "mongosh": _mongo,
+    "mongo": _mongo,
+    "iptables": _iptables,
+    "ip6tables": _iptables,
+    "nft": _iptables,
     "crontab": _crontab,
-    "sed": _in_place, "gsed": _in_place, "perl": _in_place,
+    "sed": _in_place,
+    "gsed": _in_place,
+    "perl": _in_place,
 }
 
 
@@ -312,7 +381,9 @@ def check(name: str, args: list[str], via: str | None, paths: Paths) -> list[str
     return rule(args, via, paths) if rule else []
 
 
-_SQL_DROP = re.compile(r"\b(drop\s+(table|database|schema|view|index|user|role|owned)\b|truncate\s+(table\s+)?[\w.\"`]+)", re.I)
+_SQL_DROP = re.compile(
+    r"\b(drop\s+(table|database|schema|view|index|user|role|owned)\b|truncate\s+(table\s+)?[\w.\"`]+)", re.I
+)
 _SQL_DELETE_ALL = re.compile(r"\bdelete\s+from\s+[\w.\"`]+\s*(;|'|\"|$)", re.I | re.M)
 
 

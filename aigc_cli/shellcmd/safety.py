@@ -34,8 +34,29 @@ from aigc_cli.shellcmd.classify import Finding, classify
 
 POSIX_SHELLS = {"bash", "sh", "zsh", "dash", "ksh"}
 _SYSTEM_DIRS = ("/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/")
-_CODE_RUNNERS = {"eval", "exec", "source", ".", "alias", "trap", "builtin", "enable", "coproc", "declare", "typeset",
-                 "export", "readonly", "local", "set", "shopt", "unset", "hash", "read", "mapfile", "readarray"}
+_CODE_RUNNERS = {
+    "eval",
+    "exec",
+    "source",
+    ".",
+    "alias",
+    "trap",
+    "builtin",
+    "enable",
+    "coproc",
+    "declare",
+    "typeset",
+    "export",
+    "readonly",
+    "local",
+    "set",
+    "shopt",
+    "unset",
+    "hash",
+    "read",
+    "mapfile",
+    "readarray",
+}
 # reading code from the pipe (awk only with `-f -`, but it is named all the same)
 _PIPE_INTERPRETERS = rules.INTERPRETERS | {"lua", "tclsh", "busybox", "php", "python2", "osascript", "parallel"}
 _WRITES = {">", ">>", ">|", "&>", "&>>", ">&", "<>"}
@@ -330,9 +351,26 @@ _WRAPPER_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
     "time": ({"-f", "--format"}, {"-p", "--portability", "-v", "--verbose"}),
     "nice": ({"-n", "--adjustment"}, set()),
     "timeout": ({"-s", "--signal", "-k", "--kill-after"}, {"--preserve-status", "--foreground", "-v", "--verbose"}),
-    "xargs": ({"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter",
-               "--arg-file", "--max-lines", "--max-chars", "--eof"},
-              {"-0", "--null", "-r", "--no-run-if-empty", "-t", "--verbose", "-x", "--exit"}),
+    "xargs": (
+        {
+            "-I",
+            "-n",
+            "-P",
+            "-L",
+            "-d",
+            "-E",
+            "-s",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--max-lines",
+            "--max-chars",
+            "--eof",
+        },
+        {"-0", "--null", "-r", "--no-run-if-empty", "-t", "--verbose", "-x", "--exit"},
+    ),
     "command": (set(), {"-p"}),
     "env": ({"-u", "--unset"}, {"-i", "--ignore-environment", "-0", "--null", "-"}),
 }

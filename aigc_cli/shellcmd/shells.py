@@ -21,7 +21,15 @@ from functools import lru_cache
 from aigc_cli.errors import UsageError
 
 POSIX = ("bash", "zsh", "sh", "fish")
-_ALIASES = {"pwsh": "powershell", "powershell": "powershell", "cmd": "cmd", "dash": "sh", "ksh": "sh", "mksh": "sh", "ash": "sh"}
+_ALIASES = {
+    "pwsh": "powershell",
+    "powershell": "powershell",
+    "cmd": "cmd",
+    "dash": "sh",
+    "ksh": "sh",
+    "mksh": "sh",
+    "ash": "sh",
+}
 INIT_SHELLS = ("bash", "zsh", "fish")
 
 

@@ -23,7 +23,8 @@ _WRAPPERS: dict[str, set[str]] = {
     "watch": {"-n", "-d", "--interval"},
     "xargs": {"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter"},
     "command": set(),
-    "busybox": set(), "toybox": set(),
+    "busybox": set(),
+    "toybox": set(),
     "parallel": {"-j", "--jobs", "-S", "--sshlogin", "-a", "--arg-file", "--delay", "--timeout"},
 }
 
@@ -76,6 +77,8 @@ def shell_code(name: str, args: list[str]) -> str | None:
     for i, word in enumerate(args):
         if word.startswith("--command="):
             return word.split("=", 1)[1]
-        if (word == "--command" or (word.startswith("-") and not word.startswith("--") and "c" in word)) and i + 1 < len(args):
+        if (
+            word == "--command" or (word.startswith("-") and not word.startswith("--") and "c" in word)
+        ) and i + 1 < len(args):
             return args[i + 1]
     return None

@@ -28,7 +28,9 @@ def engines_found(player_setting: str | None = None) -> list[tuple[str, str]]:
         rows.append(("speech", f"offline: {program} {version} (-b local); online: /v1/audio/speech on API backends"))
     else:
         rows.append(("speech", "offline: none (install espeak-ng); online: /v1/audio/speech on API backends"))
-    rows.append(("  encoder", shutil.which("ffmpeg") or "none: offline speech is written as WAV (ffmpeg adds mp3/opus)"))
+    rows.append(
+        ("  encoder", shutil.which("ffmpeg") or "none: offline speech is written as WAV (ffmpeg adds mp3/opus)")
+    )
     found = play.find(player_setting)
     rows.append(("  player", " ".join(found) if found else "none found: `aigc speak -o FILE` saves instead"))
     return rows

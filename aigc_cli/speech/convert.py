@@ -26,8 +26,9 @@ def from_wav(data: bytes, fmt: str) -> bytes:
     elif fmt == "flac" and shutil.which("sox"):
         cmd = ["sox", "-t", "wav", "-", "-t", "flac", "-"]
     else:
-        raise ConfigError(f"writing {fmt} here needs ffmpeg, which is not installed",
-                          hint="use --format wav, or install ffmpeg")
+        raise ConfigError(
+            f"writing {fmt} here needs ffmpeg, which is not installed", hint="use --format wav, or install ffmpeg"
+        )
     proc = subprocess.run(cmd, input=data, capture_output=True, timeout=600, check=False)
     if proc.returncode != 0 or not proc.stdout:
         raise ConfigError(f"could not encode {fmt}: {proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
@@ -39,8 +40,13 @@ def to_wav(data: bytes) -> bytes:
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         raise ConfigError("joining these audio parts needs ffmpeg", hint="use --format wav or mp3, or install ffmpeg")
-    proc = subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-f", "wav", "pipe:1"],
-                          input=data, capture_output=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [ffmpeg, "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-f", "wav", "pipe:1"],
+        input=data,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
     if proc.returncode != 0:
         raise ConfigError("could not decode the audio parts to join them")
     return proc.stdout
@@ -52,6 +58,6 @@ def join_mp3(parts: list[bytes]) -> bytes:
     for p in parts[1:]:
         if p[:3] == b"ID3" and len(p) > 10:
             size = (p[6] << 21) | (p[7] << 14) | (p[8] << 7) | p[9]
-            p = p[10 + size:]
+            p = p[10 + size :]
         out += p
     return bytes(out)

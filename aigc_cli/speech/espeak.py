@@ -32,13 +32,24 @@ def synthesize(text: str, voice: str | None = None, speed: float = 1.0) -> bytes
     """``text`` spoken, as WAV bytes."""
     program = available()
     if program is None:
-        raise ConfigError("offline speech needs espeak-ng, which is not installed",
-                          hint="apt-get install espeak-ng (or brew install espeak-ng), or use an API backend (-b openai)")
+        raise ConfigError(
+            "offline speech needs espeak-ng, which is not installed",
+            hint="apt-get install espeak-ng (or brew install espeak-ng), or use an API backend (-b openai)",
+        )
     fd, path = tempfile.mkstemp(suffix=".wav", prefix="aigc-speech-")
     os.close(fd)
     try:
-        args = [program, "-v", voice or default_voice(text), "-s", str(max(80, min(500, int(WPM * speed)))),
-                "-w", path, "--", text]
+        args = [
+            program,
+            "-v",
+            voice or default_voice(text),
+            "-s",
+            str(max(80, min(500, int(WPM * speed)))),
+            "-w",
+            path,
+            "--",
+            text,
+        ]
         proc = subprocess.run(args, capture_output=True, timeout=600, check=False)
         if proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()

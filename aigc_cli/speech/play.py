@@ -34,8 +34,9 @@ def find(configured: str | None = None) -> list[str] | None:
 def play(path: str, player: list[str]) -> subprocess.Popen[bytes]:
     """Start playing ``path``; the caller waits (or stops it on Ctrl-C)."""
     try:
-        return subprocess.Popen([*player, path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            [*player, path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
     except OSError as exc:
         raise ConfigError(f"cannot start the player {player[0]}: {exc.strerror or exc}") from None
 
@@ -46,5 +47,7 @@ def wait(proc: subprocess.Popen[bytes]) -> None:
     if proc.returncode not in (0, None) and proc.returncode > 0:
         line = err.decode("utf-8", "replace").strip().splitlines()
         name = proc.args[0] if isinstance(proc.args, list | tuple) else proc.args  # what player_command built
-        raise ConfigError(f"the player {name!s} failed (exit {proc.returncode})" + (f": {line[-1]}" if line else ""),
-                          hint="save the audio instead with -o FILE")
+        raise ConfigError(
+            f"the player {name!s} failed (exit {proc.returncode})" + (f": {line[-1]}" if line else ""),
+            hint="save the audio instead with -o FILE",
+        )

@@ -36,8 +36,15 @@ def speech_backend(settings: "Settings", flag: str | None) -> "Backend":
     return pick_backend(settings, flag or settings.speech.backend, None)
 
 
-def synthesize(text: str, settings: "Settings", *, backend: str | None = None, voice: str | None = None,
-               fmt: str | None = None, speed: float = 1.0) -> Speech:
+def synthesize(
+    text: str,
+    settings: "Settings",
+    *,
+    backend: str | None = None,
+    voice: str | None = None,
+    fmt: str | None = None,
+    speed: float = 1.0,
+) -> Speech:
     """``text`` as one audio file in ``fmt`` (default: mp3 where the engine makes it, else wav)."""
     from aigc_cli.speech import convert, wav
     from aigc_cli.speech.split import speakable, split
@@ -48,8 +55,9 @@ def synthesize(text: str, settings: "Settings", *, backend: str | None = None, v
     be = speech_backend(settings, backend)
     pieces = split(said, be.speech_max_chars)
     if len(pieces) > MAX_PARTS:
-        raise InputTooLarge(f"the text is too long to speak ({len(said):,} characters, {len(pieces)} parts; "
-                            f"at most {MAX_PARTS})")
+        raise InputTooLarge(
+            f"the text is too long to speak ({len(said):,} characters, {len(pieces)} parts; at most {MAX_PARTS})"
+        )
     fmt = fmt or ("mp3" if "mp3" in be.speech_formats else "wav")
     native = fmt in be.speech_formats
     if native and (len(pieces) == 1 or fmt in ("wav", "mp3")):

@@ -25,7 +25,7 @@ def sentences(text: str) -> list[str]:
     """The sentences of ``text``, each with its closing punctuation, stripped, none empty."""
     out, start = [], 0
     for m in _END.finditer(text):
-        piece = text[start:m.end()].strip()
+        piece = text[start : m.end()].strip()
         if piece:
             out.append(piece)
         start = m.end()
@@ -76,7 +76,7 @@ class SentenceBuffer:
         done: list[str] = []
         last = 0
         for m in _END.finditer(self._text):
-            done.append(self._text[last:m.end()])
+            done.append(self._text[last : m.end()])
             last = m.end()
         self._text = self._text[last:]
         return [s for s in (speakable(x).strip() for x in done) if s]

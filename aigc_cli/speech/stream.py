@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 def tee(first: "Callable[[str], None] | None", second: "Callable[[str], None]") -> "Callable[[str], None]":
     """One sink that hands each piece of a stream to both (the renderer and a Speaker)."""
+
     def both(text: str) -> None:
         if first is not None:
             first(text)
@@ -42,8 +43,10 @@ class Speaker:
 
         self.player = play.find(settings.speech.player)
         if self.player is None:
-            raise ConfigError("no audio player found (ffplay, mpv, paplay, aplay, afplay)",
-                              hint="install one, set `aigc config set speech.player CMD`, or save: aigc speak -o FILE")
+            raise ConfigError(
+                "no audio player found (ffplay, mpv, paplay, aplay, afplay)",
+                hint="install one, set `aigc config set speech.player CMD`, or save: aigc speak -o FILE",
+            )
         self.backend = speech_backend(settings, backend)
         self.settings = settings
         self.buffer = SentenceBuffer()
@@ -64,8 +67,9 @@ class Speaker:
         fmt = "wav" if "wav" in self.backend.speech_formats else "mp3"
         while (sentence := self.todo.get()) is not None and not self._stopped.is_set():
             try:
-                audio = self.backend.speech(sentence, voice=self.settings.speech.voice, fmt=fmt, speed=1.0,
-                                            model=self.settings.speech.model)
+                audio = self.backend.speech(
+                    sentence, voice=self.settings.speech.voice, fmt=fmt, speed=1.0, model=self.settings.speech.model
+                )
                 fd, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="aigc-say-")
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(audio)

@@ -54,7 +54,11 @@ def join(parts: list[bytes]) -> bytes:
     decoded = [read(p) for p in parts]
     first = decoded[0][0]
     for params, _ in decoded[1:]:
-        if (params.nchannels, params.sampwidth, params.framerate) != (first.nchannels, first.sampwidth, first.framerate):
+        if (params.nchannels, params.sampwidth, params.framerate) != (
+            first.nchannels,
+            first.sampwidth,
+            first.framerate,
+        ):
             raise BackendError("the speech engine returned parts in different audio formats")
     out = io.BytesIO()
     with wave.open(out, "wb") as w:

@@ -86,7 +86,7 @@ def for_messages(store: "Store", ids: Sequence[int], *, with_data: bool = False)
     data_col = "b.data" if with_data else "NULL"
     try:
         for chunk_start in range(0, len(ids), 500):
-            chunk = list(ids[chunk_start:chunk_start + 500])
+            chunk = list(ids[chunk_start : chunk_start + 500])
             marks = ",".join("?" * len(chunk))
             rows = store.conn.execute(
                 "SELECT a.message_id, a.position, a.part, a.kind, a.name, a.size, a.source, a.label, a.blob,"
@@ -114,10 +114,20 @@ def drop_unused(db: sqlite3.Connection) -> int:
 def exported(rows: Sequence[AttachmentRow]) -> list[dict[str, Any]]:
     """Rows as the JSON export has them: every field, the bytes base64-encoded."""
     return [
-        {"position": r.position, "part": r.part, "kind": r.kind, "name": r.name, "size": r.size,
-         "source": r.source, "label": r.label, "sha256": r.sha256, "mime": r.mime,
-         "width": r.width, "height": r.height,
-         "data": base64.b64encode(r.data).decode("ascii") if r.data is not None else None}
+        {
+            "position": r.position,
+            "part": r.part,
+            "kind": r.kind,
+            "name": r.name,
+            "size": r.size,
+            "source": r.source,
+            "label": r.label,
+            "sha256": r.sha256,
+            "mime": r.mime,
+            "width": r.width,
+            "height": r.height,
+            "data": base64.b64encode(r.data).decode("ascii") if r.data is not None else None,
+        }
         for r in rows
     ]
 
@@ -126,8 +136,9 @@ def listed(rows: Sequence[AttachmentRow]) -> list[dict[str, Any]]:
     """One entry per attachment (kind, name, size, pictures sent), for `history show`."""
     seen: dict[int, dict[str, Any]] = {}
     for r in rows:
-        entry = seen.setdefault(r.position, {"kind": r.kind, "name": r.name, "size": r.size, "source": r.source,
-                                             "pictures": 0})
+        entry = seen.setdefault(
+            r.position, {"kind": r.kind, "name": r.name, "size": r.size, "source": r.source, "pictures": 0}
+        )
         entry["pictures"] += r.sha256 is not None
     return list(seen.values())
 

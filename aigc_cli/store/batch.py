@@ -92,22 +92,35 @@ def job(store: "Store", job_id: str) -> JobRow | None:
         ).fetchone()
     except sqlite3.DatabaseError as exc:
         raise _guard(store, exc) from exc
-    return JobRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7],
-                  int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0), float(counts[3] or 0.0))
+    return JobRow(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        json.loads(row[4]),
+        row[5],
+        row[6],
+        row[7],
+        int(counts[0] or 0),
+        int(counts[1] or 0),
+        int(counts[2] or 0),
+        float(counts[3] or 0.0),
+    )
 
 
 def jobs(store: "Store", limit: int = 20) -> list[JobRow]:
     """The most recent jobs first."""
     try:
-        ids = [r[0] for r in store.conn.execute(
-            "SELECT id FROM batch_jobs ORDER BY updated DESC LIMIT ?", (limit,)).fetchall()]
+        ids = [
+            r[0]
+            for r in store.conn.execute("SELECT id FROM batch_jobs ORDER BY updated DESC LIMIT ?", (limit,)).fetchall()
+        ]
     except sqlite3.DatabaseError as exc:
         raise _guard(store, exc) from exc
     return [j for j in (job(store, i) for i in ids) if j is not None]
 
 
-def create_job(store: "Store", job_id: str, recipe: str, spec: dict[str, Any], api: str,
-               keys: Sequence[str]) -> None:
+def create_job(store: "Store", job_id: str, recipe: str, spec: dict[str, Any], api: str, keys: Sequence[str]) -> None:
     """A new job with one pending item per key, all in one transaction."""
     now = time.time()
     try:
@@ -138,9 +151,18 @@ def items(store: "Store", job_id: str, status: str | None = None) -> list[ItemRo
     return [ItemRow(*r) for r in rows]
 
 
-def finish_item(store: "Store", job_id: str, idx: int, *, output: str, output_path: str | None,
-                prompt_tokens: int | None, completion_tokens: int | None, cost: float | None,
-                conversation_id: str | None = None) -> None:
+def finish_item(
+    store: "Store",
+    job_id: str,
+    idx: int,
+    *,
+    output: str,
+    output_path: str | None,
+    prompt_tokens: int | None,
+    completion_tokens: int | None,
+    cost: float | None,
+    conversation_id: str | None = None,
+) -> None:
     """Record a finished item: committed before the next one is counted."""
     try:
         with store.transaction() as conn:
@@ -148,8 +170,17 @@ def finish_item(store: "Store", job_id: str, idx: int, *, output: str, output_pa
                 "UPDATE batch_items SET status = 'done', output = ?, output_path = ?, prompt_tokens = ?,"
                 " completion_tokens = ?, cost = ?, error = NULL, attempts = attempts + 1, conversation_id = ?,"
                 " updated = ? WHERE job_id = ? AND idx = ?",
-                (output, output_path, prompt_tokens, completion_tokens, cost, conversation_id, time.time(),
-                 job_id, idx),
+                (
+                    output,
+                    output_path,
+                    prompt_tokens,
+                    completion_tokens,
+                    cost,
+                    conversation_id,
+                    time.time(),
+                    job_id,
+                    idx,
+                ),
             )
             conn.execute("UPDATE batch_jobs SET updated = ? WHERE id = ?", (time.time(), job_id))
     except sqlite3.DatabaseError as exc:
@@ -192,8 +223,12 @@ def set_state(store: "Store", job_id: str, state: str, remote_id: str | None = N
         raise _guard(store, exc) from exc
 
 
-def record_many(store: "Store", job_id: str, done: Iterable[tuple[int, str, int | None, int | None, float | None]],
-                failed: Iterable[tuple[int, str]]) -> None:
+def record_many(
+    store: "Store",
+    job_id: str,
+    done: Iterable[tuple[int, str, int | None, int | None, float | None]],
+    failed: Iterable[tuple[int, str]],
+) -> None:
     """A Batch API result file, applied in one transaction: (idx, output, tokens in/out, cost), (idx, error)."""
     now = time.time()
     try:

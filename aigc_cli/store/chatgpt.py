@@ -62,11 +62,7 @@ class ChatGPTMessage(_Loose):
     def is_tool(self) -> bool:
         """A tool's output, or the model's call to a tool (code interpreter, image generation)."""
         content_type = self.content.content_type if self.content else ""
-        return (
-            self.author.role == "tool"
-            or self.recipient not in (None, "all")
-            or content_type in TOOL_CONTENT
-        )
+        return self.author.role == "tool" or self.recipient not in (None, "all") or content_type in TOOL_CONTENT
 
     def text(self) -> str:
         """The visible text; images, tool calls and hidden messages give ''."""
@@ -180,8 +176,7 @@ def flatten(conv: ChatGPTConversation, now: float) -> Imported | None:
         return None
     title = " ".join((conv.title or "").split()) or title_from(messages[0].content)
     updated = max(plausible_time(conv.update_time) or 0.0, messages[-1].created, created)
-    return Imported(_source(conv, messages), title, created, updated, model, system, list(messages),
-                    left_out=left_out)
+    return Imported(_source(conv, messages), title, created, updated, model, system, list(messages), left_out=left_out)
 
 
 def parse_export(data: list[Any] | dict[str, Any], where: str, now: float) -> ImportBatch:

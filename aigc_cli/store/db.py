@@ -42,12 +42,8 @@ BUSY_TIMEOUT_S = 30.0
 STATUSES = ("complete", "interrupted", "error")
 
 
-
 _CONV_COLS = "c.id, c.title, c.created, c.updated, c.backend, c.model, c.recipe, c.system"
-_MSG_COLS = (
-    "id, conversation_id, role, content, created, status,"
-    " prompt_tokens, completion_tokens, model, cost"
-)
+_MSG_COLS = "id, conversation_id, role, content, created, status, prompt_tokens, completion_tokens, model, cost"
 
 
 _HELD = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -184,9 +180,7 @@ class Store:
     @_guarded
     def last(self) -> Conversation | None:
         """The most recently updated conversation."""
-        row = self.conn.execute(
-            f"SELECT {_CONV_COLS} FROM conversations c ORDER BY c.updated DESC LIMIT 1"
-        ).fetchone()
+        row = self.conn.execute(f"SELECT {_CONV_COLS} FROM conversations c ORDER BY c.updated DESC LIMIT 1").fetchone()
         return Conversation(*row) if row else None
 
     @_guarded
@@ -308,9 +302,7 @@ class Store:
     @_guarded
     def summary(self, cid: str) -> tuple[str, int] | None:
         """A conversation's running summary: (text, context messages it covers), or None."""
-        row = self.conn.execute(
-            "SELECT text, covered FROM summaries WHERE conversation_id = ?", (cid,)
-        ).fetchone()
+        row = self.conn.execute("SELECT text, covered FROM summaries WHERE conversation_id = ?", (cid,)).fetchone()
         return (row[0], int(row[1])) if row else None
 
     @_guarded
@@ -346,8 +338,7 @@ class Store:
         """
         with self.transaction() as db:
             row = db.execute(
-                "SELECT id, content FROM messages WHERE conversation_id = ? AND role = 'user'"
-                " ORDER BY id DESC LIMIT 1",
+                "SELECT id, content FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY id DESC LIMIT 1",
                 (cid,),
             ).fetchone()
             if row is None:

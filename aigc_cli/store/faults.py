@@ -93,8 +93,9 @@ def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
     flags = ["mode=ro&immutable=1"] if fileio.on_read_only_fs(path) else ["mode=ro", "mode=ro&immutable=1"]
     last: sqlite3.DatabaseError | None = None
     for flag in flags:
-        conn = sqlite3.connect(f"{uri}?{flag}", uri=True, timeout=timeout, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            f"{uri}?{flag}", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn

@@ -16,13 +16,12 @@ from aigc_cli.store.rows import Imported, ImportedMessage
 
 def _already(db: sqlite3.Connection, item: Imported) -> bool:
     """Imported before (same source) or already here (same id): importing again adds nothing."""
-    if item.source is not None and db.execute(
-        "SELECT 1 FROM conversations WHERE source = ?", (item.source,)
-    ).fetchone():
+    if (
+        item.source is not None
+        and db.execute("SELECT 1 FROM conversations WHERE source = ?", (item.source,)).fetchone()
+    ):
         return True
-    return item.id is not None and bool(
-        db.execute("SELECT 1 FROM conversations WHERE id = ?", (item.id,)).fetchone()
-    )
+    return item.id is not None and bool(db.execute("SELECT 1 FROM conversations WHERE id = ?", (item.id,)).fetchone())
 
 
 def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[list[Imported], int]:
@@ -40,8 +39,17 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
         db.execute(
             "INSERT INTO conversations(id, title, created, updated, backend, model, recipe, system, source)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (cid, item.title, item.created, item.updated, item.backend, item.model, item.recipe,
-             item.system, item.source),
+            (
+                cid,
+                item.title,
+                item.created,
+                item.updated,
+                item.backend,
+                item.model,
+                item.recipe,
+                item.system,
+                item.source,
+            ),
         )
         for m in (ImportedMessage(*m) for m in item.messages):
             mid = db.execute(
@@ -53,8 +61,14 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
                 db.execute(
                     "INSERT INTO commands(message_id, command, shell, ran, exit_status, updated)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (mid, m.command.command, m.command.shell, int(m.command.ran), m.command.exit_status,
-                     m.command.updated),
+                    (
+                        mid,
+                        m.command.command,
+                        m.command.shell,
+                        int(m.command.ran),
+                        m.command.exit_status,
+                        m.command.updated,
+                    ),
                 )
             if m.tool_calls:
                 from aigc_cli.store.toolcalls import insert_rows

@@ -85,9 +85,9 @@ def _exported(store: Store, conv: Conversation) -> dict[str, Any]:
         "SELECT text, covered, model, updated FROM summaries WHERE conversation_id = ?", (conv.id,)
     ).fetchone()
     data["summary"] = (
-        {"text": summary[0], "covered": summary[1], "model": summary[2],
-         "updated": iso(summary[3], "microseconds")}
-        if summary else None
+        {"text": summary[0], "covered": summary[1], "model": summary[2], "updated": iso(summary[3], "microseconds")}
+        if summary
+        else None
     )
     return data
 
@@ -99,8 +99,13 @@ def _command(store: Store, message_id: int) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
-    return {"command": row[0], "shell": row[1], "ran": bool(row[2]), "exit_status": row[3],
-            "updated": iso(row[4], "microseconds")}
+    return {
+        "command": row[0],
+        "shell": row[1],
+        "ran": bool(row[2]),
+        "exit_status": row[3],
+        "updated": iso(row[4], "microseconds"),
+    }
 
 
 def export_json(store: Store, convs: Iterable[Conversation], memories: list[dict[str, Any]] | None = None) -> str:
@@ -115,7 +120,10 @@ def export_json(store: Store, convs: Iterable[Conversation], memories: list[dict
 
 
 def conversation_markdown(
-    conv: Conversation, messages: list[StoredMessage], used: Used | None = None, calls: dict[int, list] | None = None,
+    conv: Conversation,
+    messages: list[StoredMessage],
+    used: Used | None = None,
+    calls: dict[int, list] | None = None,
     attached: dict[int, list] | None = None,
 ) -> str:
     """A conversation as a Markdown document: header facts, then each message (with its tool calls)."""

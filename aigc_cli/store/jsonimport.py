@@ -122,9 +122,20 @@ class ExportedAttachment(_Model):
 
         from aigc_cli.store.attachments import AttachmentRow
 
-        return AttachmentRow(self.position, self.part, self.kind, self.name, self.size, self.source, self.label,
-                             self.sha256, self.mime, self.width, self.height,
-                             base64.b64decode(self.data) if self.data is not None else None)
+        return AttachmentRow(
+            self.position,
+            self.part,
+            self.kind,
+            self.name,
+            self.size,
+            self.source,
+            self.label,
+            self.sha256,
+            self.mime,
+            self.width,
+            self.height,
+            base64.b64decode(self.data) if self.data is not None else None,
+        )
 
 
 class ExportedMessage(_Model):
@@ -183,17 +194,27 @@ def _imported(conv: ExportedConversation) -> Imported:
         model=conv.model,
         system=conv.system,
         messages=[
-            ImportedMessage(m.role, m.content, _unix(m.created), m.status, m.model,
-                            m.prompt_tokens, m.completion_tokens, m.cost, _command(m.command),
-                            tuple(c.model_dump() for c in m.tool_calls) if m.tool_calls else None,
-                            tuple(a.row() for a in m.attachments) if m.attachments else None)
+            ImportedMessage(
+                m.role,
+                m.content,
+                _unix(m.created),
+                m.status,
+                m.model,
+                m.prompt_tokens,
+                m.completion_tokens,
+                m.cost,
+                _command(m.command),
+                tuple(c.model_dump() for c in m.tool_calls) if m.tool_calls else None,
+                tuple(a.row() for a in m.attachments) if m.attachments else None,
+            )
             for m in conv.messages
         ],
         id=conv.id,
         backend=conv.backend,
         recipe=conv.recipe,
         summary=ImportedSummary(summary.text, summary.covered, summary.model, _unix(summary.updated))
-        if summary else None,
+        if summary
+        else None,
     )
 
 

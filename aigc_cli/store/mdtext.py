@@ -46,9 +46,14 @@ def nest_headings(text: str, levels: int = 2) -> str:
         elif fence is None:
             atx = _ATX.match(line)
             if atx:
-                line = atx.group(1) + "#" * min(6, len(atx.group(2)) + levels) + line[atx.end():]
-            elif (_SETEXT.match(line) and out and out[-1].strip() and not _ATX.match(out[-1])
-                  and not _NOT_PARAGRAPH.match(out[-1])):
+                line = atx.group(1) + "#" * min(6, len(atx.group(2)) + levels) + line[atx.end() :]
+            elif (
+                _SETEXT.match(line)
+                and out
+                and out[-1].strip()
+                and not _ATX.match(out[-1])
+                and not _NOT_PARAGRAPH.match(out[-1])
+            ):
                 level = 1 if line.strip()[0] == "=" else 2
                 out[-1] = "#" * min(6, level + levels) + " " + out[-1].strip()
                 continue

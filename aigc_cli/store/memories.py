@@ -54,7 +54,9 @@ def by_id(store: "Store", memory_id: int) -> Memory | None:
 
 @guarded
 def insert_new(
-    store: "Store", items: Sequence[tuple[str, float, bool]], source: str,
+    store: "Store",
+    items: Sequence[tuple[str, float, bool]],
+    source: str,
     on_commit: Callable[[list[Memory]], None] | None = None,
 ) -> list[Memory]:
     """Insert (text, created, pinned) rows whose text is not kept yet, all or none.
@@ -101,8 +103,11 @@ def set_pinned(store: "Store", ids: Iterable[int], pinned: bool) -> None:
 
 @guarded
 def apply_changes(
-    store: "Store", edits: dict[int, tuple[str, bool]], removed: Iterable[int],
-    added: Iterable[tuple[str, bool]], now: float,
+    store: "Store",
+    edits: dict[int, tuple[str, bool]],
+    removed: Iterable[int],
+    added: Iterable[tuple[str, bool]],
+    now: float,
 ) -> None:
     """An edited file's changes in one transaction: all of them or none."""
     with store.transaction() as db:

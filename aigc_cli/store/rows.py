@@ -145,8 +145,8 @@ def context_rows(messages: Iterable[StoredMessage]) -> list[StoredMessage]:
 # Times outside these bounds are placeholders or mistakes (0, 1, milliseconds
 # since 1970), not when anything was said: they would show as 1970 or fail to
 # format at all, so importers treat them as missing.
-EARLIEST_TIME = 946_684_800.0   # 2000-01-01
-LATEST_TIME = 4_102_444_800.0   # 2100-01-01
+EARLIEST_TIME = 946_684_800.0  # 2000-01-01
+LATEST_TIME = 4_102_444_800.0  # 2100-01-01
 
 
 def plausible_time(ts: object) -> float | None:

@@ -81,7 +81,11 @@ def as_messages(records: Sequence["ToolRecord"]) -> list[Message]:
         calls = [ToolCall(id=r.call_id, name=r.name, arguments=r.arguments) for r in recs]
         out.append(Message(role="assistant", content=recs[0].preface or "", tool_calls=calls))
         out.extend(
-            Message(role="tool", tool_call_id=r.call_id, content=(r.result or "") if r.error is None else f"error: {r.error}")
+            Message(
+                role="tool",
+                tool_call_id=r.call_id,
+                content=(r.result or "") if r.error is None else f"error: {r.error}",
+            )
             for r in recs
         )
     return out
@@ -109,8 +113,22 @@ def insert_rows(db: Any, message_id: int, calls: Sequence[dict[str, Any]]) -> No
     db.executemany(
         "INSERT INTO tool_calls(message_id, seq, round, call_id, name, arguments, result, error, duration,"
         " decision, preface) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(message_id, seq, c["round"], c["call_id"], c["name"], c["arguments"], c["result"], c["error"],
-          c["duration"], c["decision"], c["preface"]) for seq, c in enumerate(calls)],
+        [
+            (
+                message_id,
+                seq,
+                c["round"],
+                c["call_id"],
+                c["name"],
+                c["arguments"],
+                c["result"],
+                c["error"],
+                c["duration"],
+                c["decision"],
+                c["preface"],
+            )
+            for seq, c in enumerate(calls)
+        ],
     )
 
 

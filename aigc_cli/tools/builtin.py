@@ -77,15 +77,26 @@ def builtin_tools() -> dict[str, Tool]:
 
     tools = [
         Tool("now", "The current date, time and timezone.", _obj({}, []), _now),
-        Tool("calc", "Evaluate an arithmetic expression exactly (+ - * / // % ** and sqrt, log, sin...).",
-             _obj({"expression": {"type": "string", "description": "e.g. (17.5*3)/4 or sqrt(2)"}}, ["expression"]),
-             _calc),
-        Tool("read", "Read a text file, or list a folder, under the current directory.",
-             _obj({"path": {"type": "string", "description": "relative to the current directory"}}, ["path"]),
-             _read, outside=True),
-        Tool("fetch", "Fetch a web page (HTTP GET) as readable Markdown, with its final URL.",
-             _obj({"url": {"type": "string", "description": "an http(s) URL"}}, ["url"]),
-             _fetch, outside=True),
+        Tool(
+            "calc",
+            "Evaluate an arithmetic expression exactly (+ - * / // % ** and sqrt, log, sin...).",
+            _obj({"expression": {"type": "string", "description": "e.g. (17.5*3)/4 or sqrt(2)"}}, ["expression"]),
+            _calc,
+        ),
+        Tool(
+            "read",
+            "Read a text file, or list a folder, under the current directory.",
+            _obj({"path": {"type": "string", "description": "relative to the current directory"}}, ["path"]),
+            _read,
+            outside=True,
+        ),
+        Tool(
+            "fetch",
+            "Fetch a web page (HTTP GET) as readable Markdown, with its final URL.",
+            _obj({"url": {"type": "string", "description": "an http(s) URL"}}, ["url"]),
+            _fetch,
+            outside=True,
+        ),
         *more_tools(),
     ]
     return {t.name: t for t in tools}

@@ -55,11 +55,17 @@ def _shell(args: dict[str, Any], ctx: ToolContext) -> str:
     v = verdict(command, shell.name, ctx.cwd)
     if v.destructive:
         if ctx.confirm is None:
-            raise ToolError("refused: the command is destructive (" + "; ".join(v.destructive) + ") and there is no terminal to confirm it")
+            raise ToolError(
+                "refused: the command is destructive ("
+                + "; ".join(v.destructive)
+                + ") and there is no terminal to confirm it"
+            )
         if not ctx.confirm("; ".join(v.destructive)):
             raise ToolError("the user did not type yes for this destructive command; it was not run")
     elif v.unattended and ctx.confirm is None:
-        raise ToolError("refused: with no one at a terminal only read-only commands run (" + "; ".join(v.unattended) + ")")
+        raise ToolError(
+            "refused: with no one at a terminal only read-only commands run (" + "; ".join(v.unattended) + ")"
+        )
     return _run(command, shell.argv(command), ctx)
 
 
@@ -97,11 +103,32 @@ def _obj(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 def more_tools() -> list[Tool]:
     return [
-        Tool("kb", "Search the user's knowledge bases (aigc kb); passages with their sources.",
-             _obj({"query": {"type": "string"}, "base": {"type": "string", "description": "which base (optional if only one)"}},
-                  ["query"]), _kb, outside=True),
-        Tool("remember", "Remember a fact about the user for later conversations.",
-             _obj({"text": {"type": "string"}}, ["text"]), _remember, side_effects=True),
-        Tool("shell", "Run a shell command in the current directory and return its output and exit status.",
-             _obj({"command": {"type": "string"}}, ["command"]), _shell, side_effects=True, outside=True),
+        Tool(
+            "kb",
+            "Search the user's knowledge bases (aigc kb); passages with their sources.",
+            _obj(
+                {
+                    "query": {"type": "string"},
+                    "base": {"type": "string", "description": "which base (optional if only one)"},
+                },
+                ["query"],
+            ),
+            _kb,
+            outside=True,
+        ),
+        Tool(
+            "remember",
+            "Remember a fact about the user for later conversations.",
+            _obj({"text": {"type": "string"}}, ["text"]),
+            _remember,
+            side_effects=True,
+        ),
+        Tool(
+            "shell",
+            "Run a shell command in the current directory and return its output and exit status.",
+            _obj({"command": {"type": "string"}}, ["command"]),
+            _shell,
+            side_effects=True,
+            outside=True,
+        ),
     ]

@@ -36,8 +36,14 @@ def tools(settings: "Settings") -> list[ToolInfo]:
 
     default = set(settings.tools.default)
     out = [
-        ToolInfo(name=t.name, source=t.source, description=t.description, side_effects=t.side_effects,
-                 policy=policy_for(t, settings), default=t.name in default)  # fmt: skip
+        ToolInfo(
+            name=t.name,
+            source=t.source,
+            description=t.description,
+            side_effects=t.side_effects,
+            policy=policy_for(t, settings),
+            default=t.name in default,
+        )  # fmt: skip
         for t in available(settings).values()
     ]
     for name, spec in load_servers().items():

@@ -52,7 +52,11 @@ def plugin_tools() -> dict[str, Tool]:
             obj = ep.load()
         except Exception:  # noqa: BLE001 - a broken plugin must not break aigc
             continue
-        tool = obj if isinstance(obj, Tool) else from_function(obj, name=ep.name, source=f"plugin:{ep.value.split(':')[0]}")
+        tool = (
+            obj
+            if isinstance(obj, Tool)
+            else from_function(obj, name=ep.name, source=f"plugin:{ep.value.split(':')[0]}")
+        )
         out[tool.name] = tool
     return out
 

@@ -22,5 +22,7 @@ def verdict(command: str, shell: str, cwd: str) -> Verdict:
     from aigc_cli.shellcmd.safety import judge
 
     j = judge(command, shell, cwd)
-    return Verdict(destructive=list(j.reasons) if j.destructive or j.control_chars else [],
-                   unattended=[] if j.runnable_unattended else list(j.reasons) or ["not known to be read-only"])
+    return Verdict(
+        destructive=list(j.reasons) if j.destructive or j.control_chars else [],
+        unattended=[] if j.runnable_unattended else list(j.reasons) or ["not known to be read-only"],
+    )

@@ -17,13 +17,18 @@ def register(app: typer.Typer) -> None:
 def ask(
     question: Annotated[Optional[list[str]], typer.Argument(help="The question.")] = None,
     files: Annotated[
-        Optional[list[str]], typer.Option("--file", "-f", metavar="PATH", help="Add a file's text as context (repeatable).")
+        Optional[list[str]],
+        typer.Option("--file", "-f", metavar="PATH", help="Add a file's text as context (repeatable)."),
     ] = None,
     save: Annotated[
         Optional[str], typer.Option("--save", metavar="NAME", help="Save the system prompt and options as a recipe.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="With --save: replace a recipe of yours with that name.")] = False,
-    speak: Annotated[bool, typer.Option("--speak", help="Read the answer aloud as it streams (see `aigc speak`).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --save: replace a recipe of yours with that name.")
+    ] = False,
+    speak: Annotated[
+        bool, typer.Option("--speak", help="Read the answer aloud as it streams (see `aigc speak`).")
+    ] = False,
     *,
     common: Common,
     params: dict[str, Any],

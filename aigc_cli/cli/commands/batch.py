@@ -34,7 +34,8 @@ class _RunByDefault(TyperGroup):
 
 
 batch_app = typer.Typer(
-    cls=_RunByDefault, no_args_is_help=True,
+    cls=_RunByDefault,
+    no_args_is_help=True,
     help="Run a recipe once per input, resumably: aigc batch RECIPE INPUT... -o DIR.",
 )
 
@@ -56,23 +57,60 @@ def _money(x: float | None) -> str:
 @batch_app.command("run")
 def run(
     recipe: Annotated[str, typer.Argument(metavar="RECIPE", help="The recipe to run (see `aigc recipes list`).")],
-    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help="Files, folders or globs.")] = None,
-    out_dir: Annotated[Optional[str], typer.Option("-o", "--out", metavar="DIR", help="One output file per input, mirroring the inputs.")] = None,
-    jsonl: Annotated[Optional[str], typer.Option("--jsonl", metavar="FILE", help="All results as one JSONL file.")] = None,
-    lines: Annotated[Optional[list[str]], typer.Option("--lines", metavar="FILE", help="One input per non-empty line of FILE (repeatable).")] = None,
-    field: Annotated[Optional[str], typer.Option("--field", metavar="NAME", help="Read .jsonl inputs one record per item, the text in field NAME.")] = None,
-    sets: Annotated[Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Set a recipe parameter (repeatable).")] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most (default 8).")] = 8,
-    max_cost: Annotated[Optional[float], typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this.")] = None,
+    inputs: Annotated[
+        Optional[list[str]], typer.Argument(metavar="[INPUT]...", help="Files, folders or globs.")
+    ] = None,
+    out_dir: Annotated[
+        Optional[str],
+        typer.Option("-o", "--out", metavar="DIR", help="One output file per input, mirroring the inputs."),
+    ] = None,
+    jsonl: Annotated[
+        Optional[str], typer.Option("--jsonl", metavar="FILE", help="All results as one JSONL file.")
+    ] = None,
+    lines: Annotated[
+        Optional[list[str]],
+        typer.Option("--lines", metavar="FILE", help="One input per non-empty line of FILE (repeatable)."),
+    ] = None,
+    field: Annotated[
+        Optional[str],
+        typer.Option("--field", metavar="NAME", help="Read .jsonl inputs one record per item, the text in field NAME."),
+    ] = None,
+    sets: Annotated[
+        Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Set a recipe parameter (repeatable).")
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most (default 8).")
+    ] = 8,
+    max_cost: Annotated[
+        Optional[float],
+        typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the items, tokens and cost; send nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a costly run.")] = False,
-    api: Annotated[str, typer.Option("--api", metavar="live|batch", help="live requests, or the provider's Batch API (half price, within 24 h).")] = "live",
+    api: Annotated[
+        str,
+        typer.Option(
+            "--api", metavar="live|batch", help="live requests, or the provider's Batch API (half price, within 24 h)."
+        ),
+    ] = "live",
     log: Annotated[bool, typer.Option("--log", help="Store each item as a conversation in the history.")] = False,
-    model: Annotated[Optional[str], typer.Option("-m", "--model", metavar="MODEL", help="Model to use.", autocompletion=complete_models)] = None,
-    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends)] = None,
-    system: Annotated[Optional[str], typer.Option("-s", "--system", metavar="TEXT", help="Replace the recipe's system prompt.")] = None,
-    temperature: Annotated[Optional[float], typer.Option("-t", "--temperature", min=0, max=2, metavar="T", help="Sampling temperature.")] = None,
-    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, metavar="N", help="Longest answer per item, in tokens.")] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("-m", "--model", metavar="MODEL", help="Model to use.", autocompletion=complete_models),
+    ] = None,
+    backend: Annotated[
+        Optional[str],
+        typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends),
+    ] = None,
+    system: Annotated[
+        Optional[str], typer.Option("-s", "--system", metavar="TEXT", help="Replace the recipe's system prompt.")
+    ] = None,
+    temperature: Annotated[
+        Optional[float], typer.Option("-t", "--temperature", min=0, max=2, metavar="T", help="Sampling temperature.")
+    ] = None,
+    max_tokens: Annotated[
+        Optional[int], typer.Option("--max-tokens", min=1, metavar="N", help="Longest answer per item, in tokens.")
+    ] = None,
     no_memory: Annotated[bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you.")] = False,
 ) -> None:
     """Run RECIPE once per input; running the same command again resumes it."""
@@ -85,9 +123,21 @@ def run(
     if api not in ("live", "batch"):
         raise UsageError(f"--api must be live or batch, not {api!r}")
     spec = BatchSpec(
-        recipe=recipe, values=recipes.parse_sets(sets), inputs=inputs or [], lines=lines or [], field=field,
-        out_dir=out_dir, jsonl_out=jsonl, backend=backend, model=model, system=system, temperature=temperature,
-        max_tokens=max_tokens, api=api, log=log, memory=not no_memory,  # type: ignore[arg-type]
+        recipe=recipe,
+        values=recipes.parse_sets(sets),
+        inputs=inputs or [],
+        lines=lines or [],
+        field=field,
+        out_dir=out_dir,
+        jsonl_out=jsonl,
+        backend=backend,
+        model=model,
+        system=system,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        api=api,
+        log=log,
+        memory=not no_memory,  # type: ignore[arg-type]
     )
     settings = load_settings()
     _go(plan(spec, settings), settings, jobs=jobs, max_cost=max_cost, dry_run=dry_run, yes=yes)
@@ -99,9 +149,11 @@ def _go(planned: "Planned", settings: Any, *, jobs: int, max_cost: float | None,
 
     est, prep = planned.estimate, planned.prep
     what = "resuming" if planned.resumed else "new"
-    _say(f"batch {prep.job_id} ({what}): {est.items} item{'s' if est.items != 1 else ''} to send to "
-         f"{prep.backend.name}/{prep.model}, ~{est.prompt_tokens:,} prompt + ~{est.output_tokens:,} output tokens, "
-         f"estimated {_money(est.cost)}" + (f" ({est.unreadable} unreadable)" if est.unreadable else ""))
+    _say(
+        f"batch {prep.job_id} ({what}): {est.items} item{'s' if est.items != 1 else ''} to send to "
+        f"{prep.backend.name}/{prep.model}, ~{est.prompt_tokens:,} prompt + ~{est.output_tokens:,} output tokens, "
+        f"estimated {_money(est.cost)}" + (f" ({est.unreadable} unreadable)" if est.unreadable else "")
+    )
     if dry_run or not planned.pending:
         close(planned)
         if not planned.pending:
@@ -118,8 +170,10 @@ def _go(planned: "Planned", settings: Any, *, jobs: int, max_cost: float | None,
 
 
 def _summary(report: "Report") -> None:
-    _say(f"batch {report.job_id}: {report.done} done, {report.failed} failed, {report.pending} not sent"
-         f" of {report.total}; spent {_money(report.spent)} this run")
+    _say(
+        f"batch {report.job_id}: {report.done} done, {report.failed} failed, {report.pending} not sent"
+        f" of {report.total}; spent {_money(report.spent)} this run"
+    )
     for line in report.errors:
         _say(f"  failed: {line}")
     if report.stopped:
@@ -142,9 +196,15 @@ class _Bar:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self._progress = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
-                                      console=Console(stderr=True), transient=True)
+            self._progress = Progress(
+                TextColumn("batch"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._progress.start()
             self._task = self._progress.add_task("batch", total=self.total, info="")
         return self
@@ -176,13 +236,27 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = Fa
         return
     print(f"{'JOB':<12}  {'STATE':<9}  {'RECIPE':<16}  {'DONE':>11}  {'FAILED':>6}  COST")
     for r in rows:
-        print(f"{r.id:<12}  {r.state:<9}  {r.recipe[:16]:<16}  {f'{r.done}/{r.total}':>11}  {r.failed:>6}  {_money(r.cost)}")
+        print(
+            f"{r.id:<12}  {r.state:<9}  {r.recipe[:16]:<16}  {f'{r.done}/{r.total}':>11}  {r.failed:>6}  {_money(r.cost)}"
+        )
 
 
 def _job_json(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "state": r.state, "recipe": r.recipe, "api": r.api, "remote_id": r.remote_id,
-            "total": r.total, "done": r.done, "failed": r.failed, "pending": r.total - r.done - r.failed,
-            "cost": r.cost, "created": r.created, "updated": r.updated, "spec": r.spec}
+    return {
+        "id": r.id,
+        "state": r.state,
+        "recipe": r.recipe,
+        "api": r.api,
+        "remote_id": r.remote_id,
+        "total": r.total,
+        "done": r.done,
+        "failed": r.failed,
+        "pending": r.total - r.done - r.failed,
+        "cost": r.cost,
+        "created": r.created,
+        "updated": r.updated,
+        "spec": r.spec,
+    }
 
 
 @batch_app.command("status")
@@ -199,10 +273,14 @@ def status(
     if as_json:
         print_json({**_job_json(row), "failures": [{"input": k, "error": e} for k, e in failed]})
         return
-    print(f"job {row.id}: {row.state}, recipe {row.recipe}, api {row.api}"
-          + (f" (remote {row.remote_id})" if row.remote_id else ""))
-    print(f"{row.done} done, {row.failed} failed, {row.total - row.done - row.failed} pending of {row.total}; "
-          f"spent {_money(row.cost)}")
+    print(
+        f"job {row.id}: {row.state}, recipe {row.recipe}, api {row.api}"
+        + (f" (remote {row.remote_id})" if row.remote_id else "")
+    )
+    print(
+        f"{row.done} done, {row.failed} failed, {row.total - row.done - row.failed} pending of {row.total}; "
+        f"spent {_money(row.cost)}"
+    )
     for key, err in failed:
         print(f"  failed: {key}: {err}")
 
@@ -210,8 +288,13 @@ def status(
 @batch_app.command("resume")
 def resume(
     job: Annotated[str, typer.Argument(metavar="JOB", help="Job id (a unique prefix is enough).")],
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most.")] = 8,
-    max_cost: Annotated[Optional[float], typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this.")] = None,
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most.")
+    ] = 8,
+    max_cost: Annotated[
+        Optional[float],
+        typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this."),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a costly run.")] = False,
 ) -> None:
     """Go on with a job: pending and failed items are sent; a Batch API job is polled."""
@@ -229,4 +312,6 @@ def cancel(job: Annotated[str, typer.Argument(metavar="JOB", help="Job id (a uni
     from aigc_cli.config import load_settings
 
     row = cancel_job(job, load_settings())
-    _say(f"batch {row.id} cancelled: {row.done} done, {row.failed} failed, {row.total - row.done - row.failed} not sent")
+    _say(
+        f"batch {row.id} cancelled: {row.done} done, {row.failed} failed, {row.total - row.done - row.failed} not sent"
+    )

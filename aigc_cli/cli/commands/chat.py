@@ -14,9 +14,17 @@ if TYPE_CHECKING:
     from aigc_cli.chat.state import ChatState
 
 RecipeName = Annotated[
-    Optional[str], typer.Option("--recipe", "-r", help="Chat through a recipe (system prompt, template, model).", autocompletion=complete_recipes)
+    Optional[str],
+    typer.Option(
+        "--recipe",
+        "-r",
+        help="Chat through a recipe (system prompt, template, model).",
+        autocompletion=complete_recipes,
+    ),
 ]
-Sets = Annotated[Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter, key=value (repeatable).")]
+Sets = Annotated[
+    Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="A recipe parameter, key=value (repeatable).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -79,8 +87,9 @@ def chat(
     if attach:  # loaded now, so a bad one fails before the chat starts; they go with the first message
         from aigc_cli.session.attach import load_specs
 
-        state.attached = load_specs(attach, settings, original=attach_original, backend=state.backend_name,
-                                    model_path=model_path)
+        state.attached = load_specs(
+            attach, settings, original=attach_original, backend=state.backend_name, model_path=model_path
+        )
     return repl.run_chat(state, resumed=resumed)
 
 

@@ -25,16 +25,29 @@ def register(app: typer.Typer) -> None:
 
 def cmd(
     request: Annotated[Optional[list[str]], typer.Argument(help="What the command should do.")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Print the command and an explanation, then exit.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print the command and an explanation, then exit.")
+    ] = False,
     yes: Annotated[
         bool,
-        typer.Option("--yes", "-y", help="Run it without the menu if it is known to be read-only (anything else gets the menu on a terminal and is refused without one)."),
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Run it without the menu if it is known to be read-only (anything else gets the menu on a terminal and is refused without one).",
+        ),
     ] = False,
     shell_init: Annotated[
         Optional[str],
-        typer.Option("--shell-init", metavar="SHELL", help="Print the bash|zsh|fish snippet binding Alt-G (cmd.key) to this, and exit."),
+        typer.Option(
+            "--shell-init",
+            metavar="SHELL",
+            help="Print the bash|zsh|fish snippet binding Alt-G (cmd.key) to this, and exit.",
+        ),
     ] = None,
-    shell: Annotated[Optional[str], typer.Option("--shell", metavar="NAME", help="Write the command for this shell (default: $SHELL).")] = None,
+    shell: Annotated[
+        Optional[str],
+        typer.Option("--shell", metavar="NAME", help="Write the command for this shell (default: $SHELL)."),
+    ] = None,
     model: opt.Model = None,
     backend: opt.BackendName = None,
     temperature: opt.Temperature = None,
@@ -45,6 +58,12 @@ def cmd(
     from aigc_cli.cli import cmd_flow
     from aigc_cli.cli.options import Common
 
-    common = Common(model=model, backend=backend, temperature=temperature, max_tokens=max_tokens,
-                    model_path=model_path, no_log=no_log)
+    common = Common(
+        model=model,
+        backend=backend,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        model_path=model_path,
+        no_log=no_log,
+    )
     cmd_flow.main(request, explain=explain, yes=yes, shell_init=shell_init, shell=shell, common=common)

@@ -17,9 +17,7 @@ def register(app: typer.Typer) -> None:
 
 def doctor(
     backend: opt.BackendName = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Skip the live check of the backend.")
-    ] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Skip the live check of the backend.")] = False,
     model_path: opt.ModelPath = None,
 ) -> None:
     from aigc_cli import __version__, config, paths

@@ -26,6 +26,7 @@ history_app = typer.Typer(help="Find, show, export and remove stored conversatio
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many to show.")]
 AsJson = Annotated[bool, typer.Option("--json", help="As JSON.")]
 
+
 def register(app: typer.Typer) -> None:
     app.add_typer(history_app, name="history")
 
@@ -61,8 +62,12 @@ def _emit_json(data: object) -> None:
 @history_app.command("list", help="Conversations, newest first.")
 def list_cmd(
     limit: Limit = 20,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only this model.", autocompletion=complete_models)] = None,
-    recipe: Annotated[Optional[str], typer.Option("--recipe", "-r", help="Only this recipe.", autocompletion=complete_recipes)] = None,
+    model: Annotated[
+        Optional[str], typer.Option("--model", "-m", help="Only this model.", autocompletion=complete_models)
+    ] = None,
+    recipe: Annotated[
+        Optional[str], typer.Option("--recipe", "-r", help="Only this recipe.", autocompletion=complete_recipes)
+    ] = None,
     since: Annotated[Optional[str], typer.Option(help="Updated since: YYYY-MM-DD or an age like 7d.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Updated before: YYYY-MM-DD or an age like 7d.")] = None,
     as_json: AsJson = False,
@@ -77,19 +82,32 @@ def list_cmd(
     if as_json:
         from aigc_cli.store.io import iso
 
-        _emit_json([
-            {"id": c.id, "title": c.title, "updated": iso(c.updated), "messages": c.message_count,
-             "backend": c.backend, "model": c.model, "recipe": c.recipe}
-            for c in convs
-        ])
+        _emit_json(
+            [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "updated": iso(c.updated),
+                    "messages": c.message_count,
+                    "backend": c.backend,
+                    "model": c.model,
+                    "recipe": c.recipe,
+                }
+                for c in convs
+            ]
+        )
     elif _tty():
         _list_table(convs)
     else:
         for c in convs:
             print(f"{c.id}  {_stamp(c.updated)}  {c.message_count:>4}  {c.model or '-':<20}  {c.title}")
         if not convs:  # stdout stays empty for scripts; a person learns why
-            print("no conversations yet" if since_ts is None and until_ts is None and not (model or recipe)
-                  else "no conversations match", file=sys.stderr)
+            print(
+                "no conversations yet"
+                if since_ts is None and until_ts is None and not (model or recipe)
+                else "no conversations match",
+                file=sys.stderr,
+            )
 
 
 def _list_table(convs: list["Conversation"]) -> None:
@@ -102,8 +120,14 @@ def _list_table(convs: list["Conversation"]) -> None:
     from aigc_cli.termsafe import visible
 
     for c in convs:  # titles and names may come from an import or a model: never raw on a terminal
-        table.add_row(c.id, _stamp(c.updated), str(c.message_count), visible(c.model or ""), visible(c.recipe or ""),
-                      visible(c.title))
+        table.add_row(
+            c.id,
+            _stamp(c.updated),
+            str(c.message_count),
+            visible(c.model or ""),
+            visible(c.recipe or ""),
+            visible(c.title),
+        )
     Console().print(table if convs else "[dim]no conversations yet[/dim]")
 
 
@@ -121,7 +145,10 @@ def _require_store() -> "Store":
 
 
 @history_app.command("show", help="One conversation: Markdown on a terminal, or --json.")
-def show_cmd(conversation_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_conversations)], as_json: AsJson = False) -> None:
+def show_cmd(
+    conversation_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_conversations)],
+    as_json: AsJson = False,
+) -> None:
     from aigc_cli.memory.store import used_in
     from aigc_cli.store.io import conversation_json, conversation_markdown
 
@@ -176,11 +203,18 @@ def search_cmd(
         with store:
             hits = search(store, " ".join(query), limit)
     if as_json:
-        _emit_json([
-            {"id": h.conversation_id, "title": h.title, "role": h.role, "message_id": h.message_id,
-             "snippet": h.snippet.replace(HL_START, "").replace(HL_END, "")}
-            for h in hits
-        ])
+        _emit_json(
+            [
+                {
+                    "id": h.conversation_id,
+                    "title": h.title,
+                    "role": h.role,
+                    "message_id": h.message_id,
+                    "snippet": h.snippet.replace(HL_START, "").replace(HL_END, ""),
+                }
+                for h in hits
+            ]
+        )
         return
     if _tty():
         from rich.console import Console
@@ -237,7 +271,10 @@ def _may_delete(n: int, yes: bool, again: str) -> bool:
 
 @history_app.command("rm", help="Delete conversations (asks first when more than one would go).")
 def rm_cmd(
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.", autocompletion=complete_conversations)],
+    ids: Annotated[
+        list[str],
+        typer.Argument(metavar="ID...", help="Ids or unique prefixes.", autocompletion=complete_conversations),
+    ],
     yes: Yes = False,
 ) -> None:
     with _require_store() as store:
@@ -278,7 +315,10 @@ def prune_cmd(
 
 @history_app.command("export", help="Export conversations as Markdown or JSON.")
 def export_cmd(
-    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID...]", help="Ids or unique prefixes.", autocompletion=complete_conversations)] = None,
+    ids: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[ID...]", help="Ids or unique prefixes.", autocompletion=complete_conversations),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every conversation.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file.")] = None,

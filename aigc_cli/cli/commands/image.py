@@ -16,7 +16,9 @@ from aigc_cli.cli.complete_values import complete_backends, complete_models
 
 
 def register(app: typer.Typer) -> None:
-    app.command("image", help="Draw pictures from a prompt (OpenAI images API or compatible); --edit changes one.")(image)
+    app.command("image", help="Draw pictures from a prompt (OpenAI images API or compatible); --edit changes one.")(
+        image
+    )
 
 
 def _read(path: str, what: str) -> bytes:
@@ -35,16 +37,38 @@ def _read(path: str, what: str) -> bytes:
 
 
 def image(
-    prompt: Annotated[Optional[list[str]], typer.Argument(metavar="[PROMPT]...", help="What to draw (or the change, with --edit).")] = None,
-    out: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH", help="A folder, or a FILE.png (numbered when taken).")] = None,
+    prompt: Annotated[
+        Optional[list[str]], typer.Argument(metavar="[PROMPT]...", help="What to draw (or the change, with --edit).")
+    ] = None,
+    out: Annotated[
+        Optional[str],
+        typer.Option("-o", "--output", metavar="PATH", help="A folder, or a FILE.png (numbered when taken)."),
+    ] = None,
     size: Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Picture size, e.g. 1024x1024.")] = None,
     n: Annotated[int, typer.Option("-n", min=1, max=10, metavar="N", help="How many pictures, 1 to 10.")] = 1,
-    quality: Annotated[Optional[str], typer.Option("--quality", metavar="Q", help="low, medium, high (gpt-image-1); standard, hd (dall-e-3).")] = None,
-    model: Annotated[Optional[str], typer.Option("-m", "--model", metavar="MODEL", help="Image model (default gpt-image-1).", autocompletion=complete_models)] = None,
-    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends)] = None,
-    edit: Annotated[Optional[str], typer.Option("--edit", metavar="IMAGE", help="Change this picture as the prompt says.")] = None,
-    mask: Annotated[Optional[str], typer.Option("--mask", metavar="MASK", help="With --edit: a PNG whose clear parts may change.")] = None,
-    from_last: Annotated[bool, typer.Option("--from-last", help="Illustrate the last answer (the model writes the prompt).")] = False,
+    quality: Annotated[
+        Optional[str],
+        typer.Option("--quality", metavar="Q", help="low, medium, high (gpt-image-1); standard, hd (dall-e-3)."),
+    ] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option(
+            "-m", "--model", metavar="MODEL", help="Image model (default gpt-image-1).", autocompletion=complete_models
+        ),
+    ] = None,
+    backend: Annotated[
+        Optional[str],
+        typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends),
+    ] = None,
+    edit: Annotated[
+        Optional[str], typer.Option("--edit", metavar="IMAGE", help="Change this picture as the prompt says.")
+    ] = None,
+    mask: Annotated[
+        Optional[str], typer.Option("--mask", metavar="MASK", help="With --edit: a PNG whose clear parts may change.")
+    ] = None,
+    from_last: Annotated[
+        bool, typer.Option("--from-last", help="Illustrate the last answer (the model writes the prompt).")
+    ] = False,
     no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this in the history.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Paths, sizes, revised prompts and cost as JSON.")] = False,
 ) -> None:
@@ -64,9 +88,19 @@ def image(
             raise UsageError("--from-last writes the prompt itself; give no PROMPT with it")
         text = prompt_from_last(settings, backend=backend)
         print(f"aigc: drawing: {text}", file=sys.stderr)
-    result = draw(text, settings, backend=backend, model=model, size=size, n=n, quality=quality,
-                  edit=_read(edit, "image") if edit else None, mask=_read(mask, "mask") if mask else None,
-                  out=out, log=not no_log)
+    result = draw(
+        text,
+        settings,
+        backend=backend,
+        model=model,
+        size=size,
+        n=n,
+        quality=quality,
+        edit=_read(edit, "image") if edit else None,
+        mask=_read(mask, "mask") if mask else None,
+        out=out,
+        log=not no_log,
+    )
     if as_json:
         print_json(result.model_dump())
         return

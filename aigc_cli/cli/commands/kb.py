@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 kb_app = typer.Typer(help="Knowledge bases: index your files, search them, ask with --kb.", no_args_is_help=True)
 
-Base = Annotated[str, typer.Option("--kb", metavar="NAME", help="Knowledge base name.", autocompletion=complete_knowledge_bases)]
+Base = Annotated[
+    str, typer.Option("--kb", metavar="NAME", help="Knowledge base name.", autocompletion=complete_knowledge_bases)
+]
 AsJson = Annotated[bool, typer.Option("--json", help="As JSON.")]
 
 
@@ -41,8 +43,14 @@ class _Bar:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._progress = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                  console=Console(stderr=True), transient=True)
+        self._progress = Progress(
+            TextColumn(what),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._progress.start()
         self._task = self._progress.add_task(what, total=total)
 
@@ -84,13 +92,20 @@ def _report(name: str, r: "SyncReport") -> None:
     _report_skipped(name, r.skipped)
     for root in r.missing_roots:
         _say(f"folder {root} is gone; `aigc kb forget {root} --kb {name}` drops it")
-    parts = [f"{r.new} new", f"{r.modified} modified", f"{r.deleted} deleted", f"{r.renamed} renamed",
-             f"{r.unchanged} unchanged"]
+    parts = [
+        f"{r.new} new",
+        f"{r.modified} modified",
+        f"{r.deleted} deleted",
+        f"{r.renamed} renamed",
+        f"{r.unchanged} unchanged",
+    ]
     extra = f", {r.embedded} embedded" if r.embedded else ""
     _say(f"kb {name}: {', '.join(parts)} ({_n(r.chunks, 'passage')}{extra}) in {r.seconds:.1f}s")
     if r.embed_error is not None:
-        _say(f"kb {name}: the passages are indexed by keyword; embedding stopped, and the next "
-             f"`aigc kb sync --kb {name}` embeds what is missing (`aigc kb add PATH --no-embed` turns it off)")
+        _say(
+            f"kb {name}: the passages are indexed by keyword; embedding stopped, and the next "
+            f"`aigc kb sync --kb {name}` embeds what is missing (`aigc kb add PATH --no-embed` turns it off)"
+        )
         raise r.embed_error
 
 
@@ -116,10 +131,17 @@ def add(
     paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files or folders.")],
     name: Base = "notes",
     embed_model: Annotated[
-        Optional[str], typer.Option("--embed", metavar="MODEL", help="Also embed passages with this model (hybrid search).")
+        Optional[str],
+        typer.Option("--embed", metavar="MODEL", help="Also embed passages with this model (hybrid search)."),
     ] = None,
     backend: Annotated[
-        Optional[str], typer.Option("--backend", "-b", help="Backend for --embed: openai, local, or a plugin's.", autocompletion=complete_backends)
+        Optional[str],
+        typer.Option(
+            "--backend",
+            "-b",
+            help="Backend for --embed: openai, local, or a plugin's.",
+            autocompletion=complete_backends,
+        ),
     ] = None,
     no_embed: Annotated[bool, typer.Option("--no-embed", help="Make the base keyword-only again.")] = False,
 ) -> None:
@@ -156,7 +178,10 @@ def add(
 
 @kb_app.command("sync", help="Re-index what changed (new, modified, deleted, renamed files) in every base.")
 def sync_cmd(
-    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.", autocompletion=complete_knowledge_bases)] = None,
+    name: Annotated[
+        Optional[str],
+        typer.Option("--kb", metavar="NAME", help="Only this base.", autocompletion=complete_knowledge_bases),
+    ] = None,
 ) -> None:
     from aigc_cli.kb.index import KnowledgeBase, names
 
@@ -183,7 +208,10 @@ def sync_cmd(
 def list_cmd(
     as_json: AsJson = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also every skipped file and why.")] = False,
-    name: Annotated[Optional[str], typer.Option("--kb", metavar="NAME", help="Only this base.", autocompletion=complete_knowledge_bases)] = None,
+    name: Annotated[
+        Optional[str],
+        typer.Option("--kb", metavar="NAME", help="Only this base.", autocompletion=complete_knowledge_bases),
+    ] = None,
 ) -> None:
     from aigc_cli.cli.common import print_json
     from aigc_cli.kb.index import KnowledgeBase, names

@@ -13,8 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
-mcp_app = typer.Typer(help="MCP servers whose tools the model can call (-T SERVER), and `aigc mcp serve`.",
-                      no_args_is_help=True)
+mcp_app = typer.Typer(
+    help="MCP servers whose tools the model can call (-T SERVER), and `aigc mcp serve`.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,10 +38,16 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
 @mcp_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="A name for the server (used with -T NAME).")],
-    command: Annotated[Optional[list[str]], typer.Argument(metavar="[-- COMMAND ARGS...]", help="The stdio server's command.")] = None,
+    command: Annotated[
+        Optional[list[str]], typer.Argument(metavar="[-- COMMAND ARGS...]", help="The stdio server's command.")
+    ] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="A streamable HTTP server's URL.")] = None,
-    env: Annotated[Optional[list[str]], typer.Option("--env", metavar="K=V", help="Environment for a stdio server (repeatable).")] = None,
-    header: Annotated[Optional[list[str]], typer.Option("--header", metavar="K=V", help="HTTP header (repeatable).")] = None,
+    env: Annotated[
+        Optional[list[str]], typer.Option("--env", metavar="K=V", help="Environment for a stdio server (repeatable).")
+    ] = None,
+    header: Annotated[
+        Optional[list[str]], typer.Option("--header", metavar="K=V", help="HTTP header (repeatable).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a server with that name.")] = False,
 ) -> None:
     """Add a server: `aigc mcp add time -- uvx mcp-server-time` or `aigc mcp add NAME --url URL`."""
@@ -73,8 +80,10 @@ def list_servers(
         print_json([r.model_dump() for r in rows])
         return
     if not rows:
-        print("aigc: no MCP servers yet; add one with `aigc mcp add NAME -- COMMAND` or `aigc mcp import FILE`",
-              file=sys.stderr)
+        print(
+            "aigc: no MCP servers yet; add one with `aigc mcp add NAME -- COMMAND` or `aigc mcp import FILE`",
+            file=sys.stderr,
+        )
     from aigc_cli.termsafe import for_terminal
 
     tty = sys.stdout.isatty()  # tool names and errors come from the server: never raw on a terminal

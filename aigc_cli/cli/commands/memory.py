@@ -200,8 +200,12 @@ def _run_editor(text: str) -> str:
 def suggest_cmd(
     since: Annotated[str, typer.Option(help="Conversations updated since: an age (7d, 12h) or YYYY-MM-DD.")] = "7d",
     accept: Annotated[bool, typer.Option("--accept", help="Save every proposal without asking.")] = False,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.", autocompletion=complete_models)] = None,
-    backend: Annotated[Optional[str], typer.Option("--backend", "-b", help="Backend.", autocompletion=complete_backends)] = None,
+    model: Annotated[
+        Optional[str], typer.Option("--model", "-m", help="Model name.", autocompletion=complete_models)
+    ] = None,
+    backend: Annotated[
+        Optional[str], typer.Option("--backend", "-b", help="Backend.", autocompletion=complete_backends)
+    ] = None,
 ) -> None:
     from aigc_cli.cli.when import parse_when
     from aigc_cli.config import load_settings

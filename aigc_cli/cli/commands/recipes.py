@@ -71,7 +71,9 @@ def show_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_recipes
 
 
 @recipes_app.command("path", help="Print the folder of your recipes, or one recipe's file.")
-def path_cmd(name: Annotated[Optional[str], typer.Argument(help="A recipe name.", autocompletion=complete_recipes)] = None) -> None:
+def path_cmd(
+    name: Annotated[Optional[str], typer.Argument(help="A recipe name.", autocompletion=complete_recipes)] = None,
+) -> None:
     from aigc_cli import paths, recipes
 
     if name is None:
@@ -85,7 +87,9 @@ def path_cmd(name: Annotated[Optional[str], typer.Argument(help="A recipe name."
 def new_cmd(
     name: str,
     system: Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")] = None,
-    prompt: Annotated[str, typer.Option("--prompt", "-p", help="Prompt template; {{input}} is the user's text.")] = "{{input}}",
+    prompt: Annotated[
+        str, typer.Option("--prompt", "-p", help="Prompt template; {{input}} is the user's text.")
+    ] = "{{input}}",
     description: Annotated[str, typer.Option("--description", "-d", help="One line saying what it does.")] = "",
     copy_from: Annotated[Optional[str], typer.Option("--from", help="Start from a copy of this recipe.")] = None,
     edit: Annotated[bool, typer.Option("--edit", "-e", help="Open it in $EDITOR afterwards.")] = False,
@@ -167,7 +171,9 @@ def rm_cmd(name: Annotated[str, typer.Argument(autocompletion=complete_recipes)]
 def import_cmd(
     source: Annotated[str, typer.Argument(help="A pattern folder, a folder of patterns, or a .yaml template.")],
     name: Annotated[Optional[str], typer.Option("--name", help="Recipe name (a single import only).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace recipes (yours or built-in) with the same names.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace recipes (yours or built-in) with the same names.")
+    ] = False,
     skip_existing: Annotated[
         bool, typer.Option("--skip-existing", help="Leave recipes with the same names alone; import the others.")
     ] = False,

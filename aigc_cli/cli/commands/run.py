@@ -20,13 +20,16 @@ def register(app: typer.Typer) -> None:
 
 @task_command(None)
 def run(
-    name: Annotated[str, typer.Argument(help="Recipe name (see `aigc recipes list`).", autocompletion=complete_recipes)],
+    name: Annotated[
+        str, typer.Argument(help="Recipe name (see `aigc recipes list`).", autocompletion=complete_recipes)
+    ],
     words: Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help="Input text.")] = None,
     sets: Annotated[
         Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Set a recipe parameter (repeatable).")
     ] = None,
     files: Annotated[
-        Optional[list[str]], typer.Option("--file", "-f", metavar="PATH", help="Add a file's text as input (repeatable).")
+        Optional[list[str]],
+        typer.Option("--file", "-f", metavar="PATH", help="Add a file's text as input (repeatable)."),
     ] = None,
     *,
     common: Common,

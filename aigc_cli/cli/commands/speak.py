@@ -20,12 +20,38 @@ def register(app: typer.Typer) -> None:
 
 
 def speak(
-    text: Annotated[Optional[list[str]], typer.Argument(metavar="[TEXT]...", help="What to say ('-' or nothing: stdin).")] = None,
-    out: Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="Write the audio to FILE instead of playing it.")] = None,
-    voice: Annotated[Optional[str], typer.Option("--voice", metavar="NAME", help="Voice (OpenAI: alloy, nova...; offline: an espeak-ng voice such as en-us or cmn).")] = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", metavar="FORMAT", help="mp3, wav, opus or flac (default: from -o's extension).")] = None,
-    speed: Annotated[float, typer.Option("--speed", min=0.25, max=4.0, metavar="X", help="Speaking speed, 0.25 to 4.")] = 1.0,
-    backend: Annotated[Optional[str], typer.Option("-b", "--backend", metavar="NAME", help="local (espeak-ng, offline) or openai.", autocompletion=complete_backends)] = None,
+    text: Annotated[
+        Optional[list[str]], typer.Argument(metavar="[TEXT]...", help="What to say ('-' or nothing: stdin).")
+    ] = None,
+    out: Annotated[
+        Optional[str],
+        typer.Option("-o", "--output", metavar="FILE", help="Write the audio to FILE instead of playing it."),
+    ] = None,
+    voice: Annotated[
+        Optional[str],
+        typer.Option(
+            "--voice",
+            metavar="NAME",
+            help="Voice (OpenAI: alloy, nova...; offline: an espeak-ng voice such as en-us or cmn).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],
+        typer.Option("--format", metavar="FORMAT", help="mp3, wav, opus or flac (default: from -o's extension)."),
+    ] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.25, max=4.0, metavar="X", help="Speaking speed, 0.25 to 4.")
+    ] = 1.0,
+    backend: Annotated[
+        Optional[str],
+        typer.Option(
+            "-b",
+            "--backend",
+            metavar="NAME",
+            help="local (espeak-ng, offline) or openai.",
+            autocompletion=complete_backends,
+        ),
+    ] = None,
 ) -> None:
     """Read text aloud, or save it with -o."""
     from pathlib import Path
@@ -63,8 +89,10 @@ def _play(audio: bytes, fmt: str) -> None:
 
     player = play.find(load_settings().speech.player)
     if player is None:
-        raise ConfigError("no audio player found (ffplay, mpv, paplay, aplay, afplay)",
-                          hint="save it instead: aigc speak -o speech.wav ...")
+        raise ConfigError(
+            "no audio player found (ffplay, mpv, paplay, aplay, afplay)",
+            hint="save it instead: aigc speak -o speech.wav ...",
+        )
     fd, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="aigc-speak-")
     with os.fdopen(fd, "wb") as fh:
         fh.write(audio)

@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
 def summarize(
     files: Annotated[Optional[list[str]], typer.Argument(help="Text files ('-' is stdin); default: stdin.")] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, max=32, help="Parts summarized at once (API backends; default 4).")
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, max=32, help="Parts summarized at once (API backends; default 4)."),
     ] = None,
     *,
     common: Common,
@@ -38,7 +39,9 @@ def summarize(
 
     sources = [] if common.stdin_attached and not files else open_sources(files or [])  # `-a -`: stdin is attached
     show_turn(
-        lambda settings, sink: run_summarize(sources, params, common, settings, jobs=jobs, sink=sink, progress=_progress_bar),
+        lambda settings, sink: run_summarize(
+            sources, params, common, settings, jobs=jobs, sink=sink, progress=_progress_bar
+        ),
         as_json=common.as_json,
     )
 
@@ -73,8 +76,12 @@ class _progress_bar:
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(  # bytes of input summarized, of the inputs' size (a total fixed from the start)
-            TextColumn("summarizing parts"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
+            TextColumn("summarizing parts"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
         )
         self._progress.start()
         task = self._progress.add_task("map", total=None)

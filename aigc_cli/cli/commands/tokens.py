@@ -107,11 +107,11 @@ def _print(r: dict) -> None:
     if len(r["files"]) > 1:
         print(f"{r['total']:>{width},}  total")
     price = r["input_price"]
-    cost = "cost unknown (no price for this model; see `aigc models list`)" if price is None else (
-        f"input cost ${r['input_cost']:.6f} at ${price:g}/M tokens"
+    cost = (
+        "cost unknown (no price for this model; see `aigc models list`)"
+        if price is None
+        else (f"input cost ${r['input_cost']:.6f} at ${price:g}/M tokens")
     )
     fits = "fits" if r["fits"] else "does NOT fit"
     assumed = "" if r["window_known"] else f" (assumed: set models.{r['model']}.context_window)"
-    print(
-        f"{r['model']} ({r['tokenizer']}) · {cost} · {fits} the {r['context_window']:,}-token window{assumed}"
-    )
+    print(f"{r['model']} ({r['tokenizer']}) · {cost} · {fits} the {r['context_window']:,}-token window{assumed}")

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-tools_app = typer.Typer(help="Tools the model can call (-T NAME): built-ins, plugins and MCP servers.",
-                        no_args_is_help=True)
+tools_app = typer.Typer(
+    help="Tools the model can call (-T NAME): built-ins, plugins and MCP servers.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,5 +33,9 @@ def list_tools(as_json: Annotated[bool, typer.Option("--json", help="One JSON ar
     for r in rows:
         kind = "MCP server" if r.side_effects is None else ("side effects" if r.side_effects else "read-only")
         mark = " (default)" if r.default else ""
-        print(for_terminal(f"{r.name:<{width}}  {r.source:<18} {kind:<12} {r.policy:<6}{mark}  {r.description}",
-                           sys.stdout.isatty()))  # an MCP server's description never reaches a terminal raw
+        print(
+            for_terminal(
+                f"{r.name:<{width}}  {r.source:<18} {kind:<12} {r.policy:<6}{mark}  {r.description}",
+                sys.stdout.isatty(),
+            )
+        )  # an MCP server's description never reaches a terminal raw

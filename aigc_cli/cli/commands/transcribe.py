@@ -15,12 +15,28 @@ def register(app: typer.Typer) -> None:
 
 
 def transcribe(
-    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Audio files (MP3, WAV, M4A, OGG, FLAC, WebM); '-' is stdin.")],
-    lang: Annotated[Optional[str], typer.Option("--lang", metavar="CODE", help="The spoken language (ISO 639-1, e.g. en, de, zh).")] = None,
-    timestamps: Annotated[bool, typer.Option("--timestamps", help="One line per segment, with its start and end.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list: file, text, language, duration, segments.")] = False,
+    files: Annotated[
+        list[str], typer.Argument(metavar="FILE...", help="Audio files (MP3, WAV, M4A, OGG, FLAC, WebM); '-' is stdin.")
+    ],
+    lang: Annotated[
+        Optional[str], typer.Option("--lang", metavar="CODE", help="The spoken language (ISO 639-1, e.g. en, de, zh).")
+    ] = None,
+    timestamps: Annotated[
+        bool, typer.Option("--timestamps", help="One line per segment, with its start and end.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list: file, text, language, duration, segments.")
+    ] = False,
     backend: opt.BackendName = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Transcription model (default: audio.transcribe_model).", autocompletion=complete_models)] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option(
+            "--model",
+            "-m",
+            help="Transcription model (default: audio.transcribe_model).",
+            autocompletion=complete_models,
+        ),
+    ] = None,
 ) -> None:
     import sys
 
@@ -28,8 +44,9 @@ def transcribe(
     from aigc_cli.config import load_settings
     from aigc_cli.session.attach import run_transcribe
 
-    results = run_transcribe(files, load_settings(), backend=backend, language=lang, timestamps=timestamps or as_json,
-                             model=model)
+    results = run_transcribe(
+        files, load_settings(), backend=backend, language=lang, timestamps=timestamps or as_json, model=model
+    )
     if as_json:
         print_json([{"file": name, **t.model_dump()} for name, t in results])
         return

@@ -18,8 +18,7 @@ def apply(d: Draft) -> None:
     if d.settings.context.strategy == "summarize" and d.store is not None and d.conv is not None:
         saved = d.store.summary(d.conv.id)
         summary = context.Summary(*saved) if saved else None
-    fitted = context.fit_request(d.messages, d.backend, d.options, d.settings, summary=summary,
-                                 truncate=d.req.truncate)
+    fitted = context.fit_request(d.messages, d.backend, d.options, d.settings, summary=summary, truncate=d.req.truncate)
     logged = d.req.log and d.settings.log
     if fitted.summary_changed and fitted.summary and d.conv is not None and d.store is not None and logged:
         d.store.set_summary(d.conv.id, fitted.summary.text, fitted.summary.covered, d.options.model)

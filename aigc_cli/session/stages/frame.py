@@ -28,8 +28,9 @@ def apply(d: Draft) -> None:
     the request's continuation text on its own with its stops and length, opened by the
     memories' preface (a base model has no system prompt to carry them)."""
     req, cont = d.req, d.req.completion  # None when -s replaced the recipe's system prompt
-    if cont is None or not as_completion(d.backend, d.options.model, has_completion=True, system_given=False,
-                                         continuing=bool(d.history), kb=bool(req.kb)):
+    if cont is None or not as_completion(
+        d.backend, d.options.model, has_completion=True, system_given=False, continuing=bool(d.history), kb=bool(req.kb)
+    ):
         d.messages = build_messages(d.system, d.history, req.prompt)
         return
     update: dict[str, object] = {

@@ -15,8 +15,7 @@ def apply(d: Draft) -> None:
         return
     from aigc_cli.kb import answer
 
-    d.messages, d.sources, notices = answer.for_turn(d.messages, d.req.kb_query or d.req.prompt, d.req.kb,
-                                                     d.settings)
+    d.messages, d.sources, notices = answer.for_turn(d.messages, d.req.kb_query or d.req.prompt, d.req.kb, d.settings)
     d.notices += notices
     if d.backend.prompt_style(d.options.model) == "completion":
         d.options = d.options.model_copy(update={"stop": [*(d.options.stop or []), *answer.stop_markers()]})
