@@ -182,7 +182,7 @@ def chat_backend(gguf_model: Path, tmp_path_factory: pytest.TempPathFactory, dat
 
 
 def test_a_gguf_chat_template_shapes_the_prompt(chat_backend):
-    from aigc_cli.backends.local import _render
+    from aigc_cli.backends.local_prompt import render_prompt as _render
 
     llm = chat_backend.llm()
     messages = [Message(role="system", content="Be brief."), Message(role="user", content="Capital of France?")]

@@ -19,13 +19,13 @@ import ctypes
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from aigc_cli import paths
 from aigc_cli.backends import loadsafety, prefix, repetition, transcript
 from aigc_cli.backends.base import FREE, Backend, ModelInfo, Price
+from aigc_cli.backends.local_prompt import Prompt, render_prompt
 from aigc_cli.backends.gguf import INSTALL_HINT, bundled_model, check_gguf, default_threads, welcome_after_answer
 from aigc_cli.backends.statecache import StateCache, model_key
 from aigc_cli.errors import AigcError, BackendError, ConfigError, InputTooLarge
@@ -79,46 +79,6 @@ def silence_llama_logs(llama_cpp: Any) -> None:
 
     _log_callback = _cb  # keep a reference: C holds only the pointer
     llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
-
-
-# ---------------------------------------------------------------- prompts
-
-
-@dataclass
-class Prompt:
-    """A rendered request: its tokens and where generation must stop."""
-
-    tokens: list[int]
-    stop: list[str] = field(default_factory=list)
-
-
-def _render(
-    llm: "Llama", messages: Sequence[Message], completion: bool = False, tools: list[dict[str, Any]] | None = None
-) -> Prompt:
-    """Tokens for ``messages``: plain text to continue (``completion``), the GGUF's
-    chat template, or a transcript."""
-    if completion:
-        # the core framed the task as a document (recipes' `completion`): send it as
-        # it is; its stops come with the request
-        text = "\n\n".join(m.content for m in messages if m.content)
-        return Prompt(llm.tokenize(text.encode(), add_bos=True, special=False))
-    template = llm.metadata.get("tokenizer.chat_template")
-    if not template:
-        text = transcript.build_prompt(messages)
-        # special=False: user text that looks like a control token stays text
-        return Prompt(llm.tokenize(text.encode(), add_bos=True, special=False), list(transcript.STOP_SEQUENCES))
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    model = llm._model
-    eos = model.token_get_text(llm.token_eos()) if llm.token_eos() != -1 else ""
-    bos = model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else ""
-    from aigc_cli.backends.local_tools import template_messages, template_tools  # tools (issue #21)
-
-    result = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)(
-        messages=template_messages(messages), tools=template_tools(tools)
-    )
-    tokens = llm.tokenize(result.prompt.encode(), add_bos=not result.added_special, special=True)
-    return Prompt(tokens, [s for s in (result.stop or []) if s] if isinstance(result.stop, list) else [])
 
 
 def _bundled() -> Path:
@@ -237,7 +197,7 @@ class LocalBackend(Backend):
     ) -> Prompt:
         """The tokens this request sends (with the tools, if any), checked against the window."""
         llm = self.llm(model)
-        prompt = _render(llm, messages, completion, tools)
+        prompt = render_prompt(llm, messages, completion, tools)
         if len(prompt.tokens) >= llm.n_ctx():
             raise InputTooLarge(
                 f"the prompt is {len(prompt.tokens)} tokens but the local model's window "
@@ -314,7 +274,7 @@ class LocalBackend(Backend):
     # ------------------------------------------------------------- metadata
 
     def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
-        return len(_render(self.llm(model), messages).tokens)
+        return len(render_prompt(self.llm(model), messages).tokens)
 
     def _vocab(self, model: str | None = None) -> "Llama":
         """The loaded model if there is one, else its vocabulary alone (``vocab_only=True``):

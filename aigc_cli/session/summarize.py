@@ -20,8 +20,9 @@ from aigc_cli.session.request import TurnResult
 from aigc_cli.session.turn import TextSink, run_turn
 
 if TYPE_CHECKING:
+    from aigc_cli.backends.base import Backend
     from aigc_cli.config import Settings
-    from aigc_cli.session.mapreduce import Source
+    from aigc_cli.session.mapreduce import Source, Summarizer
 
 DEFAULT_JOBS = 4
 Update = Callable[[int, "int | None"], None]
@@ -42,11 +43,9 @@ def run_summarize(
     from aigc_cli import recipes
     from aigc_cli.session import mapreduce as sm
     from aigc_cli.errors import UsageError
-    from aigc_cli.messages import GenOptions
     from aigc_cli.session.choose import as_completion, choose_model, continued, pick_backend
-    from aigc_cli.session.tasks import run_recipe, task_request
-
     from aigc_cli.session.attach import attach_to, for_summary  # ATTACHMENTS (issue #22)
+    from aigc_cli.session.tasks import run_recipe, task_request
 
     opts, sources, attached = for_summary(opts, settings, sources)
     recipe = recipes.get_recipe("summarize")
@@ -59,26 +58,15 @@ def run_summarize(
         return backend.count_text(text, model)
 
     note = _jobs_note(jobs, backend.max_parallel, backend.name)
-    if as_completion(
-        backend,
-        model,
-        has_completion=recipe.completion is not None,
-        system_given=opts.system is not None,
-        continuing=conv is not None,
-        kb=bool(opts.kb),
-    ):
+    framing = dict(system_given=opts.system is not None, continuing=conv is not None, kb=bool(opts.kb))
+    if as_completion(backend, model, has_completion=recipe.completion is not None, **framing):
         return _noted(
             _summarize_completion(recipe, values, sources, opts, settings, backend, model, count, sink, progress), note
         )
     empty = recipes.render(recipe, values, "")
     system = opts.system if opts.system is not None else empty.system
     reserve = opts.max_tokens or recipe.max_tokens or settings.context.reserve_output
-    from aigc_cli.memory.block import system_with_memories
-
-    # a one-part summary is sent with the memory block, so the part must leave room for it
-    sent_system = system_with_memories(system, settings, enabled=not opts.no_memory, model=model).system
-    overhead = sm.prompt_overhead(backend, model, sent_system, empty.prompt)
-    budget = sm.chunk_budget(backend.context_window(model), reserve, overhead)
+    budget = _part_budget(backend, model, settings, opts, system, empty.prompt, reserve)
     chunks = sm.split_by_tokens(sm.iter_sources(sources), budget, count)
     first, second = next(chunks, ""), next(chunks, None)
     if not first.strip():
@@ -88,10 +76,7 @@ def run_summarize(
             run_recipe(recipe, values, first.strip(), opts, settings, sink, title=_title(sources), attached=attached),
             note,
         )
-    temperature = opts.temperature if opts.temperature is not None else recipe.temperature
-    options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
-    parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
-    worker = sm.Summarizer(backend, options, system, budget, jobs=parallel, count=count)
+    worker = _summarizer(backend, model, opts, recipe.temperature, system, budget, reserve, jobs, count)
     parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     final = recipes.render(recipe, values, merged)
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
@@ -101,6 +86,46 @@ def run_summarize(
     result = run_turn(req, settings, sink)
     result.notices.insert(0, f"summarized {parts} parts of the input map-reduce style")
     return _noted(result, note)
+
+
+def _summarizer(
+    backend: "Backend",
+    model: str,
+    opts: TaskOptions,
+    recipe_temperature: float | None,
+    system: str | None,
+    budget: int,
+    reserve: int,
+    jobs: int | None,
+    count: Callable[[str], int],
+) -> "Summarizer":
+    """The map and reduce worker: short answers (a quarter of a part), at most ``Backend.max_parallel`` at once."""
+    from aigc_cli.messages import GenOptions
+    from aigc_cli.session import mapreduce as sm
+
+    temperature = opts.temperature if opts.temperature is not None else recipe_temperature
+    options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
+    parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
+    return sm.Summarizer(backend, options, system, budget, jobs=parallel, count=count)
+
+
+def _part_budget(
+    backend: "Backend",
+    model: str,
+    settings: "Settings",
+    opts: TaskOptions,
+    system: str | None,
+    prompt: str,
+    reserve: int,
+) -> int:
+    """Tokens one part may take: the window less the answer's room and the prompt around the part.
+    A one-part summary is sent with the memory block, so the part leaves room for it too."""
+    from aigc_cli.memory.block import system_with_memories
+    from aigc_cli.session import mapreduce as sm
+
+    sent_system = system_with_memories(system, settings, enabled=not opts.no_memory, model=model).system
+    overhead = sm.prompt_overhead(backend, model, sent_system, prompt)
+    return sm.chunk_budget(backend.context_window(model), reserve, overhead)
 
 
 def _title(sources: list["Source"]) -> str | None:

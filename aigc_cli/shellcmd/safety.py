@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aigc_cli import termsafe
-from aigc_cli.shellcmd import readonly, rules
+from aigc_cli.shellcmd import readonly, rules, wrappers
 from aigc_cli.shellcmd.classify import Finding, classify
 
 POSIX_SHELLS = {"bash", "sh", "zsh", "dash", "ksh"}
@@ -201,7 +201,7 @@ class _Walk:
             self.add(f"it runs text as code or changes the shell ({name})")
         elif name in rules.ROOT:
             self.add(f"it runs as root ({name})")
-        elif name in readonly.WRAPPERS and _wraps(name, argv):
+        elif name in readonly.WRAPPERS and wrappers.wraps(name, argv):
             self.wrapped(name, argv, dyn)
         elif readonly.literal_first(name) and len(dyn) > 1 and dyn[1]:
             self.add(f"{name}'s first argument is not known until it runs ({argv[1]})")
@@ -216,7 +216,7 @@ class _Walk:
                 self.add(reason)
 
     def wrapped(self, name: str, argv: list[str], dyn: list[bool]) -> None:
-        start = _wrapper_end(name, argv)
+        start = wrappers.read_only_end(name, argv)
         if start is None:
             self.add(f"{name} is used with options that are not judged ({' '.join(argv[1:3])})")
         elif start < len(argv):
@@ -337,69 +337,3 @@ def _parsed_substitutions(node: Any) -> int:
 
 def _basename(word: str) -> str:
     return word.rsplit("/", 1)[-1]
-
-
-def _wraps(name: str, argv: list[str]) -> bool:
-    """``command -v ls`` and a bare ``env`` print; every other wrapper form runs what follows."""
-    if name == "command":
-        return not (argv[1:2] and argv[1] in ("-v", "-V"))
-    return True
-
-
-# wrapper -> (options that take a value, options that take none); anything else is not judged
-_WRAPPER_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
-    "time": ({"-f", "--format"}, {"-p", "--portability", "-v", "--verbose"}),
-    "nice": ({"-n", "--adjustment"}, set()),
-    "timeout": ({"-s", "--signal", "-k", "--kill-after"}, {"--preserve-status", "--foreground", "-v", "--verbose"}),
-    "xargs": (
-        {
-            "-I",
-            "-n",
-            "-P",
-            "-L",
-            "-d",
-            "-E",
-            "-s",
-            "-a",
-            "--max-args",
-            "--max-procs",
-            "--delimiter",
-            "--arg-file",
-            "--max-lines",
-            "--max-chars",
-            "--eof",
-        },
-        {"-0", "--null", "-r", "--no-run-if-empty", "-t", "--verbose", "-x", "--exit"},
-    ),
-    "command": (set(), {"-p"}),
-    "env": ({"-u", "--unset"}, {"-i", "--ignore-environment", "-0", "--null", "-"}),
-}
-
-
-def _wrapper_end(name: str, argv: list[str]) -> int | None:
-    """Where the wrapped command starts in ``argv`` (``len(argv)``: none), or None for options not judged."""
-    with_value, plain = _WRAPPER_OPTIONS[name]
-    i = 1
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            return i + 1
-        if word in with_value:
-            i += 2
-        elif word in plain or (word.split("=", 1)[0] in with_value and "=" in word):
-            i += 1
-        elif name == "nice" and word[:1] == "-" and word[1:].lstrip("-").isdigit():
-            i += 1
-        elif name in ("xargs", "timeout") and word[:1] == "-" and word[1:2].isalpha() and word[:2] in with_value:
-            i += 1  # -n1, -I{}: the value glued on
-        elif word.startswith("-"):
-            return None
-        elif name == "env" and "=" in word:
-            if not readonly.HARMLESS_VARIABLES.fullmatch(word.split("=", 1)[0]):
-                return None
-            i += 1
-        elif name == "timeout":
-            return i + 1  # the duration, then the command
-        else:
-            return i
-    return i

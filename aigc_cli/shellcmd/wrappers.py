@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from aigc_cli.shellcmd import readonly
+
 # wrapper -> its options that take a value (skipped together with it)
 _WRAPPERS: dict[str, set[str]] = {
     "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"},
@@ -82,3 +84,70 @@ def shell_code(name: str, args: list[str]) -> str | None:
         ) and i + 1 < len(args):
             return args[i + 1]
     return None
+
+
+def wraps(name: str, argv: list[str]) -> bool:
+    """``command -v ls`` and a bare ``env`` print; every other wrapper form runs what follows."""
+    if name == "command":
+        return not (argv[1:2] and argv[1] in ("-v", "-V"))
+    return True
+
+
+# For the read-only verdict (safety.py): wrapper -> (options that take a value, options that
+# take none); a wrapper used with any other option is not judged read-only.
+_WRAPPER_OPTIONS: dict[str, tuple[set[str], set[str]]] = {
+    "time": ({"-f", "--format"}, {"-p", "--portability", "-v", "--verbose"}),
+    "nice": ({"-n", "--adjustment"}, set()),
+    "timeout": ({"-s", "--signal", "-k", "--kill-after"}, {"--preserve-status", "--foreground", "-v", "--verbose"}),
+    "xargs": (
+        {
+            "-I",
+            "-n",
+            "-P",
+            "-L",
+            "-d",
+            "-E",
+            "-s",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--max-lines",
+            "--max-chars",
+            "--eof",
+        },
+        {"-0", "--null", "-r", "--no-run-if-empty", "-t", "--verbose", "-x", "--exit"},
+    ),
+    "command": (set(), {"-p"}),
+    "env": ({"-u", "--unset"}, {"-i", "--ignore-environment", "-0", "--null", "-"}),
+}
+
+
+def read_only_end(name: str, argv: list[str]) -> int | None:
+    """Where the wrapped command starts in ``argv`` (``len(argv)``: none), or None for options not judged."""
+    with_value, plain = _WRAPPER_OPTIONS[name]
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            return i + 1
+        if word in with_value:
+            i += 2
+        elif word in plain or (word.split("=", 1)[0] in with_value and "=" in word):
+            i += 1
+        elif name == "nice" and word[:1] == "-" and word[1:].lstrip("-").isdigit():
+            i += 1
+        elif name in ("xargs", "timeout") and word[:1] == "-" and word[1:2].isalpha() and word[:2] in with_value:
+            i += 1  # -n1, -I{}: the value glued on
+        elif word.startswith("-"):
+            return None
+        elif name == "env" and "=" in word:
+            if not readonly.HARMLESS_VARIABLES.fullmatch(word.split("=", 1)[0]):
+                return None
+            i += 1
+        elif name == "timeout":
+            return i + 1  # the duration, then the command
+        else:
+            return i
+    return i

@@ -52,32 +52,7 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
             ),
         )
         for m in (ImportedMessage(*m) for m in item.messages):
-            mid = db.execute(
-                "INSERT INTO messages(conversation_id, role, content, created, status, model,"
-                " prompt_tokens, completion_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (cid, *m[:8]),
-            ).lastrowid
-            if m.command is not None:
-                db.execute(
-                    "INSERT INTO commands(message_id, command, shell, ran, exit_status, updated)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        mid,
-                        m.command.command,
-                        m.command.shell,
-                        int(m.command.ran),
-                        m.command.exit_status,
-                        m.command.updated,
-                    ),
-                )
-            if m.tool_calls:
-                from aigc_cli.store.toolcalls import insert_rows
-
-                insert_rows(db, int(mid or 0), m.tool_calls)
-            if m.attachments:
-                from aigc_cli.store.attachments import write
-
-                write(db, int(mid or 0), m.attachments)
+            _write_message(db, cid, m)
         if item.summary is not None:
             db.execute(
                 "INSERT INTO summaries(conversation_id, text, covered, model, updated) VALUES (?, ?, ?, ?, ?)",
@@ -85,3 +60,32 @@ def write_imported(db: sqlite3.Connection, items: Iterable[Imported]) -> tuple[l
             )
         added.append(item)
     return added, skipped
+
+
+def _write_message(db: sqlite3.Connection, cid: str, m: ImportedMessage) -> None:
+    """One message, with what hangs off it: its command record, tool calls and attachments."""
+    mid = db.execute(
+        "INSERT INTO messages(conversation_id, role, content, created, status, model,"
+        " prompt_tokens, completion_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (cid, *m[:8]),
+    ).lastrowid
+    if m.command is not None:
+        db.execute(
+            "INSERT INTO commands(message_id, command, shell, ran, exit_status, updated) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                mid,
+                m.command.command,
+                m.command.shell,
+                int(m.command.ran),
+                m.command.exit_status,
+                m.command.updated,
+            ),
+        )
+    if m.tool_calls:
+        from aigc_cli.store.toolcalls import insert_rows
+
+        insert_rows(db, int(mid or 0), m.tool_calls)
+    if m.attachments:
+        from aigc_cli.store.attachments import write
+
+        write(db, int(mid or 0), m.attachments)

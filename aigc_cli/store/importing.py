@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from collections import Counter
 from typing import Any
 
 from aigc_cli.errors import BadFile
@@ -110,3 +111,27 @@ def _check_text(item: Imported, where: str, n: int) -> None:
                     f"{where}: conversation {n} holds text that is not valid Unicode"
                     f" ({exc.object[exc.start]!r} is a lone surrogate)"
                 ) from None
+
+
+def import_report(added: int, skipped: int, left_out: Counter[str]) -> str:
+    """'imported 3 conversations (1 already imported); skipped 12 tool messages, 2 images'.
+
+    What was left out is counted only for the conversations added now, so a
+    second import of the same file says it added nothing and skipped nothing.
+    """
+    line = f"imported {added} conversation{'s' * (added != 1)}"
+    if skipped:
+        line += f" ({skipped} already imported)"
+    kinds = [(kind, n) for kind, n in sorted(left_out.items()) if n > 0]
+    if kinds:
+        line += "; skipped " + ", ".join(f"{n} {_singular(kind, n)}" for kind, n in kinds)
+    return line
+
+
+def _singular(kind: str, n: int) -> str:
+    """'tool messages' -> 'tool message' for one; 'conversations without text' likewise."""
+    if n != 1:
+        return kind
+    head, _, tail = kind.partition(" without ")
+    head = head[:-1] if head.endswith("s") else head
+    return f"{head} without {tail}" if tail else head

@@ -21,6 +21,55 @@ if TYPE_CHECKING:
     from aigc_cli.batch.live import Report
     from aigc_cli.batch.run import Planned
 
+InputsOpt = Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help="Files, folders or globs.")]
+OutDirOpt = Annotated[
+    Optional[str],
+    typer.Option("-o", "--out", metavar="DIR", help="One output file per input, mirroring the inputs."),
+]
+JsonlOpt = Annotated[Optional[str], typer.Option("--jsonl", metavar="FILE", help="All results as one JSONL file.")]
+LinesOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--lines", metavar="FILE", help="One input per non-empty line of FILE (repeatable)."),
+]
+FieldOpt = Annotated[
+    Optional[str],
+    typer.Option("--field", metavar="NAME", help="Read .jsonl inputs one record per item, the text in field NAME."),
+]
+SetsOpt = Annotated[
+    Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Set a recipe parameter (repeatable).")
+]
+JobsOpt = Annotated[
+    int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most (default 8).")
+]
+MaxCostOpt = Annotated[
+    Optional[float],
+    typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this."),
+]
+ApiOpt = Annotated[
+    str,
+    typer.Option(
+        "--api", metavar="live|batch", help="live requests, or the provider's Batch API (half price, within 24 h)."
+    ),
+]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("-m", "--model", metavar="MODEL", help="Model to use.", autocompletion=complete_models),
+]
+BackendOpt = Annotated[
+    Optional[str],
+    typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends),
+]
+SystemOpt = Annotated[
+    Optional[str], typer.Option("-s", "--system", metavar="TEXT", help="Replace the recipe's system prompt.")
+]
+TemperatureOpt = Annotated[
+    Optional[float], typer.Option("-t", "--temperature", min=0, max=2, metavar="T", help="Sampling temperature.")
+]
+MaxTokensOpt = Annotated[
+    Optional[int], typer.Option("--max-tokens", min=1, metavar="N", help="Longest answer per item, in tokens.")
+]
+
+
 EXIT_INCOMPLETE = 8  # some items failed or were not sent (README, "Exit codes")
 
 
@@ -57,60 +106,23 @@ def _money(x: float | None) -> str:
 @batch_app.command("run")
 def run(
     recipe: Annotated[str, typer.Argument(metavar="RECIPE", help="The recipe to run (see `aigc recipes list`).")],
-    inputs: Annotated[
-        Optional[list[str]], typer.Argument(metavar="[INPUT]...", help="Files, folders or globs.")
-    ] = None,
-    out_dir: Annotated[
-        Optional[str],
-        typer.Option("-o", "--out", metavar="DIR", help="One output file per input, mirroring the inputs."),
-    ] = None,
-    jsonl: Annotated[
-        Optional[str], typer.Option("--jsonl", metavar="FILE", help="All results as one JSONL file.")
-    ] = None,
-    lines: Annotated[
-        Optional[list[str]],
-        typer.Option("--lines", metavar="FILE", help="One input per non-empty line of FILE (repeatable)."),
-    ] = None,
-    field: Annotated[
-        Optional[str],
-        typer.Option("--field", metavar="NAME", help="Read .jsonl inputs one record per item, the text in field NAME."),
-    ] = None,
-    sets: Annotated[
-        Optional[list[str]], typer.Option("--set", metavar="KEY=VALUE", help="Set a recipe parameter (repeatable).")
-    ] = None,
-    jobs: Annotated[
-        int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most (default 8).")
-    ] = 8,
-    max_cost: Annotated[
-        Optional[float],
-        typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this."),
-    ] = None,
+    inputs: InputsOpt = None,
+    out_dir: OutDirOpt = None,
+    jsonl: JsonlOpt = None,
+    lines: LinesOpt = None,
+    field: FieldOpt = None,
+    sets: SetsOpt = None,
+    jobs: JobsOpt = 8,
+    max_cost: MaxCostOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the items, tokens and cost; send nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a costly run.")] = False,
-    api: Annotated[
-        str,
-        typer.Option(
-            "--api", metavar="live|batch", help="live requests, or the provider's Batch API (half price, within 24 h)."
-        ),
-    ] = "live",
+    api: ApiOpt = "live",
     log: Annotated[bool, typer.Option("--log", help="Store each item as a conversation in the history.")] = False,
-    model: Annotated[
-        Optional[str],
-        typer.Option("-m", "--model", metavar="MODEL", help="Model to use.", autocompletion=complete_models),
-    ] = None,
-    backend: Annotated[
-        Optional[str],
-        typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends),
-    ] = None,
-    system: Annotated[
-        Optional[str], typer.Option("-s", "--system", metavar="TEXT", help="Replace the recipe's system prompt.")
-    ] = None,
-    temperature: Annotated[
-        Optional[float], typer.Option("-t", "--temperature", min=0, max=2, metavar="T", help="Sampling temperature.")
-    ] = None,
-    max_tokens: Annotated[
-        Optional[int], typer.Option("--max-tokens", min=1, metavar="N", help="Longest answer per item, in tokens.")
-    ] = None,
+    model: ModelOpt = None,
+    backend: BackendOpt = None,
+    system: SystemOpt = None,
+    temperature: TemperatureOpt = None,
+    max_tokens: MaxTokensOpt = None,
     no_memory: Annotated[bool, typer.Option("--no-memory", help="Leave out what aigc remembers about you.")] = False,
 ) -> None:
     """Run RECIPE once per input; running the same command again resumes it."""
@@ -291,10 +303,7 @@ def resume(
     jobs: Annotated[
         int, typer.Option("-j", "--jobs", min=1, max=256, metavar="N", help="Requests at once, at most.")
     ] = 8,
-    max_cost: Annotated[
-        Optional[float],
-        typer.Option("--max-cost", min=0, metavar="USD", help="Stop sending once the measured spend would pass this."),
-    ] = None,
+    max_cost: MaxCostOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a costly run.")] = False,
 ) -> None:
     """Go on with a job: pending and failed items are sent; a Batch API job is polled."""

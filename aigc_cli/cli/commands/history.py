@@ -17,8 +17,6 @@ from aigc_cli.cli.when import parse_age, parse_when
 from aigc_cli.cli.complete_values import complete_conversations, complete_models, complete_recipes
 
 if TYPE_CHECKING:
-    from collections import Counter
-
     from aigc_cli.store.db import Conversation, Store
 
 history_app = typer.Typer(help="Find, show, export and remove stored conversations.", no_args_is_help=True)
@@ -367,7 +365,7 @@ def _memories_markdown(store: "Store") -> str:
     "import", help="Import a ChatGPT data export (conversations.json) or an `aigc history export --format json` file."
 )
 def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
-    from aigc_cli.store.importing import read_import
+    from aigc_cli.store.importing import import_report, read_import
 
     from aigc_cli.store.bulk import write_all
     from aigc_cli.store.import_rows import write_imported
@@ -388,27 +386,3 @@ def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE")]) -> None:
         if not reported:
             print("aigc: nothing was imported", file=sys.stderr)
         raise
-
-
-def import_report(added: int, skipped: int, left_out: "Counter[str]") -> str:
-    """'imported 3 conversations (1 already imported); skipped 12 tool messages, 2 images'.
-
-    What was left out is counted only for the conversations added now, so a
-    second import of the same file says it added nothing and skipped nothing.
-    """
-    line = f"imported {added} conversation{'s' * (added != 1)}"
-    if skipped:
-        line += f" ({skipped} already imported)"
-    kinds = [(kind, n) for kind, n in sorted(left_out.items()) if n > 0]
-    if kinds:
-        line += "; skipped " + ", ".join(f"{n} {_singular(kind, n)}" for kind, n in kinds)
-    return line
-
-
-def _singular(kind: str, n: int) -> str:
-    """'tool messages' -> 'tool message' for one; 'conversations without text' likewise."""
-    if n != 1:
-        return kind
-    head, _, tail = kind.partition(" without ")
-    head = head[:-1] if head.endswith("s") else head
-    return f"{head} without {tail}" if tail else head

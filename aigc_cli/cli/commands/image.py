@@ -14,6 +14,37 @@ from typing import Annotated, Optional
 import typer
 from aigc_cli.cli.complete_values import complete_backends, complete_models
 
+PromptOpt = Annotated[
+    Optional[list[str]], typer.Argument(metavar="[PROMPT]...", help="What to draw (or the change, with --edit).")
+]
+OutOpt = Annotated[
+    Optional[str],
+    typer.Option("-o", "--output", metavar="PATH", help="A folder, or a FILE.png (numbered when taken)."),
+]
+QualityOpt = Annotated[
+    Optional[str],
+    typer.Option("--quality", metavar="Q", help="low, medium, high (gpt-image-1); standard, hd (dall-e-3)."),
+]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "-m", "--model", metavar="MODEL", help="Image model (default gpt-image-1).", autocompletion=complete_models
+    ),
+]
+BackendOpt = Annotated[
+    Optional[str],
+    typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends),
+]
+EditOpt = Annotated[
+    Optional[str], typer.Option("--edit", metavar="IMAGE", help="Change this picture as the prompt says.")
+]
+MaskOpt = Annotated[
+    Optional[str], typer.Option("--mask", metavar="MASK", help="With --edit: a PNG whose clear parts may change.")
+]
+FromLastOpt = Annotated[
+    bool, typer.Option("--from-last", help="Illustrate the last answer (the model writes the prompt).")
+]
+
 
 def register(app: typer.Typer) -> None:
     app.command("image", help="Draw pictures from a prompt (OpenAI images API or compatible); --edit changes one.")(
@@ -37,38 +68,16 @@ def _read(path: str, what: str) -> bytes:
 
 
 def image(
-    prompt: Annotated[
-        Optional[list[str]], typer.Argument(metavar="[PROMPT]...", help="What to draw (or the change, with --edit).")
-    ] = None,
-    out: Annotated[
-        Optional[str],
-        typer.Option("-o", "--output", metavar="PATH", help="A folder, or a FILE.png (numbered when taken)."),
-    ] = None,
+    prompt: PromptOpt = None,
+    out: OutOpt = None,
     size: Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Picture size, e.g. 1024x1024.")] = None,
     n: Annotated[int, typer.Option("-n", min=1, max=10, metavar="N", help="How many pictures, 1 to 10.")] = 1,
-    quality: Annotated[
-        Optional[str],
-        typer.Option("--quality", metavar="Q", help="low, medium, high (gpt-image-1); standard, hd (dall-e-3)."),
-    ] = None,
-    model: Annotated[
-        Optional[str],
-        typer.Option(
-            "-m", "--model", metavar="MODEL", help="Image model (default gpt-image-1).", autocompletion=complete_models
-        ),
-    ] = None,
-    backend: Annotated[
-        Optional[str],
-        typer.Option("-b", "--backend", metavar="NAME", help="Backend to use.", autocompletion=complete_backends),
-    ] = None,
-    edit: Annotated[
-        Optional[str], typer.Option("--edit", metavar="IMAGE", help="Change this picture as the prompt says.")
-    ] = None,
-    mask: Annotated[
-        Optional[str], typer.Option("--mask", metavar="MASK", help="With --edit: a PNG whose clear parts may change.")
-    ] = None,
-    from_last: Annotated[
-        bool, typer.Option("--from-last", help="Illustrate the last answer (the model writes the prompt).")
-    ] = False,
+    quality: QualityOpt = None,
+    model: ModelOpt = None,
+    backend: BackendOpt = None,
+    edit: EditOpt = None,
+    mask: MaskOpt = None,
+    from_last: FromLastOpt = False,
     no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this in the history.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Paths, sizes, revised prompts and cost as JSON.")] = False,
 ) -> None:
