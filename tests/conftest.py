@@ -18,8 +18,11 @@ from tests.fixtures.openai_server import API_KEY, FakeOpenAI
 
 if TYPE_CHECKING:
     from tests.fixtures.pty import ChatPty
+    from tests.fixtures.zygote import Zygote
 
-AIGC = shutil.which("aigc") or str(Path(sys.executable).with_name("aigc"))
+# the console script next to this interpreter (not a pyenv shim on PATH, which costs a bash start)
+_HERE = Path(sys.executable).with_name("aigc")
+AIGC = str(_HERE) if _HERE.exists() else (shutil.which("aigc") or str(_HERE))
 
 pytest_plugins = ["tests.tiers"]  # a fast/cli/e2e marker on every test (`pytest -m fast`)
 
@@ -80,15 +83,33 @@ class Aigc:
 
     def __call__(self, *args: str, input: str | bytes | None = None, timeout: float = 60, **env: str) -> Result:
         full_env = {**self.env, **env}
-        data = input.encode() if isinstance(input, str) else input
-        proc = subprocess.run(
-            [AIGC, *args],
-            input=data if data is not None else b"",
-            capture_output=True,
-            env=full_env,
-            timeout=timeout,
-        )
-        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+        data = (input.encode() if isinstance(input, str) else input) or b""
+        zygote = _zygote()
+        if zygote is not None and zygote.can_run(full_env):
+            code, out, err = zygote.run([AIGC, *args], full_env, data, timeout)
+        else:
+            proc = subprocess.run([AIGC, *args], input=data, capture_output=True, env=full_env, timeout=timeout)
+            code, out, err = proc.returncode, proc.stdout, proc.stderr
+        return Result(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+_ZYGOTES: list["Zygote"] = []
+
+
+def _zygote() -> "Zygote | None":
+    """This test process's zygote (tests/fixtures/zygote.py), started on first use;
+    None with AIGC_TEST_REAL_BINARY=1, which runs every CLI test through the installed command."""
+    if os.environ.get("AIGC_TEST_REAL_BINARY") == "1":
+        return None
+    if not _ZYGOTES:
+        import atexit
+        import tempfile
+
+        from tests.fixtures.zygote import Zygote
+
+        _ZYGOTES.append(Zygote(Path(tempfile.mkdtemp(prefix="aigc-zygote-"))))
+        atexit.register(_ZYGOTES[0].close)
+    return _ZYGOTES[0]
 
 
 @pytest.fixture
