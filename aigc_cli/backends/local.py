@@ -57,7 +57,32 @@ def _llama_cpp() -> Any:
     except ImportError as exc:
         raise ConfigError(f"the local backend needs llama-cpp-python ({exc})", hint=INSTALL_HINT) from None
     silence_llama_logs(llama_cpp)
+    if not _closing:
+        import atexit
+
+        atexit.register(_close_models)
+        _closing.append(True)
     return llama_cpp
+
+
+_closing: list[bool] = []
+
+
+def _close_models() -> None:
+    """Free every loaded model at exit, while the modules it needs still exist.
+
+    Left to ``Llama.__del__`` during interpreter teardown, freeing can run after
+    ``llama_cpp``'s own globals are gone and print "Exception ignored in
+    Llama.__del__ ... 'NoneType' object is not callable" on stderr, depending on
+    the order modules are torn down.
+    """
+    for cache in (_MODELS, _VOCABS, _EMBEDDERS):
+        for llm in cache.values():
+            try:
+                llm.close()
+            except Exception:  # noqa: BLE001 - exiting anyway: a model that fails to free must not stop the rest
+                pass
+        cache.clear()
 
 
 def silence_llama_logs(llama_cpp: Any) -> None:
