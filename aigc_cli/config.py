@@ -26,6 +26,7 @@ ENV_KEYS = {
     "OPENAI_BASE_URL": "openai.base_url",
     "AIGC_BACKEND": "backend",
     "AIGC_MODEL": "model",
+    "AIGC_LOCAL_THREADS": "local.n_threads",  # a busy machine: fewer threads, no spinning
 }
 
 

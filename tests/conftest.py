@@ -64,6 +64,9 @@ def base_env(home: Path) -> dict[str, str]:
     env["COLUMNS"] = "100"
     # CI machines run with SHELL unset or /bin/sh; tests that care say which shell.
     env["SHELL"] = "/bin/bash"
+    # xdist runs three workers on two cores: a model on two threads each spins
+    # waiting for a core, which doubled the model tests' time (bench/RESULTS.md)
+    env["AIGC_LOCAL_THREADS"] = "1"
     return env
 
 

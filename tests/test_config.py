@@ -173,3 +173,25 @@ def test_config_get_reads_a_model_entry_whose_name_has_dots(aigc):
     r = aigc("config", "get", "models.llama3.2.context_window")
     assert r.code == 0, r.err
     assert r.out.strip() == "32768"
+
+
+def test_aigc_local_threads_sets_the_local_models_threads(monkeypatch, tmp_path):
+    from aigc_cli.config import load_settings
+
+    monkeypatch.setenv("AIGC_HOME", str(tmp_path))
+    monkeypatch.setenv("AIGC_LOCAL_THREADS", "3")
+    settings = load_settings()
+    assert settings.local.n_threads == 3
+    assert settings.sources["local.n_threads"] == "environment AIGC_LOCAL_THREADS"
+
+
+def test_a_bad_aigc_local_threads_is_a_config_error_naming_the_variable(monkeypatch, tmp_path):
+    import pytest
+
+    from aigc_cli.config import load_settings
+    from aigc_cli.errors import ConfigError
+
+    monkeypatch.setenv("AIGC_HOME", str(tmp_path))
+    monkeypatch.setenv("AIGC_LOCAL_THREADS", "0")
+    with pytest.raises(ConfigError, match="AIGC_LOCAL_THREADS"):
+        load_settings()

@@ -43,6 +43,7 @@ def make_backend(model: Path, **local: object) -> LocalBackend:
     settings.local.model_path = str(model)
     settings.local.n_ctx = N_CTX
     settings.local.state_cache_mb = 0
+    settings.local.n_threads = 1  # as base_env: the workers share two cores
     for key, value in local.items():
         setattr(settings.local, key, value)
     return LocalBackend(settings)

@@ -84,6 +84,7 @@ def _backend(model: Path):
     settings.local.model_path = str(model)
     settings.local.n_ctx = 1024
     settings.local.state_cache_mb = 0
+    settings.local.n_threads = 1  # as base_env: the workers share two cores
     return LocalBackend(settings)
 
 
