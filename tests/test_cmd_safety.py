@@ -323,6 +323,13 @@ def test_judge_never_fails_and_a_safe_verdict_has_no_reasons(text, shell, tmp_pa
         assert "eval" not in text.split() and "`" not in text
 
 
+@pytest.mark.parametrize("command", ["<\\`", "echo \\`ls\\`", 'ls "\\`"', "grep '`' notes.txt"])
+def test_a_backtick_anywhere_needs_the_users_say(command, scratch):
+    verdict = judge(command, "bash", scratch)
+    assert not verdict.runnable_unattended
+    assert any("backtick" in r for r in verdict.reasons)
+
+
 HIDING = ["${X:-$(%s)}", "${X:-`%s`}", '"${X/$(%s)/}"', "$(( $(%s) ))", "${X:=$(%s)}", '"${X:+`%s`}"']
 
 

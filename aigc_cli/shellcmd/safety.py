@@ -121,6 +121,8 @@ def not_read_only(command: str, shell: str = "bash") -> list[str]:
     walk = _Walk(command, shell)
     for tree in trees:
         walk.node(tree)
+    if "`" in command:  # an escaped or quoted one is literal, but each shell escapes its own way
+        walk.add("it holds a backtick, which a shell may run as a command")
     return walk.reasons
 
 
