@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.fixtures.openai_server import API_KEY, FakeOpenAI
+from tests.fixtures.zygote import shared_zygote
 
 if TYPE_CHECKING:
     from tests.fixtures.pty import ChatPty
-    from tests.fixtures.zygote import Zygote
 
 # the console script next to this interpreter (not a pyenv shim on PATH, which costs a bash start)
 _HERE = Path(sys.executable).with_name("aigc")
@@ -87,32 +87,13 @@ class Aigc:
     def __call__(self, *args: str, input: str | bytes | None = None, timeout: float = 60, **env: str) -> Result:
         full_env = {**self.env, **env}
         data = (input.encode() if isinstance(input, str) else input) or b""
-        zygote = _zygote()
+        zygote = shared_zygote()
         if zygote is not None and zygote.can_run(full_env):
             code, out, err = zygote.run([AIGC, *args], full_env, data, timeout)
         else:
             proc = subprocess.run([AIGC, *args], input=data, capture_output=True, env=full_env, timeout=timeout)
             code, out, err = proc.returncode, proc.stdout, proc.stderr
         return Result(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
-
-
-_ZYGOTES: list["Zygote"] = []
-
-
-def _zygote() -> "Zygote | None":
-    """This test process's zygote (tests/fixtures/zygote.py), started on first use;
-    None with AIGC_TEST_REAL_BINARY=1, which runs every CLI test through the installed command."""
-    if os.environ.get("AIGC_TEST_REAL_BINARY") == "1":
-        return None
-    if not _ZYGOTES:
-        import atexit
-        import tempfile
-
-        from tests.fixtures.zygote import Zygote
-
-        _ZYGOTES.append(Zygote(Path(tempfile.mkdtemp(prefix="aigc-zygote-"))))
-        atexit.register(_ZYGOTES[0].close)
-    return _ZYGOTES[0]
 
 
 @pytest.fixture
