@@ -8,6 +8,7 @@ with no terminal it is refused, whatever the tool's policy.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -69,10 +70,21 @@ def _shell(args: dict[str, Any], ctx: ToolContext) -> str:
     return _run(command, shell.argv(command), ctx)
 
 
+# commands still running: the process may exit (Ctrl-C) before the tool's thread ends them
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+
+
 def _run(command: str, argv: list[str], ctx: ToolContext) -> str:
-    """Run with output captured, in its own process group so a stop ends all of it."""
+    """Run with output captured, in its own process group so a stop ends all of it.
+
+    Its own session means the terminal's Ctrl-C does not reach it, so a stop must:
+    a stop that came before the start means it never starts, and one the thread
+    cannot act on (the process exiting first) is acted on at exit."""
+    if ctx.cancel.is_set():
+        raise ToolError("stopped before it started")
     proc = subprocess.Popen(argv, cwd=ctx.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    _RUNNING.add(proc)
     deadline = time.monotonic() + ctx.timeout
     try:
         while proc.poll() is None:
@@ -82,8 +94,16 @@ def _run(command: str, argv: list[str], ctx: ToolContext) -> str:
     except BaseException:
         _kill(proc)
         raise
+    finally:
+        _RUNNING.discard(proc)
     out = (proc.stdout.read() if proc.stdout else b"")[:SHELL_OUTPUT_BYTES].decode("utf-8", "replace")
     return f"$ {command}\n{out}\n[exit status {proc.returncode}]"
+
+
+@atexit.register
+def _kill_running() -> None:
+    for proc in list(_RUNNING):
+        _kill(proc)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
