@@ -218,8 +218,10 @@ def _no_tty(aigc: Aigc, *args: str, cwd: Path | None = None) -> subprocess.Compl
 
 class _Pages(BaseHTTPRequestHandler):
     pages: dict[str, str] = {}
+    seen: list[str] = []  # every path asked for, in order
 
     def do_GET(self) -> None:  # noqa: N802
+        self.seen.append(self.path)
         body = self.pages.get(self.path, "").encode()
         self.send_response(200 if body else 404)
         self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -207,17 +207,19 @@ def _model_name(name: str) -> str:
 
 
 def as_tool(conn: Connection, remote: Any, name: str) -> Tool:
-    """One server tool as an aigc Tool: read-only only if the server says so (readOnlyHint)."""
+    """One server tool as an aigc Tool: read-only only if the server says so (readOnlyHint),
+    closed-world only if it says so (openWorldHint false; the spec's default is open)."""
     ann = getattr(remote, "annotations", None)
     read_only = bool(ann is not None and getattr(ann, "read_only_hint", None))
+    closed = ann is not None and getattr(ann, "open_world_hint", None) is False
     schema = remote.input_schema if isinstance(remote.input_schema, dict) else {"type": "object"}
 
     def run(args: dict[str, Any], ctx: ToolContext) -> str:
         return call(conn, remote.name, args, ctx)
 
     return Tool(name, (remote.description or remote.name)[:1000], schema, run, side_effects=not read_only,
-                outside=True, source=f"mcp:{conn.name}", default_policy="allow" if read_only else "ask",
-                remote_name=remote.name)  # fmt: skip
+                outside=True, open_world=not closed, source=f"mcp:{conn.name}",
+                default_policy="allow" if read_only else "ask", remote_name=remote.name)  # fmt: skip
 
 
 def call(conn: Connection, tool: str, args: dict[str, Any], ctx: ToolContext) -> str:

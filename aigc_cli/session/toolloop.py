@@ -20,7 +20,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,7 @@ class ToolTurn:
     settings: "Settings"
     hooks: ToolHooks
     tainted: bool = False  # the turn has taken in content the user did not type
+    sent: str = ""  # what the user sent this turn: words an open-world call may pass on (tools/policy.py)
     records: list[ToolRecord] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -132,7 +133,7 @@ def _call(tt: ToolTurn, call: ToolCall, rec: ToolRecord, backend: "Backend") -> 
     if problem is not None:
         rec.decision, rec.error = "error", problem
         return None
-    decision, why = tt.gate.decide(tool, args, tt.tainted)
+    decision, why = tt.gate.decide(tool, args, tt.tainted, tt.sent)
     rec.decision = decision
     if decision in ("refused", "denied"):
         rec.error = why + " (the call was not made; go on without it)"
@@ -256,7 +257,9 @@ def _sum(a: Usage | None, b: Usage | None) -> Usage | None:
 # ------------------------------------------------------- run_turn's hooks
 
 
-def prepare(req: Any, settings: "Settings", backend: "Backend", model: str) -> ToolTurn | None:
+def prepare(
+    req: Any, settings: "Settings", backend: "Backend", model: str, history: Sequence[Message] = ()
+) -> ToolTurn | None:
     """The turn's tools (``-T``, else ``tools.default``; none with ``--no-tools``), or None.
 
     A backend or model that cannot call tools, asked for tools, is a UsageError
@@ -290,10 +293,12 @@ def prepare(req: Any, settings: "Settings", backend: "Backend", model: str) -> T
         raise UsageError(f"the {backend.name} backend cannot call tools with {model}", hint="/tool to turn tools off")
     hooks = req.tool_hooks or ToolHooks()
     gate = hooks.gate or Gate(settings, approver=hooks.approver)
-    # piped input, --file text, --kb passages and attachments are all text the user did not type
+    # piped input, --file text, --kb passages and attachments are all text the user did not type;
+    # so are earlier turns' tool results, which the history re-sends
     tainted = bool(req.outside_input or req.kb or getattr(req, "attached", None))
+    tainted = tainted or any(m.role == "tool" for m in history)
     return ToolTurn(toolset=toolset, gate=gate, settings=settings, hooks=hooks, tainted=tainted,
-                    notices=list(toolset.notices))  # fmt: skip
+                    sent=req.prompt, notices=list(toolset.notices))  # fmt: skip
 
 
 def finish(tt: ToolTurn | None, store: Any, message_id: int | None) -> list[dict[str, Any]] | None:

@@ -1,9 +1,11 @@
 """The tool contract: what a tool is, what a call gets, what it returns.
 
 A tool is a name, a description and a JSON schema the model sees, a ``run``
-function, and two facts the policy needs: whether it has side effects and
+function, and three facts the policy needs: whether it has side effects,
 whether its result is content from outside (a page, a file, an MCP server's
-answer), which taints the rest of the turn (tools/policy.py). Tools never
+answer), which taints the rest of the turn, and whether its arguments leave
+the machine (``open_world``: a URL fetched is a message to that server), which
+a tainted turn may not decide alone (tools/policy.py). Tools never
 print and never ask the user themselves: the loop asks through the approval
 callback the CLI supplies (``Approver``), before the call runs; a tool that
 needs a second, stronger confirmation (``shell``: ``yes`` for a destructive
@@ -55,6 +57,7 @@ class Tool:
     run: Callable[[dict[str, Any], ToolContext], str]
     side_effects: bool = False
     outside: bool = False  # its results are content from outside (taints the turn)
+    open_world: bool = False  # its arguments leave the machine (a URL fetched, a remote service)
     source: str = "built-in"
     default_policy: Policy | None = None  # None: allow if read-only, else ask
     remote_name: str | None = None  # an MCP tool's name on its server (``name`` may be namespaced)

@@ -96,6 +96,7 @@ def builtin_tools() -> dict[str, Tool]:
             _obj({"url": {"type": "string", "description": "an http(s) URL"}}, ["url"]),
             _fetch,
             outside=True,
+            open_world=True,  # the URL itself is sent: a path or query can carry what the model read
         ),
         *more_tools(),
     ]

@@ -8,6 +8,6 @@ from aigc_cli.session.stages.draft import Draft
 
 def apply(d: Draft) -> None:
     """Kept on the draft as soon as made, so ``run_turn`` closes its servers whatever fails later."""
-    d.tools = toolloop.prepare(d.req, d.settings, d.backend, d.model)
+    d.tools = toolloop.prepare(d.req, d.settings, d.backend, d.model, d.history)
     if d.tools is not None:
         d.options = d.options.model_copy(update={"tools": d.tools.toolset.specs()})
