@@ -88,7 +88,7 @@ def judge(command: str, shell: str = "bash", cwd: str | Path | None = None) -> J
     """The verdict on ``command`` for ``shell``, judged against ``cwd`` (default: the current directory)."""
     findings = classify(command, shell, cwd)
     control = termsafe.has_unsafe(command, strict=True)
-    unknown = not_read_only(command, shell)
+    unknown = not_read_only(command, shell, Path(cwd) if cwd is not None else Path.cwd())
     reasons: list[str] = []
     if control:
         reasons.append("it holds control or invisible characters (shown as ␛, ␍, <U+…>)")
@@ -106,8 +106,11 @@ def judge(command: str, shell: str = "bash", cwd: str | Path | None = None) -> J
     )
 
 
-def not_read_only(command: str, shell: str = "bash") -> list[str]:
-    """Why ``command`` is not known to be read-only (empty: every part of it is)."""
+def not_read_only(command: str, shell: str = "bash", cwd: Path | None = None) -> list[str]:
+    """Why ``command`` is not known to be read-only (empty: every part of it is).
+
+    With ``cwd``, a git command is read-only only if the repository it reads
+    has no config that runs a program (shellcmd/gitconfig.py)."""
     if shell not in POSIX_SHELLS:
         return [f"only bash, zsh and sh commands are judged for running unattended, not {shell}"]
     if not command.strip():
@@ -123,6 +126,10 @@ def not_read_only(command: str, shell: str = "bash") -> list[str]:
         walk.node(tree)
     if "`" in command:  # an escaped or quoted one is literal, but each shell escapes its own way
         walk.add("it holds a backtick, which a shell may run as a command")
+    if cwd is not None and not walk.reasons:
+        from aigc_cli.shellcmd import gitconfig
+
+        walk.reasons.extend(gitconfig.reasons(cwd, walk.git, walk.moved))
     return walk.reasons
 
 
@@ -133,6 +140,8 @@ class _Walk:
         self.text = text
         self.shell = shell
         self.reasons: list[str] = []
+        self.git: list[list[str]] = []  # each git command's arguments: its repository's config is checked
+        self.moved = False  # a cd before git: which repository it reads is not known from the text
 
     def add(self, reason: str) -> None:
         if reason not in self.reasons:
@@ -199,6 +208,9 @@ class _Walk:
         name = self.program_name(argv[0])
         if name is None:
             return
+        if name == "git":
+            self.git.append(argv[1:])
+        self.moved = self.moved or name in ("cd", "pushd", "popd")
         if name in _CODE_RUNNERS:
             self.add(f"it runs text as code or changes the shell ({name})")
         elif name in rules.ROOT:
