@@ -186,3 +186,25 @@ def test_stored_summary_too_big_for_a_smaller_window_is_left_out():
     assert fitted.prompt_tokens <= 1800
     assert all(not m.content.startswith(context.SUMMARY_HEADER) for m in fitted.messages)
     assert not fitted.summary_changed
+
+
+def test_the_tools_specs_take_their_room_in_the_window():
+    """Dozens of MCP tools are thousands of tokens on every request: the messages get what is left."""
+    from aigc_cli.backends.openai import OpenAIBackend
+    from aigc_cli.config import Settings
+    from aigc_cli.context.request import fit_request, tool_specs_tokens
+    from aigc_cli.messages import GenOptions
+
+    backend = OpenAIBackend(Settings())
+    spec = {"type": "object", "properties": {"query": {"type": "string", "description": "what to look up " * 20}}}
+    tools = [{"type": "function", "function": {"name": f"tool_{i}", "description": "Looks things up. " * 10,
+                                               "parameters": spec}} for i in range(40)]  # fmt: skip
+    msgs = conversation(30, words=40)  # about 5,000 tokens: fits gpt-4's 8,192 alone
+    plain = fit_request(msgs, backend, GenOptions(model=MODEL, max_tokens=500), Settings())
+    assert plain.messages == msgs
+    options = GenOptions(model=MODEL, max_tokens=500, tools=tools)
+    specs = tool_specs_tokens(backend, options, MODEL)
+    assert specs > 3000
+    fitted = fit_request(msgs, backend, options, Settings())
+    assert len(fitted.messages) < len(msgs) and fitted.notices
+    assert count(fitted.messages) + specs + 500 <= 8192

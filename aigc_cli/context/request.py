@@ -41,6 +41,7 @@ def fit_request(
     window = backend.context_window(model)
     entry = modeltable.lookup(model, settings)
     reserve = reserve_for(options.max_tokens, entry.max_output if entry else None, settings.context.reserve_output)
+    reserve += tool_specs_tokens(backend, options, model)
 
     quick = _surely_fits(messages, backend, window - reserve, summary)
     if quick is not None:
@@ -68,6 +69,16 @@ def fit_request(
     if spent:
         _book_summary(fitted, spent, backend.price(model))
     return fitted
+
+
+def tool_specs_tokens(backend: "Backend", options: GenOptions, model: str) -> int:
+    """What the tools' specs take of the window: they travel with every request of
+    a tool turn (dozens of MCP tools can be thousands of tokens), beside the messages."""
+    if not options.tools:
+        return 0
+    import json
+
+    return backend.count_text(json.dumps(options.tools, ensure_ascii=False), model)
 
 
 def _surely_fits(messages: Sequence[Message], backend: "Backend", budget: int, summary: Summary | None) -> int | None:
