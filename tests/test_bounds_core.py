@@ -15,7 +15,7 @@ import pytest
 from aigc_cli.backends.fake import FakeBackend
 from aigc_cli.config import LimitsSettings
 from aigc_cli.messages import Chunk, GenOptions, Message
-from aigc_cli.session.guard import AnswerTooLarge, NoTokens
+from aigc_cli.backends.guard import AnswerTooLarge, NoTokens
 from aigc_cli.session.turn import generate
 from aigc_cli.store.db import Store
 
@@ -66,6 +66,27 @@ def test_a_stalled_stream_ends_after_token_timeout_with_the_text_so_far():
 def test_an_answer_within_the_bounds_is_untouched():
     answer, error = ask(FakeBackend(replies=["a normal answer"]), LimitsSettings())
     assert error is None and answer.text == "a normal answer" and not answer.interrupted
+
+
+def test_the_summaries_context_fitting_asks_for_are_bounded_too():
+    from aigc_cli.context.request import backend_ask
+
+    endless = backend_ask(Endless("é" * 1000), GenOptions(), LimitsSettings(answer_bytes=4000))
+    with pytest.raises(AnswerTooLarge):
+        endless([Message(role="user", content="condense this")], 100)
+    started = time.monotonic()
+    stalled = backend_ask(Endless("so far ", stall_after=1), GenOptions(), LimitsSettings(token_timeout=0.5))
+    with pytest.raises(NoTokens):
+        stalled([Message(role="user", content="condense this")], 100)
+    assert time.monotonic() - started < 30
+
+
+def test_summarizes_map_steps_keep_the_users_bounds():
+    from aigc_cli.session.mapreduce import Summarizer
+
+    worker = Summarizer(Endless("é" * 1000), GenOptions(), None, 1000, limits=LimitsSettings(answer_bytes=3000))
+    with pytest.raises(AnswerTooLarge):
+        worker.one(1, "a part of a long document")
 
 
 # ------------------------------------------------------------------ search

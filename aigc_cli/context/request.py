@@ -14,7 +14,7 @@ from aigc_cli.messages import GenOptions, Message
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend, Price
-    from aigc_cli.config import Settings
+    from aigc_cli.config import LimitsSettings, Settings
     from aigc_cli.messages import Usage
 
 
@@ -54,7 +54,7 @@ def fit_request(
     summarizer = None
     spent: list[Usage] = []
     if strategy == "summarize":
-        summarizer = make_summarizer(backend_ask(backend, options, spent), window, count)
+        summarizer = make_summarizer(backend_ask(backend, options, settings.limits, spent), window, count)
     fitted = fit_messages(
         messages,
         window=window,
@@ -127,17 +127,21 @@ def counted_usage(backend: "Backend", messages: Sequence[Message], text: str, mo
     return Usage(prompt_tokens=prompt, completion_tokens=max(answer, 0))
 
 
-def backend_ask(backend: "Backend", options: GenOptions, spent: "list[Usage] | None" = None) -> Ask:
-    """Plain-text generation on the turn's backend and model, for summaries.
+def backend_ask(
+    backend: "Backend", options: GenOptions, limits: "LimitsSettings", spent: "list[Usage] | None" = None
+) -> Ask:
+    """Plain-text generation on the turn's backend and model, for summaries, within
+    the same bounds as an answer (``limits``: size, time without new text).
 
     Each request's usage (as reported, else counted) is appended to ``spent``,
     so the turn can say what summarizing cost.
     """
+    from aigc_cli.backends.guard import guarded
 
     def ask(messages: list[Message], max_tokens: int) -> str:
         opts = options.model_copy(update={"max_tokens": max_tokens, "json_schema": None})
         parts, usage = [], None
-        for chunk in backend.stream(messages, opts):
+        for chunk in guarded(iter(backend.stream(messages, opts)), limits.answer_bytes, limits.token_timeout):
             parts.append(chunk.text)
             usage = chunk.usage or usage
         text = "".join(parts)

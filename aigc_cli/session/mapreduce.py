@@ -30,6 +30,7 @@ from aigc_cli.textsplit import CountTokens, split_by_tokens  # noqa: F401 - the 
 
 if TYPE_CHECKING:
     from aigc_cli.backends.base import Backend
+    from aigc_cli.config import LimitsSettings
 
 BLOCK = 1 << 20  # bytes read at a time
 MIN_BUDGET = 64  # a chunk smaller than this is not worth a request
@@ -112,6 +113,7 @@ class Summarizer:
     count: CountTokens = field(default=len)
     # base models: a part's text to continue (the recipe's completion), replacing MAP_PROMPT
     frame: Callable[[str], str] | None = None
+    limits: "LimitsSettings | None" = None  # the user's bounds on each answer (None: the defaults)
     parts_done: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -121,7 +123,8 @@ class Summarizer:
             messages = [Message(role="user", content=self.frame(text.strip()))]
         else:
             messages = build_messages(self.system, [], MAP_PROMPT.format(part=part, text=text.strip()))
-        answer, error = generate(self.backend, messages, self.options, self._check_stop, stream=True)
+        answer, error = generate(self.backend, messages, self.options, self._check_stop, stream=True,
+                                 limits=self.limits)  # fmt: skip
         if error is not None:
             raise error
         return answer.text.strip()

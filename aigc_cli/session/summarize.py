@@ -77,6 +77,7 @@ def run_summarize(
             note,
         )
     worker = _summarizer(backend, model, opts, recipe.temperature, system, budget, reserve, jobs, count)
+    worker.limits = settings.limits
     parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     final = recipes.render(recipe, values, merged)
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
@@ -192,7 +193,7 @@ def _summarize_completion(
         options = GenOptions(
             model=model, temperature=temperature, max_tokens=reserve, stop=list(cont.stop), completion=True
         )
-        worker = sm.Summarizer(backend, options, None, budget, jobs=1, count=count, frame=frame)
+        worker = sm.Summarizer(backend, options, None, budget, jobs=1, count=count, frame=frame, limits=settings.limits)
         parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     req = task_request(recipe, recipes.render(recipe, values, merged), opts, completion=frame(merged))
     req.title = _title(sources) or first.strip()

@@ -56,10 +56,10 @@ def generate(
     Ctrl-C, SIGTERM/SIGHUP, a dropped stream or a backend error mid-answer
     leave the answer holding what arrived, marked interrupted; the caller stores it and then
     decides whether to re-raise. ``limits`` bound the answer's size and the
-    time without new text (``session/guard.py``; defaults when not given).
+    time without new text (``backends/guard.py``; defaults when not given).
     """
     from aigc_cli.config import LimitsSettings
-    from aigc_cli.session.guard import guarded
+    from aigc_cli.backends.guard import guarded
 
     lim = limits or LimitsSettings()
     answer = Answer(backend=backend.name, model=options.model or backend.default_model)

@@ -2,8 +2,9 @@
 
 A server (or a model stuck in a loop) can send an answer of any length, or
 trickle bytes so slowly that the read timeout never fires. ``guarded`` wraps
-the backend's chunk iterator in the core, so the same bounds hold for every
-backend: ``limits.answer_bytes`` (the text is cut at the bound) and
+a backend's chunk iterator wherever one is read (the turn, the map steps of
+``summarize``, the summaries context fitting asks for), so the same bounds hold
+for every backend and every request: ``limits.answer_bytes`` (the text is cut at the bound) and
 ``limits.token_timeout`` (seconds without new text). Either ends the answer as
 interrupted, with what arrived kept; the error carries its exit code (6, 4).
 
