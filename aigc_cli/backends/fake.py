@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aigc_cli.backends.base import Backend, Price
-from aigc_cli.messages import Chunk, GenOptions, Message, Usage
+from aigc_cli.messages import Chunk, GenOptions, Message, ToolCall, Usage
 
 
 @dataclass
 class FakeReply:
-    """One scripted answer: its text, and optionally an error raised after ``fail_after`` words."""
+    """One scripted answer: its text, and optionally an error raised after ``fail_after``
+    words, or tool calls handed over with the finish (as a real backend assembles them)."""
 
     text: str = "ok"
     error: BaseException | None = None
     fail_after: int = 0
+    tool_calls: list[ToolCall] | None = None
 
 
 @dataclass
@@ -71,7 +73,8 @@ class FakeBackend(Backend):
         if reply.error is not None:
             raise reply.error
         usage = Usage(prompt_tokens=self.count_tokens(messages), completion_tokens=len(words))
-        yield Chunk(finish_reason="stop", usage=usage, model=options.model or self.model)
+        finish = "tool_calls" if reply.tool_calls else "stop"
+        yield Chunk(finish_reason=finish, usage=usage, model=options.model or self.model, tool_calls=reply.tool_calls)
 
     def count_tokens(self, messages: Sequence[Message], model: str | None = None) -> int:
         from aigc_cli.tokens import image_tokens  # images by OpenAI's tile rule (attachments)

@@ -35,13 +35,8 @@ def fit_request(
     truncate: bool = False,
 ) -> Fitted:
     """Fit a turn's messages for ``backend`` with the configured strategy."""
-    from aigc_cli import modeltable
-
     model = options.model or backend.default_model
-    window = backend.context_window(model)
-    entry = modeltable.lookup(model, settings)
-    reserve = reserve_for(options.max_tokens, entry.max_output if entry else None, settings.context.reserve_output)
-    reserve += tool_specs_tokens(backend, options, model)
+    window, reserve = window_and_reserve(backend, options, settings)
 
     quick = _surely_fits(messages, backend, window - reserve, summary)
     if quick is not None:
@@ -69,6 +64,17 @@ def fit_request(
     if spent:
         _book_summary(fitted, spent, backend.price(model))
     return fitted
+
+
+def window_and_reserve(backend: "Backend", options: GenOptions, settings: "Settings") -> tuple[int, int]:
+    """The model's window, and what of it is not the messages': the answer's room
+    (``reserve_for``) and the tools' specs."""
+    from aigc_cli import modeltable
+
+    model = options.model or backend.default_model
+    entry = modeltable.lookup(model, settings)
+    reserve = reserve_for(options.max_tokens, entry.max_output if entry else None, settings.context.reserve_output)
+    return backend.context_window(model), reserve + tool_specs_tokens(backend, options, model)
 
 
 def tool_specs_tokens(backend: "Backend", options: GenOptions, model: str) -> int:

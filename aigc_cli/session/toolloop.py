@@ -89,11 +89,22 @@ def run_rounds(
             if stopped is not None:
                 return answer, stopped, messages
         before = answer.usage
-        answer, error = generate(messages, options)
+        answer, error = generate(_fitted(tt, messages, options, backend), options)
         answer.usage = _sum(before, answer.usage)
         if error is not None or options.tools is None:
             return answer, error, messages
     return answer, None, messages
+
+
+def _fitted(tt: ToolTurn, messages: list[Message], options: GenOptions, backend: "Backend") -> list[Message]:
+    """The next request, its tool results cut if the rounds outgrew the window (the store keeps them whole)."""
+    from aigc_cli.context.rounds import fit_tool_results
+
+    fitted, cut = fit_tool_results(messages, backend, options, tt.settings)
+    note = "tool results cut to fit the context window"
+    if cut and note not in tt.notices:
+        tt.notices.append(note)
+    return fitted
 
 
 def _one_round(
