@@ -94,3 +94,36 @@ def test_http_failures_map_to_aigc_errors_with_their_exit_codes(status, error, c
         list(be.stream(QUESTION, GenOptions()))
     assert caught.value.exit_code == code
     assert len(seen) == 1  # max_retries 0: one request
+
+
+def test_an_endless_line_in_the_stream_stops_the_reading_at_the_bound():
+    """A 40 MB `data:` line is refused after 4 MiB, never assembled whole: the server's generator says how far it got."""
+    from aigc_cli.backends.openai_sse import MAX_LINE_BYTES
+    from aigc_cli.errors import BadServerAnswer
+
+    sent = [0]
+
+    def body():
+        yield _sse(_delta("Hello"))[: -len(b"data: [DONE]\n\n")]
+        yield b'data: {"id": "c1", "choices": [{"index": 0, "delta": {"content": "'
+        for _ in range(40 * 16):  # 40 MiB in 64 KiB pieces, no line break
+            sent[0] += 65536
+            yield b"x" * 65536
+
+    backend, _ = _backend(lambda r: httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body()))
+    with pytest.raises(BadServerAnswer, match="more than 4 MiB"):
+        list(backend.stream(QUESTION, GenOptions(model="gpt-4o-mini")))
+    assert sent[0] <= MAX_LINE_BYTES + 2 * 65536
+
+
+def test_ordinary_events_pass_the_line_bound_untouched():
+    from aigc_cli.backends.openai_sse import BoundedLines
+
+    class Pieces(httpx2.SyncByteStream):
+        def __iter__(self):
+            yield from [b"data: a\n", b"\ndata: " + b"b" * 90, b"\n\n", b"x" * 60 + b"\r", b"y" * 60]
+
+    assert (
+        b"".join(BoundedLines(Pieces(), 100))
+        == b"data: a\n\ndata: " + b"b" * 90 + b"\n\n" + b"x" * 60 + b"\r" + b"y" * 60
+    )

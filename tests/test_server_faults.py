@@ -60,6 +60,16 @@ def test_done_after_the_text_is_a_complete_answer(aigc_api, fake):
     assert r.out == "one two\n"
 
 
+def test_a_40_mb_line_in_the_stream_is_refused_with_the_text_so_far_kept(aigc_api, fake):
+    huge = b'data: {"id": "x", "choices": [{"index": 0, "delta": {"content": "' + b"x" * (40 << 20)
+    fake.push(RawStream([*words("first ", "words "), huge], done=True))
+    r = aigc_api("ask", "hi", timeout=120)
+    assert r.code == 4
+    assert r.out.startswith("first words ")
+    assert "more than 4 MiB" in one_error(r.err)
+    assert the_turn(aigc_api)[1]["status"] == "interrupted"
+
+
 # ------------------------------------------------------- not an answer at all
 
 

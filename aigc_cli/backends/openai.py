@@ -21,6 +21,7 @@ from aigc_cli.backends.base import ModelInfo
 from aigc_cli.backends.jsonstrict import strict_ok
 from aigc_cli.backends.openai_models import OpenAIModels
 from aigc_cli.backends.openai_parts import with_images
+from aigc_cli.backends.openai_sse import bound_event_stream
 from aigc_cli.backends.openai_tools import (
     CallAssembler,
     calls_from_message,
@@ -89,7 +90,7 @@ class OpenAIBackend(OpenAIModels):
                 max_retries=self.cfg.max_retries,
                 http_client=_HttpClient(
                     timeout=timeout,
-                    event_hooks={"response": [_no_retry_when_waiting_cannot_help]},
+                    event_hooks={"response": [_no_retry_when_waiting_cannot_help, bound_event_stream]},
                     transport=self._transport,
                 ),
             )
