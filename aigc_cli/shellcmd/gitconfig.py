@@ -24,7 +24,7 @@ _RUNS = re.compile(
     r"core\.(fsmonitor|pager|editor|sshcommand|askpass|hookspath|gitproxy|alternaterefscommand)"
     r"|pager\..+|alias\..+|sequence\.editor|diff\.external|diff\..+\.(textconv|command)"
     r"|filter\..+\.(clean|smudge|process)|merge\..+\.driver|credential\.(.+\.)?helper"
-    r"|gpg\.(.+\.)?program|uploadpack\.packobjectshook|protocol\..+\.allow|remote\..+\.(uploadpack|receivepack)"
+    r"|gpg\.(.+\.)?program|uploadpack\.packobjectshook|remote\..+\.(uploadpack|receivepack)"
 )
 _BOOLEAN = {"", "true", "false", "yes", "no", "on", "off", "1", "0"}
 
