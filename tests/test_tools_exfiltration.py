@@ -98,3 +98,12 @@ def test_a_continued_conversation_with_tool_results_starts_tainted(
     assert again.returncode == 0, again.stderr
     assert "outside" in tool_messages(fake.chat_requests[3])[-1]["content"]
     assert "door code" not in aigc_api("memory", "list").out
+
+
+def test_tools_list_says_which_tools_send_their_arguments_out(aigc: Aigc) -> None:
+    import json
+
+    rows = {r["name"]: r for r in json.loads(aigc("tools", "list", "--json").out)}
+    assert rows["fetch"]["sends_out"] is True and rows["calc"]["sends_out"] is False
+    line = next(ln for ln in aigc("tools", "list").out.splitlines() if ln.startswith("fetch "))
+    assert "sends out" in line and "read-only" not in line

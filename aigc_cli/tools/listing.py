@@ -15,6 +15,7 @@ class ToolInfo(BaseModel):
     source: str
     description: str
     side_effects: bool | None  # None: an MCP server not started (its tools decide)
+    sends_out: bool | None = None  # its arguments leave the machine (Tool.open_world); None: an MCP server
     policy: str
     default: bool = False  # in tools.default
 
@@ -41,6 +42,7 @@ def tools(settings: "Settings") -> list[ToolInfo]:
             source=t.source,
             description=t.description,
             side_effects=t.side_effects,
+            sends_out=t.open_world,
             policy=policy_for(t, settings),
             default=t.name in default,
         )  # fmt: skip

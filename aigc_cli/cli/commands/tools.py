@@ -32,6 +32,7 @@ def list_tools(as_json: Annotated[bool, typer.Option("--json", help="One JSON ar
     width = max((len(r.name) for r in rows), default=4)
     for r in rows:
         kind = "MCP server" if r.side_effects is None else ("side effects" if r.side_effects else "read-only")
+        kind = "sends out" if kind == "read-only" and r.sends_out else kind  # read-only here, but not private
         mark = " (default)" if r.default else ""
         print(
             for_terminal(
