@@ -49,6 +49,16 @@ def _db_items(home: Path) -> dict[str, str]:
         return dict(conn.execute("SELECT key, status FROM batch_items").fetchall())
 
 
+def _done_so_far(home: Path) -> int:
+    """Items done, while the run may still be creating its store (no file or no table yet: 0)."""
+    if not (home / "history.db").exists():
+        return 0
+    try:
+        return sum(s == "done" for s in _db_items(home).values())
+    except sqlite3.OperationalError:
+        return 0
+
+
 @pytest.fixture
 def echo(fake: FakeOpenAI) -> FakeOpenAI:
     fake.default = Reply(text=None, echo=True)
@@ -91,13 +101,13 @@ def test_sigkill_mid_run_then_resume_loses_nothing_and_repeats_nothing(
     echo.default = Reply(text=None, echo=True, first_delay=0.15)
     args = [AIGC, "batch", "summarize", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-j", "4"]
     proc = subprocess.Popen(args, env=aigc_api.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        if (home / "history.db").exists() and sum(s == "done" for s in _db_items(home).values()) >= 15:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _done_so_far(home) < 15:
+            time.sleep(0.2)
+    finally:  # killed whatever happens: a run left going would send to the next test's server
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
     finished = {Path(k).name for k, s in _db_items(home).items() if s == "done"}
     assert 15 <= len(finished) < 60
     echo.default = Reply(text=None, echo=True)
