@@ -76,8 +76,7 @@ def run_summarize(
             run_recipe(recipe, values, first.strip(), opts, settings, sink, title=_title(sources), attached=attached),
             note,
         )
-    worker = _summarizer(backend, model, opts, recipe.temperature, system, budget, reserve, jobs, count)
-    worker.limits = settings.limits
+    worker = _summarizer(backend, model, opts, recipe.temperature, system, budget, reserve, jobs, count, settings)
     parts, merged = _map_reduce(worker, chain([first, second], chunks), sources, progress)
     final = recipes.render(recipe, values, merged)
     final.prompt = f"{sm.MERGE_NOTE}\n{final.prompt}"
@@ -99,15 +98,17 @@ def _summarizer(
     reserve: int,
     jobs: int | None,
     count: Callable[[str], int],
+    settings: "Settings",
 ) -> "Summarizer":
-    """The map and reduce worker: short answers (a quarter of a part), at most ``Backend.max_parallel`` at once."""
+    """The map and reduce worker: short answers (a quarter of a part), at most ``Backend.max_parallel``
+    at once, each within the user's answer limits."""
     from aigc_cli.messages import GenOptions
     from aigc_cli.session import mapreduce as sm
 
     temperature = opts.temperature if opts.temperature is not None else recipe_temperature
     options = GenOptions(model=model, temperature=temperature, max_tokens=min(reserve, max(32, budget // 4)))
     parallel = min(jobs or DEFAULT_JOBS, backend.max_parallel)
-    return sm.Summarizer(backend, options, system, budget, jobs=parallel, count=count)
+    return sm.Summarizer(backend, options, system, budget, jobs=parallel, count=count, limits=settings.limits)
 
 
 def _part_budget(

@@ -58,8 +58,7 @@ class Gate:
         policy = policy_for(tool, self.settings)
         if policy == "deny":
             return "denied", f"the user's policy for {tool.name} is deny"
-        leaks = tool.open_world and not all(text in sent for text in _texts(arguments))
-        must_ask = tainted and (tool.side_effects or leaks)
+        must_ask = tainted and (tool.side_effects or (tool.open_world and not _only_sent(arguments, sent)))
         if not must_ask and (policy == "allow" or tool.name in self.session_allowed):
             return "allowed", ""
         if must_ask and not tool.side_effects:
@@ -78,6 +77,11 @@ class Gate:
         if answer in ("y", "a"):
             return "approved", ""
         return "refused", "the user declined this call"
+
+
+def _only_sent(arguments: dict, sent: str) -> bool:
+    """Every text in the call's arguments is in what the user sent: it passes on nothing it read."""
+    return all(text in sent for text in _texts(arguments))
 
 
 def _texts(value: Any) -> list[str]:
